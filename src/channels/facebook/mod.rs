@@ -1,0 +1,21 @@
+//! Facebook Pages: publishing rules.
+//!
+//! Messages up to 63,206 characters; the link goes in the API's `link` field (which builds the preview
+//! card) rather than in the text; photos JPEG, PNG, GIF or WEBP.
+
+use super::{Counting, LinkPlacement, MediaType, Rules};
+
+pub const RULES: Rules = Rules {
+    name: "facebook",
+    display: "Facebook",
+    text_limit: 63_206,
+    counting: Counting::Characters,
+    max_hashtags: None,
+    max_mentions: None,
+    requires_image: false,
+    link: LinkPlacement::Field,
+    media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
+    max_media: 10,
+    threads: false,
+    example_channel: "platform = \"facebook\"\nhandle = \"HS4Aglobal\"\n",
+};

@@ -1,0 +1,21 @@
+//! Instagram: publishing rules.
+//!
+//! Captions up to 2,200 characters with at most 30 hashtags and 20 @-mentions; every post needs an
+//! image (feed images are JPEG only); links in captions are not clickable, so the post's link is left out.
+
+use super::{Counting, LinkPlacement, MediaType, Rules};
+
+pub const RULES: Rules = Rules {
+    name: "instagram",
+    display: "Instagram",
+    text_limit: 2200,
+    counting: Counting::Characters,
+    max_hashtags: Some(30),
+    max_mentions: Some(20),
+    requires_image: true,
+    link: LinkPlacement::NotClickable,
+    media_types: &[MediaType::Jpeg],
+    max_media: 10,
+    threads: false,
+    example_channel: "platform = \"instagram\"\nhandle = \"@humansecurityforall\"\n",
+};

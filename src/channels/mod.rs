@@ -1,0 +1,187 @@
+//! The platforms herald publishes to, as a closed registry.
+//!
+//! Owns [`Platform`] (the names accepted in `config/herald.toml`), the per-platform [`Rules`] that
+//! rendering and `herald check` apply (length limits and how length is counted, hashtag and mention caps,
+//! where the link goes, which media types are accepted), and [`PLATFORMS`], the list that tests walk.
+//! Each platform lives in its own folder (`twitter/`, `instagram/`, `linkedin/`, `facebook/`); adding a
+//! platform is one folder plus one line in [`PLATFORMS`] and in [`Platform::rules`].
+
+pub mod facebook;
+pub mod instagram;
+pub mod linkedin;
+pub mod media;
+pub mod twitter;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+pub use media::MediaType;
+
+use crate::diagnostic::did_you_mean;
+
+/// A social platform herald can publish to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Platform {
+    Twitter,
+    Instagram,
+    Linkedin,
+    Facebook,
+}
+
+/// Every platform, in the order they are shown.
+pub const PLATFORMS: &[Platform] = &[
+    Platform::Twitter,
+    Platform::Instagram,
+    Platform::Linkedin,
+    Platform::Facebook,
+];
+
+/// How a platform measures text length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counting {
+    /// twitter-text v3 weighted length (URLs 23, CJK and emoji 2).
+    TwitterWeighted,
+    /// Unicode characters (code points).
+    Characters,
+}
+
+/// Where a post's link goes on a platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPlacement {
+    /// Appended to the text, on its own line, unless the text already uses `{{ link }}`.
+    InText,
+    /// Sent in a separate field of the API (Facebook's `link`), which makes the link preview card.
+    Field,
+    /// Not clickable on the platform: left out (Instagram captions).
+    NotClickable,
+}
+
+/// The publishing rules of one platform, as rendering and `herald check` apply them.
+#[derive(Debug)]
+pub struct Rules {
+    /// The name used in `config/herald.toml` (`platform = "twitter"`).
+    pub name: &'static str,
+    /// The name shown to people.
+    pub display: &'static str,
+    pub text_limit: usize,
+    pub counting: Counting,
+    pub max_hashtags: Option<usize>,
+    pub max_mentions: Option<usize>,
+    /// Whether every post needs at least one image.
+    pub requires_image: bool,
+    pub link: LinkPlacement,
+    pub media_types: &'static [MediaType],
+    pub max_media: usize,
+    /// Whether an over-long post can be published as a thread (`thread = true`).
+    pub threads: bool,
+    /// An example channel for this platform, as written in `config/herald.toml`.
+    pub example_channel: &'static str,
+}
+
+impl Platform {
+    pub fn rules(self) -> &'static Rules {
+        match self {
+            Platform::Twitter => &twitter::RULES,
+            Platform::Instagram => &instagram::RULES,
+            Platform::Linkedin => &linkedin::RULES,
+            Platform::Facebook => &facebook::RULES,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.rules().name
+    }
+
+    /// Measures `text` as this platform counts it.
+    pub fn measure(self, text: &str) -> usize {
+        match self.rules().counting {
+            Counting::TwitterWeighted => twitter::text::weighted_length(text),
+            Counting::Characters => text.chars().count(),
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "x" {
+            return Ok(Platform::Twitter);
+        }
+        PLATFORMS.iter().copied().find(|p| p.name() == s).ok_or_else(|| {
+            let names = PLATFORMS.iter().map(|p| p.name());
+            let help = did_you_mean(s, names.clone()).unwrap_or_else(|| {
+                format!(
+                    "herald publishes to: {}",
+                    names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                )
+            });
+            format!("unknown platform `{s}`\nhelp: {help}")
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_are_unique_and_round_trip() {
+        let mut names: Vec<_> = PLATFORMS.iter().map(|p| p.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), PLATFORMS.len());
+        for p in PLATFORMS {
+            assert_eq!(p.name().parse::<Platform>().unwrap(), *p);
+        }
+        assert_eq!("x".parse::<Platform>().unwrap(), Platform::Twitter);
+        assert!("twiter".parse::<Platform>().unwrap_err().contains("did you mean `twitter`"));
+    }
+
+    #[test]
+    fn every_platform_declares_limits_and_media() {
+        for p in PLATFORMS {
+            let r = p.rules();
+            assert!(r.text_limit > 0, "{p}");
+            assert!(!r.media_types.is_empty(), "{p}");
+            assert!(r.max_media > 0, "{p}");
+            assert!(!r.display.is_empty(), "{p}");
+        }
+    }
+
+    #[test]
+    fn every_example_channel_is_valid_config() {
+        for p in PLATFORMS {
+            let src = format!("[channels.example]\n{}", p.rules().example_channel);
+            let source = crate::diagnostic::Source::new("herald.toml", src);
+            let (config, diags) = crate::config::load_config(&source, &crate::days::Calendar::default());
+            assert!(diags.is_empty(), "{p}: {diags:?}");
+            assert_eq!(config.channels[0].platform, *p);
+        }
+    }
+
+    #[test]
+    fn known_limits() {
+        assert_eq!(Platform::Twitter.rules().text_limit, 280);
+        assert_eq!(Platform::Instagram.rules().text_limit, 2200);
+        assert_eq!(Platform::Instagram.rules().max_hashtags, Some(30));
+        assert_eq!(Platform::Instagram.rules().max_mentions, Some(20));
+        assert_eq!(Platform::Linkedin.rules().text_limit, 3000);
+        assert_eq!(Platform::Facebook.rules().text_limit, 63_206);
+        assert_eq!(Platform::Twitter.measure("https://www.humansecurity.world is here"), 23 + 8);
+    }
+}

@@ -1,0 +1,81 @@
+//! `herald check`: every problem in a project, found by validating the files and rendering every post
+//! for every channel on every date of its campaign.
+//!
+//! Owns the checks that need rendered text (length limits, hashtag and mention caps, template runtime
+//! errors) and the "this post never goes out" check; file-level checks are in [`crate::config`].
+
+use std::collections::HashSet;
+
+use crate::config::Project;
+use crate::config::reader::span_in_string;
+use crate::diagnostic::Diagnostic;
+use crate::render::{self, RenderError};
+use crate::schedule::Filter;
+
+/// Renders every occurrence in every campaign's window and returns the problems found, added to
+/// `diagnostics` (the problems found while loading).
+pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let occurrences = project.occurrences(&Filter::default());
+    let mut seen_posts = HashSet::new();
+    let mut reported = HashSet::new();
+    for occ in &occurrences {
+        seen_posts.insert((occ.campaign, occ.post));
+        let campaign = &project.campaigns[occ.campaign];
+        let post = &campaign.posts[occ.post];
+        let target = &post.targets[occ.target];
+        let channel = &project.config.channels[target.channel];
+        let when = occ.at_local.format("%Y-%m-%d %H:%M");
+        match render::render(project, occ) {
+            Ok(r) => {
+                for w in r.warnings {
+                    if reported.insert((occ.campaign, occ.post, occ.target, w.clone())) {
+                        diagnostics.push(
+                            Diagnostic::warning(format!("post `{}` on channel `{}`: {w}", post.id, channel.name))
+                                .at(&campaign.source, target.text_span.clone())
+                                .help("write \"link in bio\" instead, or give this platform its own `text`"),
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                let kind = std::mem::discriminant(&e);
+                if !reported.insert((occ.campaign, occ.post, occ.target, format!("{kind:?}"))) {
+                    continue;
+                }
+                let span = match (&e, project.templates.source(&target.template)) {
+                    (RenderError::Template { range, .. }, Some(text)) => {
+                        span_in_string(&campaign.source.text, target.text_span.clone(), text, range.clone())
+                    }
+                    _ => target.text_span.clone(),
+                };
+                diagnostics.push(
+                    Diagnostic::error(format!("post `{}` on channel `{}` ({when}): {e}", post.id, channel.name))
+                        .at(&campaign.source, span)
+                        .help_opt(e.help()),
+                );
+            }
+        }
+    }
+    for (ci, campaign) in project.campaigns.iter().enumerate() {
+        for (pi, post) in campaign.posts.iter().enumerate() {
+            if post.targets.is_empty() {
+                diagnostics.push(
+                    Diagnostic::warning(format!("post `{}` goes to no channel", post.id))
+                        .at(&campaign.source, post.header.clone())
+                        .help("every channel is skipped for this post; remove the post or a `skip = true`"),
+                );
+            } else if !seen_posts.contains(&(ci, pi)) {
+                diagnostics.push(
+                    Diagnostic::error(format!(
+                        "post `{}` never goes out: its date is outside the campaign ({} to {})",
+                        post.id, campaign.starts, campaign.ends
+                    ))
+                    .at(&campaign.source, post.header.clone())
+                    .help("move the post's date inside the campaign, or widen `starts`/`ends` in `[campaign]`"),
+                );
+            }
+        }
+    }
+    crate::diagnostic::sort(&mut diagnostics);
+    diagnostics
+}

@@ -1,0 +1,38 @@
+//! `herald check [FILE…]`.
+
+use std::path::{Path, PathBuf};
+
+use super::{EXIT_OK, EXIT_PROBLEMS, Format, Output};
+use crate::config::{ConfigError, load_project};
+use crate::diagnostic;
+
+pub fn run(dir: &Path, files: &[PathBuf], deny_warnings: bool, format: Format, color: bool) -> Result<Output, ConfigError> {
+    let only: Vec<PathBuf> = files.iter().map(|f| if f.is_absolute() || f.exists() { f.clone() } else { dir.join(f) }).collect();
+    for f in &only {
+        if !f.is_file() {
+            return Err(ConfigError::Read { path: f.display().to_string(), source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file") });
+        }
+    }
+    let loaded = load_project(dir, (!only.is_empty()).then_some(only.as_slice()))?;
+    let diags = crate::check::check(&loaded.project, loaded.diagnostics);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let code = if errors > 0 || (deny_warnings && warnings > 0) { EXIT_PROBLEMS } else { EXIT_OK };
+    Ok(match format {
+        Format::Json => Output { stdout: format!("{}\n", diagnostic::to_json(&diags)), stderr: String::new(), code },
+        Format::Text => {
+            let mut stderr = diagnostic::render_all(&diags, color);
+            if diags.is_empty() {
+                let p = &loaded.project;
+                let posts: usize = p.campaigns.iter().map(|c| c.posts.len()).sum();
+                stderr = format!(
+                    "ok: {} checked ({} in {}), no problems\n",
+                    diagnostic::plural(p.campaigns.len(), "campaign"),
+                    diagnostic::plural(posts, "post"),
+                    diagnostic::plural(p.config.channels.len(), "channel")
+                );
+            }
+            Output { stdout: String::new(), stderr, code }
+        }
+    })
+}

@@ -1,0 +1,123 @@
+//! The command line: argument definitions and the dispatch to each subcommand.
+//!
+//! Owns [`Cli`] (clap), the exit codes ([`ExitCode`]-compatible numbers: 0 ok, 1 problems found in the
+//! files, 2 herald could not do its job) and colour choice. Each subcommand is one file; none of them
+//! prints errors itself except through the value it returns to `main`.
+
+mod check;
+mod days;
+mod preview;
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit code: everything is fine (warnings alone do not fail).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: problems were found in the config or campaign files.
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code: herald could not do its job (unreadable project, bad arguments, I/O failure).
+pub const EXIT_FAILURE: u8 = 2;
+
+/// herald — campaign calendars in TOML, checked, previewed and published on time.
+#[derive(Debug, Parser)]
+#[command(name = "herald", version, about, long_about = None)]
+pub struct Cli {
+    /// Run in DIR instead of the current directory (the folder holding config/ and campaigns/).
+    #[arg(short = 'C', value_name = "DIR", global = true, default_value = ".")]
+    pub dir: PathBuf,
+    /// When to use colour.
+    #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
+    pub color: Color,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check config and campaign files; report every problem with file:line:col.
+    Check {
+        /// Only these campaign files (default: every file in campaigns/).
+        files: Vec<PathBuf>,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Show what would be published, where and when (nothing is sent).
+    Preview {
+        /// First local date to show (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<NaiveDate>,
+        /// Last local date to show (default: 30 days after --from).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<NaiveDate>,
+        /// Only this campaign (repeatable).
+        #[arg(long = "campaign", value_name = "ID")]
+        campaigns: Vec<String>,
+        /// Only this channel (repeatable).
+        #[arg(long = "channel", value_name = "NAME")]
+        channels: Vec<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// List international days and their dates.
+    Days {
+        /// The year to list (default: this year).
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "to")]
+        from: Option<NaiveDate>,
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "from")]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+/// What a command produced: text for stdout, text for stderr, and the exit code.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+/// Runs the parsed command line. `today` is injected so output is reproducible in tests.
+pub fn run(cli: &Cli, today: NaiveDate) -> Output {
+    let color = match cli.color {
+        Color::Always => (true, true),
+        Color::Never => (false, false),
+        Color::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            (!no_color && std::io::stdout().is_terminal(), !no_color && std::io::stderr().is_terminal())
+        }
+    };
+    let result = match &cli.command {
+        Command::Check { files, deny_warnings, format } => check::run(&cli.dir, files, *deny_warnings, *format, color.1),
+        Command::Preview { from, to, campaigns, channels, format } => {
+            let from = from.unwrap_or(today);
+            let to = to.unwrap_or(from + chrono::Duration::days(30));
+            preview::run(&cli.dir, from, to, campaigns, channels, *format, color)
+        }
+        Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
+    };
+    result.unwrap_or_else(|e| Output { stdout: String::new(), stderr: format!("error: {e}\n"), code: EXIT_FAILURE })
+}

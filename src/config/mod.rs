@@ -1,0 +1,137 @@
+//! Loading a project directory: `config/herald.toml` and the campaign files in `campaigns/`.
+//!
+//! Owns the file-system side of configuration (finding and reading files, naming them relative to the
+//! project) and the order of validation: the config first (channels and custom days), then each campaign
+//! against it. Parsing lives in [`schema`] (raw `Toml*` types, read through [`reader`]), checking in
+//! [`validate`], and the result is the [`model`]. Files with errors are left out of the [`Project`] and
+//! their problems returned beside it, so one broken campaign never hides the others.
+
+pub mod model;
+pub mod names;
+pub mod reader;
+pub mod schema;
+pub mod time;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+pub use model::{Campaign, Channel, Config, Media, Post, Project, Target, When};
+
+use crate::days::Calendar;
+use crate::diagnostic::{Diagnostic, Source};
+use crate::render::template::Templates;
+
+/// Where the daemon config lives inside a project directory.
+pub const CONFIG_PATH: &str = "config/herald.toml";
+/// Where campaign files live inside a project directory.
+pub const CAMPAIGNS_DIR: &str = "campaigns";
+
+/// A failure to read the project at all (as opposed to problems in its files, which are diagnostics).
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{dir} is not a herald project: there is no {CONFIG_PATH} in it\n  help: run herald in the folder that holds config/ and campaigns/, or pass -C DIR")]
+    NotAProject { dir: String },
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+}
+
+/// A loaded project and every problem found while loading it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub project: Project,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Validates a config file's text; used by [`load_project`] and by tests.
+pub fn load_config(source: &Source, calendar: &Calendar) -> (Config, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut calendar = calendar.clone();
+    let raw = schema::read_config(source, &mut diags);
+    let config = validate::config(source, raw, &mut calendar, &mut diags);
+    (config, diags)
+}
+
+/// Loads the project at `root`: its config and either every campaign file or only `only`.
+pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, ConfigError> {
+    let config_path = root.join(CONFIG_PATH);
+    if !config_path.is_file() {
+        return Err(ConfigError::NotAProject { dir: root.display().to_string() });
+    }
+    let mut diagnostics = Vec::new();
+    let config_source = read_source(root, &config_path)?;
+    let mut calendar = Calendar::builtin();
+    let raw = schema::read_config(&config_source, &mut diagnostics);
+    let config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
+
+    let files = match only {
+        Some(files) => files.to_vec(),
+        None => campaign_files(&root.join(CAMPAIGNS_DIR))?,
+    };
+    if files.is_empty() && only.is_none() {
+        diagnostics.push(
+            Diagnostic::warning(format!("no campaign files in {CAMPAIGNS_DIR}/"))
+                .help("add a campaign file such as campaigns/my-campaign.toml (see README.md)"),
+        );
+    }
+    let mut templates = Templates::default();
+    let mut campaigns: Vec<Campaign> = Vec::new();
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let cx = validate::Context { config: &config, calendar: &calendar };
+    for path in files {
+        let source = read_source(root, &path)?;
+        let Some(raw) = schema::read_campaign(&source, &mut diagnostics) else { continue };
+        let header = raw.campaign.as_ref().map(|c| c.header.clone());
+        let Some(campaign) = validate::campaign(&source, &path, raw, &cx, &mut templates, &mut diagnostics) else {
+            continue;
+        };
+        if let Some(first) = ids.get(&campaign.id) {
+            diagnostics.push(
+                Diagnostic::error(format!("campaign id `{}` is already used by {first}", campaign.id))
+                    .at(&source, header.unwrap_or(0..0))
+                    .help("give each campaign file its own `id` in `[campaign]`"),
+            );
+            continue;
+        }
+        ids.insert(campaign.id.clone(), source.path.to_string());
+        campaigns.push(campaign);
+    }
+    campaigns.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Loaded {
+        project: Project { root: root.to_path_buf(), config, calendar, campaigns, templates },
+        diagnostics,
+    })
+}
+
+/// Reads a file into a [`Source`] named relative to the project root.
+fn read_source(root: &Path, path: &Path) -> Result<Source, ConfigError> {
+    let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+    Ok(Source::new(shown, text))
+}
+
+/// Every `*.toml` under `dir`, recursively, sorted; hidden folders are skipped.
+fn campaign_files(dir: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|source| ConfigError::Read { path: d.display().to_string(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| ConfigError::Read { path: d.display().to_string(), source })?;
+            let path = entry.path();
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if path.is_dir() && !hidden {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") && !hidden {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,124 @@
+//! The validated model: what the rest of herald works with.
+//!
+//! A [`Project`] can only be built by [`super::load_project`], which validates every file; so a
+//! [`Campaign`] here always has a real time zone, configured channels, known days, compiled templates and
+//! media files that exist. Each [`Post`] is resolved into one [`Target`] per channel it goes to, with the
+//! per-platform and per-channel overrides and the translation already applied.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+
+use super::names::Language;
+use super::time::CronRule;
+use crate::channels::{MediaType, Platform};
+use crate::days::Calendar;
+use crate::diagnostic::Source;
+use crate::render::template::Templates;
+
+/// A project directory: its config, calendar and campaigns.
+#[derive(Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+    pub calendar: Calendar,
+    /// Campaigns that passed validation, sorted by id.
+    pub campaigns: Vec<Campaign>,
+    pub templates: Templates,
+}
+
+/// `config/herald.toml`, validated.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub source: Option<Source>,
+    pub channels: Vec<Channel>,
+}
+
+impl Config {
+    pub fn channel(&self, name: &str) -> Option<(usize, &Channel)> {
+        self.channels.iter().enumerate().find(|(_, c)| c.name == name)
+    }
+}
+
+/// An account herald publishes to.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub name: String,
+    pub platform: Platform,
+    /// Without the leading `@`.
+    pub handle: String,
+    pub language: Language,
+}
+
+/// A validated campaign file.
+#[derive(Debug)]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    pub source: Source,
+    /// The folder holding the campaign file; media paths are relative to it.
+    pub dir: PathBuf,
+    pub tz: Tz,
+    pub language: Language,
+    pub starts: NaiveDate,
+    pub ends: NaiveDate,
+    pub posts: Vec<Post>,
+}
+
+/// A validated post.
+#[derive(Debug)]
+pub struct Post {
+    pub id: String,
+    /// The `[[post]]` header, for diagnostics.
+    pub header: Range<usize>,
+    pub when: When,
+    /// One per channel the post goes to, in the campaign's channel order.
+    pub targets: Vec<Target>,
+}
+
+/// What a post's date follows.
+#[derive(Debug, Clone)]
+pub enum When {
+    /// A day from the calendar, every year of the campaign.
+    Day { id: String },
+    /// One date.
+    Date(NaiveDate),
+    /// A cron schedule in the campaign's time zone.
+    Cron(CronRule),
+}
+
+/// A post as it goes to one channel: overrides and translation applied.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Index into [`Config::channels`].
+    pub channel: usize,
+    pub offset: Duration,
+    /// Local time of day (unused for cron posts).
+    pub time: NaiveTime,
+    /// Name of the compiled text template in [`Project::templates`].
+    pub template: String,
+    /// Where the text is in the campaign file.
+    pub text_span: Range<usize>,
+    /// The language of the text that is sent.
+    pub language: Language,
+    /// The link with UTM parameters applied, if the post has one.
+    pub link: Option<String>,
+    /// Whether the text places the link itself with `{{ link }}`.
+    pub link_in_text: bool,
+    /// Hashtags without `#`, added unless the text has them.
+    pub hashtags: Vec<String>,
+    pub media: Vec<Media>,
+    pub thread: bool,
+}
+
+/// A media file attached to a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    /// The path as written in the campaign file (relative to its folder).
+    pub file: String,
+    pub path: PathBuf,
+    pub alt: Option<String>,
+    pub kind: MediaType,
+}

@@ -1,0 +1,332 @@
+//! Reading a parsed TOML document key by key, collecting every problem instead of stopping at the first.
+//!
+//! Owns [`TableReader`]: it takes keys out of a spanned TOML table, deserializes each value with serde into
+//! its (validating) type, turns each failure into a [`Diagnostic`] that points at the value, and at the end
+//! reports every key nobody asked for as "unknown key, did you mean …". This is how the `Toml*` schema types
+//! in [`super::schema`] are filled: field by field, so that one bad value never hides another.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeString, DeTable, DeValue, ValueDeserializer};
+
+use crate::diagnostic::{Diagnostic, Source, did_you_mean};
+
+/// A spanned value taken from the document.
+pub type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Parses `source` as TOML. Syntax errors (all of them, thanks to the recovering parser) become
+/// diagnostics; the root table is returned only when there were none.
+pub fn parse<'i>(source: &'i Source, diags: &mut Vec<Diagnostic>) -> Option<Spanned<DeTable<'i>>> {
+    let (root, errors) = DeTable::parse_recoverable(&source.text);
+    if errors.is_empty() {
+        return Some(root);
+    }
+    for e in errors {
+        let span = e.span().unwrap_or(0..0);
+        diags.push(
+            Diagnostic::error(format!("invalid TOML: {}", first_line(e.message())))
+                .at(source, span)
+                .help("check the TOML syntax near here: strings need quotes, tables `[name]`, lists `[a, b]`"),
+        );
+    }
+    None
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim_end()
+}
+
+/// Takes keys out of one TOML table. Create it with [`TableReader::new`], read each known key, then call
+/// [`TableReader::finish`] to report the leftovers as unknown keys.
+pub struct TableReader<'i, 's> {
+    source: &'s Source,
+    /// What this table is called in messages, e.g. "`[campaign]`".
+    what: String,
+    span: Range<usize>,
+    entries: Vec<(Spanned<DeString<'i>>, Value<'i>)>,
+    asked: Vec<&'static str>,
+    invalid: Vec<&'static str>,
+}
+
+impl<'i, 's> TableReader<'i, 's> {
+    pub fn new(source: &'s Source, what: impl Into<String>, table: Spanned<DeTable<'i>>) -> Self {
+        let span = table.span();
+        Self {
+            source,
+            what: what.into(),
+            span,
+            entries: table.into_inner().into_iter().collect(),
+            asked: Vec::new(),
+            invalid: Vec::new(),
+        }
+    }
+
+    /// Reads `value` as a table, or reports that it should be one.
+    pub fn from_value(
+        source: &'s Source,
+        what: impl Into<String>,
+        value: Value<'i>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Self> {
+        let what = what.into();
+        let span = value.span();
+        match value.into_inner() {
+            DeValue::Table(t) => Some(Self::new(source, what, Spanned::new(span, t))),
+            other => {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "{what} must be a table, found {}",
+                        other.type_str()
+                    ))
+                    .at(source, span),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn source(&self) -> &'s Source {
+        self.source
+    }
+
+    /// The span of the whole table (its header to its last value).
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// Removes `key` and returns its raw value, remembering that the key is known.
+    pub fn take_raw(&mut self, key: &'static str) -> Option<(Range<usize>, Value<'i>)> {
+        self.asked.push(key);
+        let i = self.entries.iter().position(|(k, _)| k.get_ref() == key)?;
+        let (k, v) = self.entries.remove(i);
+        Some((k.span(), v))
+    }
+
+    /// Reads an optional key into `T`. A value of the wrong shape is reported (pointing at the value) and
+    /// read as absent, so validation can go on.
+    pub fn optional<T: DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Spanned<T>> {
+        let (_, value) = self.take_raw(key)?;
+        let read = deserialize(self.source, key, value, diags);
+        if read.is_none() {
+            self.invalid.push(key);
+        }
+        read
+    }
+
+    /// Keys that were present but had an invalid value (already reported). Checks for a missing key
+    /// skip these, so one mistake is reported once.
+    pub fn invalid_keys(&self) -> Vec<&'static str> {
+        self.invalid.clone()
+    }
+
+    /// Reads a required key; a missing key is reported at the table.
+    pub fn required<T: DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+        example: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Spanned<T>> {
+        let present = self.entries.iter().any(|(k, _)| k.get_ref() == key);
+        if !present {
+            self.asked.push(key);
+            diags.push(
+                Diagnostic::error(format!("{} is missing `{key}`", self.what))
+                    .at(self.source, self.header_span())
+                    .help(format!("add it, e.g. `{key} = {example}`")),
+            );
+            return None;
+        }
+        self.optional(key, diags)
+    }
+
+    /// Reads a key holding an array of tables (`[[post]]`), or a single table for `single_ok`.
+    pub fn array_of_tables(
+        &mut self,
+        key: &'static str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<(Range<usize>, Value<'i>)> {
+        let Some((key_span, value)) = self.take_raw(key) else {
+            return Vec::new();
+        };
+        let span = value.span();
+        match value.into_inner() {
+            DeValue::Array(items) => items
+                .into_iter()
+                .map(|item| (item.span(), item))
+                .collect(),
+            other => {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "`{key}` must be a list of tables written `[[{key}]]`, found {}",
+                        other.type_str()
+                    ))
+                    .at(self.source, key_span.start..span.end),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// The span to point at when the table itself is the problem: its first line.
+    pub fn header_span(&self) -> Range<usize> {
+        let text = &self.source.text;
+        let start = self.span.start.min(text.len());
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        start..end.max(start)
+    }
+
+    /// Hands back the keys nobody asked for, for tables whose keys are names (`[channels.NAME]`).
+    pub fn take_rest(&mut self) -> Vec<(Spanned<DeString<'i>>, Value<'i>)> {
+        std::mem::take(&mut self.entries)
+    }
+
+    /// Hands back the unread keys whose values are tables (per-platform overrides in a post), leaving
+    /// the others for [`TableReader::finish`] to report.
+    pub fn take_tables(&mut self) -> Vec<(Spanned<DeString<'i>>, Value<'i>)> {
+        let (tables, rest) = std::mem::take(&mut self.entries)
+            .into_iter()
+            .partition(|(_, v)| v.get_ref().is_table());
+        self.entries = rest;
+        tables
+    }
+
+    /// Reports every key that was not read as unknown, with the closest known key as a suggestion.
+    pub fn finish(self, diags: &mut Vec<Diagnostic>) {
+        self.finish_with(diags, &[]);
+    }
+
+    /// Like [`TableReader::finish`], with extra names to suggest (e.g. channel names for overrides).
+    pub fn finish_with(self, diags: &mut Vec<Diagnostic>, extra: &[&str]) {
+        for (key, _) in self.entries {
+            let name = key.get_ref();
+            let candidates = self.asked.iter().copied().chain(extra.iter().copied());
+            let help = did_you_mean(name, candidates).unwrap_or_else(|| {
+                format!(
+                    "{} accepts: {}",
+                    self.what,
+                    self.asked
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+            diags.push(
+                Diagnostic::error(format!("unknown key `{name}` in {}", self.what))
+                    .at(self.source, key.span())
+                    .help(help),
+            );
+        }
+    }
+}
+
+/// Deserializes one value into `T`, reporting a failure as a diagnostic at the value.
+///
+/// Validating newtypes put a fix in their error message after a line `help: …`; it becomes the
+/// diagnostic's help.
+pub fn deserialize<T: DeserializeOwned>(
+    source: &Source,
+    key: &str,
+    value: Value<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Spanned<T>> {
+    let span = value.span();
+    match Spanned::<T>::deserialize(ValueDeserializer::from(value)) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let error_span = e.span().unwrap_or(span);
+            let (message, help) = split_help(e.message());
+            diags.push(
+                Diagnostic::error(format!("invalid `{key}`: {message}"))
+                    .at(source, error_span)
+                    .help_opt(help),
+            );
+            None
+        }
+    }
+}
+
+/// Splits "message\nhelp: fix" into its two halves.
+fn split_help(message: &str) -> (String, Option<String>) {
+    match message.split_once("\nhelp: ") {
+        Some((m, h)) => (m.trim().to_string(), Some(h.trim().to_string())),
+        None => (message.trim().to_string(), None),
+    }
+}
+
+use serde::Deserialize as _;
+
+/// The span of `range` (bytes within `text`, the value of a TOML string) in the file, when the string
+/// literal holds the text verbatim (no escapes); otherwise the whole literal.
+pub fn span_in_string(file: &str, literal: Range<usize>, text: &str, range: Option<Range<usize>>) -> Range<usize> {
+    let Some(raw) = file.get(literal.clone()) else { return literal };
+    let Some(range) = range else { return literal };
+    let Some(at) = raw.find(text).or_else(|| (!text.is_empty()).then(|| raw.find(text.lines().next().unwrap_or(text))).flatten()) else {
+        return literal;
+    };
+    let start = literal.start + at + range.start;
+    let end = literal.start + at + range.end;
+    if end <= literal.end { start..end } else { literal }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Vec<Diagnostic>, Option<String>, Option<i64>) {
+        let source = Source::new("t.toml", text);
+        let mut diags = Vec::new();
+        let Some(root) = parse(&source, &mut diags) else {
+            return (diags, None, None);
+        };
+        let mut t = TableReader::new(&source, "`[campaign]`", root);
+        let name = t.optional::<String>("name", &mut diags);
+        let n = t.optional::<i64>("count", &mut diags);
+        t.finish(&mut diags);
+        (
+            diags,
+            name.map(Spanned::into_inner),
+            n.map(Spanned::into_inner),
+        )
+    }
+
+    #[test]
+    fn reports_every_unknown_key_and_every_bad_value() {
+        let (diags, name, n) = read("nmae = \"x\"\ncount = \"three\"\nzzz = 1\n");
+        assert_eq!(name, None);
+        assert_eq!(n, None);
+        let msgs: Vec<_> = diags
+            .iter()
+            .map(|d| (d.location().unwrap(), d.message.clone(), d.help.clone()))
+            .collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].1.starts_with("invalid `count`"), "{msgs:?}");
+        assert_eq!(msgs[0].0, "t.toml:2:9");
+        assert_eq!(msgs[1].1, "unknown key `nmae` in `[campaign]`");
+        assert_eq!(msgs[1].2.as_deref(), Some("did you mean `name`?"));
+        assert_eq!(msgs[1].0, "t.toml:1:1");
+        assert_eq!(msgs[2].0, "t.toml:3:1");
+    }
+
+    #[test]
+    fn reports_all_syntax_errors() {
+        let (diags, ..) = read("a = \nb = [1, \n");
+        assert!(!diags.is_empty());
+        assert!(diags.iter().all(|d| d.message.starts_with("invalid TOML")));
+    }
+
+    #[test]
+    fn help_is_split_from_message() {
+        assert_eq!(
+            split_help("bad time `25:00`\nhelp: write HH:MM"),
+            ("bad time `25:00`".into(), Some("write HH:MM".into()))
+        );
+    }
+}

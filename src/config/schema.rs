@@ -1,0 +1,300 @@
+//! The raw file formats: `Toml*` types that mirror `config/herald.toml` and campaign files key for key.
+//!
+//! Every field is optional and spanned, so the validation in [`super::validate`] can point at it. The
+//! types are filled through [`TableReader`], which reports unknown keys and values of the wrong shape;
+//! meaning (does this day exist? is this channel configured?) is checked later, in one place. The doc
+//! comments on fields are the reference for the file format in README.md.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::names::{Handle, Hashtag, Id, Language, LinkSetting};
+use super::reader::{self, TableReader, Value};
+use super::time::{CronRule, Date, LocalTime, Offset, TimeZone};
+use crate::channels::Platform;
+use crate::diagnostic::{Diagnostic, Source};
+
+type S<T> = Option<Spanned<T>>;
+
+/// `config/herald.toml`.
+#[derive(Debug, Default)]
+pub struct TomlConfig {
+    /// `[channels.NAME]`: the accounts herald publishes to, by name.
+    pub channels: Vec<(Spanned<Id>, TomlChannel)>,
+    /// `[[day]]`: days added to the calendar, or overriding a built-in day with the same id.
+    pub days: Vec<TomlDay>,
+}
+
+/// `[channels.NAME]`.
+#[derive(Debug)]
+pub struct TomlChannel {
+    pub span: Range<usize>,
+    /// `twitter` (or `x`), `instagram`, `linkedin` or `facebook`.
+    pub platform: S<Platform>,
+    /// The account's handle, e.g. `@humansecurityFA`.
+    pub handle: S<Handle>,
+    /// The language this channel publishes in (default `en`).
+    pub language: S<Language>,
+}
+
+/// `[[day]]` in `config/herald.toml`.
+#[derive(Debug)]
+pub struct TomlDay {
+    pub span: Range<usize>,
+    pub id: S<Id>,
+    pub name: S<String>,
+    /// `March 8`, `first Monday of October`, `last Thursday of September`…
+    pub rule: S<String>,
+    /// Explicit dates, for a day whose date is set year by year.
+    pub dates: S<Vec<Date>>,
+}
+
+/// A campaign file in `campaigns/`.
+#[derive(Debug)]
+pub struct TomlCampaignFile {
+    pub campaign: Option<TomlCampaign>,
+    pub posts: Vec<TomlPost>,
+}
+
+/// `[campaign]`.
+#[derive(Debug)]
+pub struct TomlCampaign {
+    pub span: Range<usize>,
+    pub header: Range<usize>,
+    /// Defaults to the file name without `.toml`.
+    pub id: S<Id>,
+    pub name: S<String>,
+    /// IANA time zone; every date and time in the file is local to it.
+    pub timezone: S<TimeZone>,
+    /// The language the posts' `text` is written in (default `en`).
+    pub language: S<Language>,
+    /// Channel names from `config/herald.toml`.
+    pub channels: S<Vec<Spanned<Id>>>,
+    pub hashtags: S<Vec<Hashtag>>,
+    pub link: S<LinkSetting>,
+    /// Add `utm_source`, `utm_medium=social` and `utm_campaign` to links.
+    pub utm: S<bool>,
+    /// First and last day of the campaign (inclusive).
+    pub starts: S<Date>,
+    pub ends: S<Date>,
+    /// The default time of day for posts that give none.
+    pub time: S<LocalTime>,
+    /// `error` (default): a channel in another language needs a translation of every post.
+    /// `fallback`: a missing translation is a warning and the default text is used.
+    pub missing_translation: S<String>,
+}
+
+/// `[[post]]`.
+#[derive(Debug)]
+pub struct TomlPost {
+    pub span: Range<usize>,
+    pub header: Range<usize>,
+    pub id: S<Id>,
+    /// A day id from the calendar; the post recurs on it every year of the campaign.
+    pub day: S<Id>,
+    /// One date.
+    pub date: S<Date>,
+    /// A recurring schedule (cron syntax, local time).
+    pub cron: S<CronRule>,
+    /// Narrows the campaign's channels for this post.
+    pub channels: S<Vec<Spanned<Id>>>,
+    pub content: TomlContent,
+    /// `[post.NAME]`: overrides for a platform (`twitter`, `instagram`, …) or a channel name.
+    pub overrides: Vec<(Spanned<String>, TomlContent)>,
+}
+
+/// The fields a post shares with its per-platform and per-channel overrides.
+#[derive(Debug, Default)]
+pub struct TomlContent {
+    pub span: Range<usize>,
+    /// Shift from the day: `-2d`, `+3h`.
+    pub offset: S<Offset>,
+    /// Local time of day, `HH:MM`.
+    pub time: S<LocalTime>,
+    /// The post's text, a template (`{{ day.name }}`, `{{ link }}`…).
+    pub text: S<String>,
+    /// Translations of `text` by language: `[post.translations] fr = "…"`.
+    pub translations: BTreeMap<Language, Spanned<String>>,
+    pub link: S<LinkSetting>,
+    pub hashtags: S<Vec<Hashtag>>,
+    pub utm: S<bool>,
+    pub media: S<Vec<Spanned<TomlMedia>>>,
+    /// Split an over-long X post into a numbered thread.
+    pub thread: S<bool>,
+    /// Leave this platform or channel out for this post.
+    pub skip: S<bool>,
+    /// Keys of this table (and, for a post, of the post) whose values were invalid and reported.
+    pub invalid: Vec<&'static str>,
+}
+
+/// `media = [{ file = "media/iwd.jpg", alt = "…" }]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TomlMedia {
+    /// Path relative to the campaign file's folder.
+    pub file: String,
+    /// Alt text read aloud by screen readers.
+    pub alt: Option<String>,
+}
+
+/// Reads `config/herald.toml`.
+pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
+    let Some(root) = reader::parse(source, diags) else {
+        return TomlConfig::default();
+    };
+    let mut top = TableReader::new(source, "`config/herald.toml`", root);
+    let mut config = TomlConfig::default();
+    if let Some((_, channels)) = top.take_raw("channels") {
+        if let Some(mut t) = TableReader::from_value(source, "`[channels]`", channels, diags) {
+            for (name, value) in t.take_rest() {
+                let id = reader::deserialize::<Id>(
+                    source,
+                    "channel name",
+                    Spanned::new(name.span(), toml::de::DeValue::String(name.get_ref().clone())),
+                    diags,
+                );
+                let what = format!("`[channels.{}]`", name.get_ref());
+                if let (Some(id), Some(mut t)) = (id, TableReader::from_value(source, what, value, diags)) {
+                    let channel = TomlChannel {
+                        span: t.span(),
+                        platform: t.required("platform", "\"twitter\"", diags),
+                        handle: t.required("handle", "\"@humansecurityFA\"", diags),
+                        language: t.optional("language", diags),
+                    };
+                    t.finish(diags);
+                    config.channels.push((id, channel));
+                }
+            }
+            t.finish(diags);
+        }
+    }
+    for (_, value) in top.array_of_tables("day", diags) {
+        if let Some(mut t) = TableReader::from_value(source, "`[[day]]`", value, diags) {
+            let day = TomlDay {
+                span: t.span(),
+                id: t.required("id", "\"hs4a-founding-day\"", diags),
+                name: t.required("name", "\"HS4A Founding Day\"", diags),
+                rule: t.optional("rule", diags),
+                dates: t.optional("dates", diags),
+            };
+            t.finish(diags);
+            config.days.push(day);
+        }
+    }
+    top.finish(diags);
+    config
+}
+
+/// Reads a campaign file. `platform_and_channel_names` are offered as suggestions for unknown keys in a
+/// post (where an unknown table is taken as an override).
+pub fn read_campaign(source: &Source, diags: &mut Vec<Diagnostic>) -> Option<TomlCampaignFile> {
+    let root = reader::parse(source, diags)?;
+    let mut top = TableReader::new(source, "a campaign file", root);
+    let campaign = top.take_raw("campaign").and_then(|(key_span, value)| {
+        let mut t = TableReader::from_value(source, "`[campaign]`", value, diags)?;
+        let campaign = TomlCampaign {
+            span: t.span(),
+            header: key_span,
+            id: t.optional("id", diags),
+            name: t.required("name", "\"Human Security for All 2027\"", diags),
+            timezone: t.required("timezone", "\"America/New_York\"", diags),
+            language: t.optional("language", diags),
+            channels: t.required("channels", "[\"x\", \"linkedin\"]", diags),
+            hashtags: t.optional("hashtags", diags),
+            link: t.optional("link", diags),
+            utm: t.optional("utm", diags),
+            starts: t.required("starts", "2027-01-01", diags),
+            ends: t.required("ends", "2027-12-31", diags),
+            time: t.optional("time", diags),
+            missing_translation: t.optional("missing_translation", diags),
+        };
+        t.finish(diags);
+        Some(campaign)
+    });
+    let posts = top
+        .array_of_tables("post", diags)
+        .into_iter()
+        .filter_map(|(_, value)| read_post(source, value, diags))
+        .collect();
+    top.finish(diags);
+    Some(TomlCampaignFile { campaign, posts })
+}
+
+fn read_post(source: &Source, value: Value<'_>, diags: &mut Vec<Diagnostic>) -> Option<TomlPost> {
+    let mut t = TableReader::from_value(source, "`[[post]]`", value, diags)?;
+    let header = t.header_span();
+    let id = t.required("id", "\"iwd-countdown\"", diags);
+    let day = t.optional("day", diags);
+    let date = t.optional("date", diags);
+    let cron = t.optional("cron", diags);
+    let channels = t.optional("channels", diags);
+    let content = read_content(&mut t, diags);
+    // Tables left over are overrides (`[post.instagram]`); anything else is an unknown key.
+    let mut overrides = Vec::new();
+    for (key, value) in t.take_tables() {
+        let what = format!("`[post.{}]`", key.get_ref());
+        if let Some(mut o) = TableReader::from_value(source, what, value, diags) {
+            let content = read_content(&mut o, diags);
+            o.finish(diags);
+            overrides.push((Spanned::new(key.span(), key.get_ref().to_string()), content));
+        }
+    }
+    let post = TomlPost {
+        span: t.span(),
+        header,
+        id,
+        day,
+        date,
+        cron,
+        channels,
+        content,
+        overrides,
+    };
+    t.finish(diags);
+    Some(post)
+}
+
+/// Keys shared by a post and its overrides.
+fn read_content(t: &mut TableReader<'_, '_>, diags: &mut Vec<Diagnostic>) -> TomlContent {
+    let span = t.span();
+    let offset = t.optional("offset", diags);
+    let time = t.optional("time", diags);
+    let text = t.optional("text", diags);
+    let translations = t
+        .optional::<BTreeMap<String, Spanned<String>>>("translations", diags)
+        .map(|m| {
+            let source = t.source();
+            m.into_inner()
+                .into_iter()
+                .filter_map(|(lang, text)| match Language::try_from(lang) {
+                    Ok(l) => Some((l, text)),
+                    Err(e) => {
+                        let (msg, help) = e.split_once("\nhelp: ").unwrap_or((&e, ""));
+                        diags.push(
+                            Diagnostic::error(format!("invalid translation language: {msg}"))
+                                .at(source, text.span())
+                                .help(help),
+                        );
+                        None
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    TomlContent {
+        span,
+        offset,
+        time,
+        text,
+        translations,
+        link: t.optional("link", diags),
+        hashtags: t.optional("hashtags", diags),
+        utm: t.optional("utm", diags),
+        media: t.optional("media", diags),
+        thread: t.optional("thread", diags),
+        skip: t.optional("skip", diags),
+        invalid: t.invalid_keys(),
+    }
+}

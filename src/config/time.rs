@@ -1,0 +1,274 @@
+//! Validated time values: zones, dates, local times, offsets and cron rules, and the one function that
+//! turns a local wall-clock time into an instant.
+//!
+//! DST policy (documented in README.md): a local time that does not exist because clocks jump forward
+//! (e.g. 02:30 on the night summer time starts) is moved forward by the length of the gap (03:30); a local
+//! time that happens twice because clocks go back is the first of the two (summer time).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::diagnostic::did_you_mean;
+
+/// An IANA time zone such as `America/New_York`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub Tz);
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl FromStr for TimeZone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse::<Tz>().map(TimeZone).map_err(|_| {
+            let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+            let help = did_you_mean(s, names)
+                .unwrap_or_else(|| "use an IANA time zone name such as `America/New_York` or `Europe/Geneva`".into());
+            format!("unknown time zone `{s}`\nhelp: {help}")
+        })
+    }
+}
+
+/// A calendar date, written as a TOML date (`2027-03-08`) or a string in that form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub NaiveDate);
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Toml(toml::value::Datetime),
+            Text(String),
+        }
+        let help = "\nhelp: write a date as YYYY-MM-DD, e.g. 2027-03-08";
+        let raw = Raw::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(format!("expected a date{help}"))
+        })?;
+        let (text, only_date) = match raw {
+            Raw::Toml(dt) => (dt.to_string(), dt.time.is_none() && dt.offset.is_none()),
+            Raw::Text(s) => (s, true),
+        };
+        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(date) if only_date => Ok(Date(date)),
+            _ => Err(serde::de::Error::custom(format!("`{text}` is not a date{help}"))),
+        }
+    }
+}
+
+/// A wall-clock time, `HH:MM` (or `HH:MM:SS`), local to the campaign's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LocalTime(pub NaiveTime);
+
+impl<'de> Deserialize<'de> for LocalTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl FromStr for LocalTime {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        NaiveTime::parse_from_str(s, "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
+            .map(LocalTime)
+            .map_err(|_| {
+                format!("`{s}` is not a time of day\nhelp: write 24-hour time as HH:MM, e.g. \"09:00\" or \"17:30\"")
+            })
+    }
+}
+
+impl fmt::Display for LocalTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%H:%M"))
+    }
+}
+
+/// A shift relative to a day, e.g. `-2d`, `+3h`, `-1d12h`, `90m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Offset(pub Duration);
+
+impl<'de> Deserialize<'de> for Offset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl FromStr for Offset {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let err = || {
+            format!("`{s}` is not an offset\nhelp: write a number of days, hours or minutes with an optional sign, e.g. \"-2d\", \"+3h\" or \"-1d12h\"")
+        };
+        let t = s.trim();
+        let (sign, body) = match t.as_bytes().first() {
+            Some(b'-') => (-1, &t[1..]),
+            Some(b'+') => (1, &t[1..]),
+            _ => (1, t),
+        };
+        if body == "0" {
+            return Ok(Offset(Duration::zero()));
+        }
+        let mut total = Duration::zero();
+        let mut digits = String::new();
+        let mut seen_unit = false;
+        for c in body.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let n: i64 = digits.parse().map_err(|_| err())?;
+            if n > 3660 {
+                return Err(err());
+            }
+            total += match c {
+                'd' => Duration::days(n),
+                'h' => Duration::hours(n),
+                'm' => Duration::minutes(n),
+                _ => return Err(err()),
+            };
+            digits.clear();
+            seen_unit = true;
+        }
+        if !digits.is_empty() || !seen_unit {
+            return Err(err());
+        }
+        Ok(Offset(total * sign))
+    }
+}
+
+/// A recurring schedule in the `cron` crate's syntax: `sec min hour day-of-month month day-of-week
+/// [year]`. A five-field crontab line (`min hour dom month dow`) is accepted too and runs at second 0.
+#[derive(Debug, Clone)]
+pub struct CronRule {
+    pub schedule: cron::Schedule,
+    pub text: String,
+}
+
+impl<'de> Deserialize<'de> for CronRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl FromStr for CronRule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let fields = s.split_whitespace().count();
+        let full = if fields == 5 { format!("0 {s}") } else { s.to_string() };
+        cron::Schedule::from_str(&full)
+            .map(|schedule| CronRule {
+                schedule,
+                text: s.to_string(),
+            })
+            .map_err(|e| {
+                format!("`{s}` is not a cron rule ({e})\nhelp: write seconds minutes hours day-of-month month day-of-week, e.g. \"0 0 10 * * Mon\" for every Monday at 10:00")
+            })
+    }
+}
+
+/// How a local time was turned into an instant (shown in previews when it was not plain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Localized {
+    /// The local time exists once.
+    Exact,
+    /// The local time fell in a DST gap and was moved forward by the gap.
+    ShiftedForward,
+    /// The local time happened twice; the first was taken.
+    FirstOfTwo,
+}
+
+/// The instant at which `local` happens in `tz`, following the DST policy in the module docs.
+pub fn localize(tz: Tz, local: NaiveDateTime) -> (DateTime<Utc>, Localized) {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => (t.with_timezone(&Utc), Localized::Exact),
+        LocalResult::Ambiguous(first, _) => (first.with_timezone(&Utc), Localized::FirstOfTwo),
+        LocalResult::None => {
+            // Walk forward minute by minute to the end of the gap (gaps are at most a few hours), then
+            // keep the same distance past the gap's start as the requested time had.
+            for minutes in 1..=24 * 60 {
+                let probe = local + Duration::minutes(minutes);
+                if let LocalResult::Single(t) | LocalResult::Ambiguous(t, _) = tz.from_local_datetime(&probe) {
+                    // `t` is the first valid minute after the gap; the UTC offset before the gap is
+                    // the one the wall clock meant, so apply it.
+                    let before = tz.offset_from_utc_datetime(&(t.naive_utc() - Duration::minutes(minutes + 1)));
+                    use chrono::Offset as _;
+                    let utc = local - Duration::seconds(i64::from(before.fix().local_minus_utc()));
+                    return (Utc.from_utc_datetime(&utc), Localized::ShiftedForward);
+                }
+            }
+            (Utc.from_utc_datetime(&local), Localized::ShiftedForward)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn offsets_parse_with_sign_and_units() {
+        assert_eq!("-2d".parse::<Offset>().unwrap().0, Duration::days(-2));
+        assert_eq!("+3h".parse::<Offset>().unwrap().0, Duration::hours(3));
+        assert_eq!(
+            "-1d12h".parse::<Offset>().unwrap().0,
+            -(Duration::days(1) + Duration::hours(12))
+        );
+        assert_eq!("90m".parse::<Offset>().unwrap().0, Duration::minutes(90));
+        assert_eq!("0".parse::<Offset>().unwrap().0, Duration::zero());
+        for bad in ["", "2", "-d", "2 days", "3w", "1d-2h", "99999d"] {
+            assert!(bad.parse::<Offset>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_and_zones_parse_with_helpful_errors() {
+        assert_eq!("09:00".parse::<LocalTime>().unwrap().to_string(), "09:00");
+        assert!("25:00".parse::<LocalTime>().unwrap_err().contains("HH:MM"));
+        let e = "America/New_Yrok".parse::<TimeZone>().unwrap_err();
+        assert!(e.contains("did you mean `America/New_York`"), "{e}");
+    }
+
+    #[test]
+    fn five_field_cron_runs_at_second_zero() {
+        let c: CronRule = "0 10 * * Mon".parse().unwrap();
+        let from = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        let next = c.schedule.after(&from).next().unwrap();
+        assert_eq!(next.to_rfc3339(), "2027-01-04T10:00:00+00:00");
+        assert!("every monday".parse::<CronRule>().is_err());
+    }
+
+    #[test]
+    fn dst_gap_moves_forward_by_the_gap() {
+        // 2027-03-14 02:30 does not exist in New York (clocks jump 02:00 -> 03:00).
+        let (utc, how) = localize(chrono_tz::America::New_York, dt("2027-03-14 02:30"));
+        assert_eq!(how, Localized::ShiftedForward);
+        assert_eq!(utc.to_rfc3339(), "2027-03-14T07:30:00+00:00"); // 03:30 EDT
+    }
+
+    #[test]
+    fn dst_overlap_takes_the_first() {
+        // 2027-11-07 01:30 happens twice in New York.
+        let (utc, how) = localize(chrono_tz::America::New_York, dt("2027-11-07 01:30"));
+        assert_eq!(how, Localized::FirstOfTwo);
+        assert_eq!(utc.to_rfc3339(), "2027-11-07T05:30:00+00:00"); // 01:30 EDT
+        let (utc, how) = localize(chrono_tz::America::New_York, dt("2027-07-01 09:00"));
+        assert_eq!(how, Localized::Exact);
+        assert_eq!(utc.to_rfc3339(), "2027-07-01T13:00:00+00:00");
+    }
+}

@@ -1,0 +1,543 @@
+//! From raw `Toml*` values to the validated model, collecting every problem.
+//!
+//! Owns the meaning checks: channels exist, days exist, one schedule per post, ids unique, a time for
+//! every post, templates compile with known variables, translations exist for every channel language,
+//! overrides name a platform or channel, media files exist inside the campaign folder and have a type the
+//! platform accepts. Checks that need a rendered text (length limits, hashtag caps) are in
+//! [`crate::check`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use chrono::{Duration, NaiveTime};
+use toml::Spanned;
+
+use super::model::{Campaign, Channel, Config, Media, Post, Target, When};
+use super::names::{Hashtag, Id, Language, LinkSetting};
+use super::schema::{TomlCampaign, TomlCampaignFile, TomlConfig, TomlContent, TomlMedia, TomlPost};
+use crate::channels::{MediaType, PLATFORMS, Platform};
+use crate::days::{Calendar, DayRule, Observance};
+use crate::diagnostic::{Diagnostic, Source, did_you_mean};
+use crate::render::template::{Scope, Templates};
+
+/// Validates `config/herald.toml` and adds its days to `calendar`.
+pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: &mut Vec<Diagnostic>) -> Config {
+    let mut channels = Vec::new();
+    for (name, ch) in raw.channels {
+        let (Some(platform), Some(handle)) = (ch.platform, ch.handle) else {
+            continue;
+        };
+        channels.push(Channel {
+            name: name.into_inner().to_string(),
+            platform: platform.into_inner(),
+            handle: handle.into_inner().to_string(),
+            language: ch.language.map_or_else(Language::english, Spanned::into_inner),
+        });
+    }
+    for day in raw.days {
+        let (Some(id), Some(name)) = (day.id, day.name) else {
+            continue;
+        };
+        let rule = match (day.rule, day.dates) {
+            (Some(rule), None) => match rule.get_ref().parse::<DayRule>() {
+                Ok(r) => r,
+                Err(e) => {
+                    diags.push(Diagnostic::error(format!("invalid `rule`: {e}")).at(source, rule.span()).help(
+                        "write a fixed date such as \"March 8\", or a movable one such as \"first Monday of October\"",
+                    ));
+                    continue;
+                }
+            },
+            (None, Some(dates)) => DayRule::Dates(dates.into_inner().into_iter().map(|d| (chrono::Datelike::year(&d.0), d.0)).collect()),
+            (Some(_), Some(dates)) => {
+                diags.push(
+                    Diagnostic::error("a day has either `rule` or `dates`, not both")
+                        .at(source, dates.span())
+                        .help("use `rule` for a day that follows a rule, `dates` for one set year by year"),
+                );
+                continue;
+            }
+            (None, None) => {
+                diags.push(
+                    Diagnostic::error(format!("day `{}` has no date", id.get_ref()))
+                        .at(source, id.span())
+                        .help("add `rule = \"March 8\"` (or \"first Monday of October\"), or `dates = [2027-05-20]`"),
+                );
+                continue;
+            }
+        };
+        calendar.insert(Observance {
+            id: id.into_inner().to_string(),
+            name: name.into_inner(),
+            rule,
+            since: None,
+        });
+    }
+    Config {
+        source: Some(source.clone()),
+        channels,
+    }
+}
+
+/// Everything campaign validation needs to look things up.
+pub struct Context<'a> {
+    pub config: &'a Config,
+    pub calendar: &'a Calendar,
+}
+
+/// Validates one campaign file. Returns `None` when it has errors (they are in `diags`).
+pub fn campaign(
+    source: &Source,
+    path: &Path,
+    raw: TomlCampaignFile,
+    cx: &Context<'_>,
+    templates: &mut Templates,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Campaign> {
+    let errors_before = diags.iter().filter(|d| d.is_error()).count();
+    let Some(c) = raw.campaign else {
+        diags.push(
+            Diagnostic::error("this campaign file has no `[campaign]` table")
+                .at(source, 0..0)
+                .help("start the file with `[campaign]` and its `name`, `timezone`, `channels`, `starts` and `ends`"),
+        );
+        return None;
+    };
+    let id = match &c.id {
+        Some(id) => id.get_ref().to_string(),
+        None => {
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            match Id::parse(stem) {
+                Ok(id) => id.to_string(),
+                Err(_) => {
+                    diags.push(
+                        Diagnostic::error(format!("the file name `{stem}` cannot be a campaign id"))
+                            .at(source, c.header.clone())
+                            .help(format!("add `id = \"{}\"` to `[campaign]`", super::names::slug(stem))),
+                    );
+                    String::new()
+                }
+            }
+        }
+    };
+    let channel_ids = campaign_channels(source, &c, cx.config, diags);
+    if let (Some(s), Some(e)) = (&c.starts, &c.ends) {
+        if e.get_ref() < s.get_ref() {
+            diags.push(
+                Diagnostic::error(format!("the campaign ends ({}) before it starts ({})", e.get_ref().0, s.get_ref().0))
+                    .at(source, e.span())
+                    .help("`ends` is the last day of the campaign and must not be before `starts`"),
+            );
+        }
+    }
+    let fallback = match c.missing_translation.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
+        None | Some(("error", _)) => false,
+        Some(("fallback", _)) => true,
+        Some((other, span)) => {
+            diags.push(
+                Diagnostic::error(format!("invalid `missing_translation`: `{other}`"))
+                    .at(source, span)
+                    .help("use \"error\" (a missing translation stops the campaign) or \"fallback\" (warn and send the default text)"),
+            );
+            false
+        }
+    };
+    let defaults = Defaults {
+        language: c.language.as_ref().map_or_else(Language::english, |l| l.get_ref().clone()),
+        hashtags: c.hashtags.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default(),
+        link: c.link.as_ref().map(|l| l.get_ref().clone()),
+        utm: c.utm.as_ref().is_some_and(|u| *u.get_ref()),
+        time: c.time.as_ref().map(|t| t.get_ref().0),
+        fallback,
+        campaign_id: id.clone(),
+    };
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    let mut media_cache = MediaCache::default();
+    let mut posts = Vec::new();
+    for p in raw.posts {
+        if let Some(post_id) = &p.id {
+            if let Some(first) = seen.get(post_id.get_ref().as_str()) {
+                let (line, _) = source.line_col(first.start);
+                diags.push(
+                    Diagnostic::error(format!("duplicate post id `{}`", post_id.get_ref()))
+                        .at(source, post_id.span())
+                        .help(format!("post ids must be unique in a campaign; the first is on line {line}")),
+                );
+                continue;
+            }
+            seen.insert(post_id.get_ref().to_string(), post_id.span());
+        }
+        let mut pv = PostValidation {
+            source,
+            cx,
+            defaults: &defaults,
+            dir: &dir,
+            templates,
+            media_cache: &mut media_cache,
+            diags,
+        };
+        if let Some(post) = pv.post(p, &channel_ids) {
+            posts.push(post);
+        }
+    }
+    let errors_after = diags.iter().filter(|d| d.is_error()).count();
+    if errors_after > errors_before {
+        return None;
+    }
+    Some(Campaign {
+        id,
+        name: c.name?.into_inner(),
+        source: source.clone(),
+        dir,
+        tz: c.timezone?.into_inner().0,
+        language: defaults.language,
+        starts: c.starts?.into_inner().0,
+        ends: c.ends?.into_inner().0,
+        posts,
+    })
+}
+
+/// The campaign's channels, as indexes into the config; unknown names are reported.
+fn campaign_channels(source: &Source, c: &TomlCampaign, config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<usize> {
+    let Some(list) = &c.channels else { return Vec::new() };
+    if list.get_ref().is_empty() {
+        diags.push(
+            Diagnostic::error("the campaign has no channels")
+                .at(source, list.span())
+                .help(format!("list channel names from config/herald.toml, e.g. [{}]", channel_names(config).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", "))),
+        );
+    }
+    let mut out = Vec::new();
+    for name in list.get_ref() {
+        match config.channel(name.get_ref().as_str()) {
+            Some((i, _)) if !out.contains(&i) => out.push(i),
+            Some(_) => diags.push(Diagnostic::warning(format!("channel `{}` is listed twice", name.get_ref())).at(source, name.span()).help("remove the second one")),
+            None => diags.push(unknown_channel(source, name, config)),
+        }
+    }
+    out
+}
+
+fn channel_names(config: &Config) -> impl Iterator<Item = &str> + Clone {
+    config.channels.iter().map(|c| c.name.as_str())
+}
+
+fn unknown_channel(source: &Source, name: &Spanned<Id>, config: &Config) -> Diagnostic {
+    let help = did_you_mean(name.get_ref().as_str(), channel_names(config)).unwrap_or_else(|| {
+        format!(
+            "channels are defined in config/herald.toml as `[channels.NAME]`; defined: {}",
+            channel_names(config).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        )
+    });
+    Diagnostic::error(format!("unknown channel `{}`", name.get_ref())).at(source, name.span()).help(help)
+}
+
+/// Campaign-wide defaults a post inherits.
+struct Defaults {
+    language: Language,
+    hashtags: Vec<Hashtag>,
+    link: Option<LinkSetting>,
+    utm: bool,
+    time: Option<NaiveTime>,
+    fallback: bool,
+    campaign_id: String,
+}
+
+struct PostValidation<'a, 'b> {
+    source: &'a Source,
+    cx: &'a Context<'b>,
+    defaults: &'a Defaults,
+    dir: &'a Path,
+    templates: &'a mut Templates,
+    media_cache: &'a mut MediaCache,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl PostValidation<'_, '_> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+        self.diags.push(Diagnostic::error(message).at(self.source, span).help(help));
+    }
+
+    fn post(&mut self, p: TomlPost, campaign_channels: &[usize]) -> Option<Post> {
+        let id = p.id.as_ref()?.get_ref().to_string();
+        let when = self.when(&p, &id)?;
+        let channels = match &p.channels {
+            None => campaign_channels.to_vec(),
+            Some(list) => list
+                .get_ref()
+                .iter()
+                .filter_map(|name| match self.cx.config.channel(name.get_ref().as_str()) {
+                    Some((i, _)) if campaign_channels.contains(&i) => Some(i),
+                    Some(_) => {
+                        self.error(name.span(), format!("channel `{}` is not one of the campaign's channels", name.get_ref()), "add it to `channels` in `[campaign]`, or remove it here");
+                        None
+                    }
+                    None => {
+                        self.diags.push(unknown_channel(self.source, name, self.cx.config));
+                        None
+                    }
+                })
+                .collect(),
+        };
+        self.check_override_names(&p, &channels);
+        let mut targets = Vec::new();
+        for ch in channels {
+            if let Some(t) = self.target(&p, &id, &when, ch) {
+                targets.push(t);
+            }
+        }
+        Some(Post { id, header: p.header, when, targets })
+    }
+
+    fn when(&mut self, p: &TomlPost, id: &str) -> Option<When> {
+        let mut rules: Vec<(Range<usize>, When)> = Vec::new();
+        if let Some(day) = &p.day {
+            match self.cx.calendar.get(day.get_ref().as_str()) {
+                Some(_) => rules.push((day.span(), When::Day { id: day.get_ref().to_string() })),
+                None => {
+                    let help = did_you_mean(day.get_ref().as_str(), self.cx.calendar.ids())
+                        .unwrap_or_else(|| "run `herald days` to list every day and its id, or add your own `[[day]]` in config/herald.toml".into());
+                    self.error(day.span(), format!("unknown day `{}`", day.get_ref()), help);
+                    return None;
+                }
+            }
+        }
+        if let Some(date) = &p.date {
+            rules.push((date.span(), When::Date(date.get_ref().0)));
+        }
+        if let Some(cron) = &p.cron {
+            rules.push((cron.span(), When::Cron(cron.get_ref().clone())));
+            for (what, span) in [("time", p.content.time.as_ref().map(Spanned::span)), ("offset", p.content.offset.as_ref().map(Spanned::span))] {
+                if let Some(span) = span {
+                    self.error(span, format!("a post with `cron` cannot have `{what}`"), "the cron rule already sets the time: put the hour and minute in it, e.g. \"0 30 9 * * Mon\"");
+                }
+            }
+        }
+        match rules.len() {
+            0 if p.content.invalid.iter().any(|k| matches!(*k, "day" | "date" | "cron")) => None,
+            0 => {
+                self.error(p.header.clone(), format!("post `{id}` has no date"), "add `day = \"world-water-day\"`, `date = 2027-03-22` or `cron = \"0 0 10 * * Mon\"`");
+                None
+            }
+            1 => rules.pop().map(|(_, w)| w),
+            _ => {
+                self.error(rules[1].0.clone(), format!("post `{id}` has more than one of `day`, `date` and `cron`"), "keep exactly one; make separate posts for separate dates");
+                None
+            }
+        }
+    }
+
+    /// Every `[post.NAME]` must name a platform or a channel; an override nobody receives is a warning.
+    fn check_override_names(&mut self, p: &TomlPost, channels: &[usize]) {
+        let config = self.cx.config;
+        for (name, _) in &p.overrides {
+            let key = name.get_ref().as_str();
+            let platform = key.parse::<Platform>().ok();
+            let is_channel = config.channel(key).is_some();
+            if platform.is_none() && !is_channel {
+                let candidates: Vec<&str> = PLATFORMS.iter().map(|p| p.name()).chain(channel_names(config)).chain(["translations", "media"]).collect();
+                let help = did_you_mean(key, candidates.iter().copied()).unwrap_or_else(|| "a table inside a post overrides its fields for a platform (`[post.instagram]`) or a channel (`[post.x-fr]`)".into());
+                self.error(name.span(), format!("`[post.{key}]` is neither a platform nor a channel"), help);
+                continue;
+            }
+            let used = channels.iter().any(|&i| {
+                let c = &config.channels[i];
+                Some(c.platform) == platform || c.name == key
+            });
+            if !used {
+                self.diags.push(
+                    Diagnostic::warning(format!("`[post.{key}]` is never used: this post goes to no such channel"))
+                        .at(self.source, name.span())
+                        .help("remove it, or add the channel to the post's or campaign's `channels`"),
+                );
+            }
+        }
+    }
+
+    /// The post as it goes to channel `ch`: base fields, then the platform override, then the channel's.
+    fn target(&mut self, p: &TomlPost, id: &str, when: &When, ch: usize) -> Option<Target> {
+        let channel = &self.cx.config.channels[ch];
+        let layers: Vec<&TomlContent> = std::iter::once(&p.content)
+            .chain(p.overrides.iter().filter(|(k, _)| k.get_ref().parse::<Platform>().ok() == Some(channel.platform)).map(|(_, c)| c))
+            .chain(p.overrides.iter().filter(|(k, _)| k.get_ref() == &channel.name).map(|(_, c)| c))
+            .collect();
+        let pick = |f: fn(&TomlContent) -> bool| layers.iter().rev().copied().find(|l| f(l));
+        if pick(|l| l.skip.is_some()).and_then(|l| l.skip.as_ref()).is_some_and(|s| *s.get_ref()) {
+            return None;
+        }
+        let d = self.defaults;
+        let offset = pick(|l| l.offset.is_some()).and_then(|l| l.offset.as_ref()).map_or(Duration::zero(), |o| o.get_ref().0);
+        let time = match pick(|l| l.time.is_some()).and_then(|l| l.time.as_ref()).map(|t| t.get_ref().0).or(d.time) {
+            Some(t) => t,
+            None if matches!(when, When::Cron(_)) => NaiveTime::MIN,
+            None if layers.iter().any(|l| l.invalid.contains(&"time")) => return None,
+            None => {
+                self.error(p.header.clone(), format!("post `{id}` has no time"), "add `time = \"09:00\"` to the post, or a default `time` to `[campaign]`");
+                return None;
+            }
+        };
+        // The text in the channel's language.
+        let (text, language) = self.text_for(&layers, id, channel, p)?;
+        let link_setting = pick(|l| l.link.is_some()).and_then(|l| l.link.as_ref()).map(|l| l.get_ref().clone()).or_else(|| d.link.clone());
+        let utm = pick(|l| l.utm.is_some()).and_then(|l| l.utm.as_ref()).map_or(d.utm, |u| *u.get_ref());
+        let link = match link_setting {
+            Some(LinkSetting::Url(l)) if utm => Some(l.with_utm(channel.platform.name(), &d.campaign_id)),
+            Some(LinkSetting::Url(l)) => Some(l.to_string()),
+            _ => None,
+        };
+        let scope = Scope { has_day: matches!(when, When::Day { .. }), has_link: link.is_some() };
+        let compiled = match self.templates.add(text.get_ref(), scope) {
+            Ok(c) => c,
+            Err(e) => {
+                let span = super::reader::span_in_string(&self.source.text, text.span(), text.get_ref(), e.range.clone());
+                self.diags.push(Diagnostic::error(e.message).at(self.source, span).help_opt(e.help));
+                return None;
+            }
+        };
+        let hashtags = pick(|l| l.hashtags.is_some()).and_then(|l| l.hashtags.as_ref()).map_or_else(|| d.hashtags.clone(), |h| h.get_ref().clone());
+        let media_layer = pick(|l| l.media.is_some());
+        let media = media_layer.and_then(|l| l.media.as_ref()).map(|m| m.get_ref().clone()).unwrap_or_default();
+        let media = self.media(&media, channel, id);
+        if channel.platform.rules().requires_image && media.is_empty() {
+            let span = media_layer.map_or(p.header.clone(), |l| l.span.clone());
+            self.error(span, format!("post `{id}` has no image, and {} posts need one (channel `{}`)", channel.platform.rules().display, channel.name), "add `media = [{ file = \"media/….jpg\", alt = \"…\" }]` to the post or to `[post.instagram]`, or skip Instagram with `[post.instagram] skip = true`");
+        }
+        let thread = pick(|l| l.thread.is_some()).and_then(|l| l.thread.as_ref()).is_some_and(|t| *t.get_ref());
+        Some(Target {
+            channel: ch,
+            offset,
+            time,
+            template: compiled.name,
+            link_in_text: compiled.uses_link,
+            text_span: text.span(),
+            language,
+            link,
+            hashtags: hashtags.iter().map(|h| h.as_str().to_string()).collect(),
+            media,
+            thread,
+        })
+    }
+
+    fn text_for(&mut self, layers: &[&TomlContent], id: &str, channel: &Channel, p: &TomlPost) -> Option<(Spanned<String>, Language)> {
+        let d = self.defaults;
+        if channel.language == d.language {
+            let text = layers.iter().rev().find_map(|l| l.text.clone());
+            if text.is_none() && !layers.iter().any(|l| l.invalid.contains(&"text")) {
+                self.error(p.header.clone(), format!("post `{id}` has no `text`"), "add `text = \"…\"`");
+            }
+            return text.map(|t| (t, d.language.clone()));
+        }
+        let translations: BTreeMap<&Language, &Spanned<String>> = layers.iter().flat_map(|l| l.translations.iter()).collect();
+        if let Some(t) = translations.get(&channel.language) {
+            return Some(((*t).clone(), channel.language.clone()));
+        }
+        let default_text = layers.iter().rev().find_map(|l| l.text.clone());
+        let message = format!("post `{id}` has no `{}` translation for channel `{}`", channel.language, channel.name);
+        let help = format!("add `[post.translations]` with `{} = \"…\"`, or set `missing_translation = \"fallback\"` in `[campaign]` to send the `{}` text", channel.language, d.language);
+        if d.fallback {
+            self.diags.push(Diagnostic::warning(message).at(self.source, p.header.clone()).help(help));
+            default_text.map(|t| (t, d.language.clone()))
+        } else {
+            self.error(p.header.clone(), message, help);
+            None
+        }
+    }
+
+    fn media(&mut self, media: &[Spanned<TomlMedia>], channel: &Channel, id: &str) -> Vec<Media> {
+        let rules = channel.platform.rules();
+        if media.len() > rules.max_media {
+            self.error(media[rules.max_media].span(), format!("{} posts take at most {} images; post `{id}` has {}", rules.display, rules.max_media, media.len()), format!("keep {} images, or give `[post.{}]` its own `media`", rules.max_media, channel.platform.name()));
+        }
+        let mut out = Vec::new();
+        for m in media {
+            let span = m.span();
+            let item = m.get_ref();
+            let Some(file) = self.media_cache.check(self.dir, &item.file, span.clone(), self.source, self.diags) else {
+                continue;
+            };
+            if !rules.media_types.contains(&file.kind) {
+                let accepted: Vec<String> = rules.media_types.iter().map(ToString::to_string).collect();
+                self.error(span.clone(), format!("{} does not accept {} images (`{}` for channel `{}`)", rules.display, file.kind, item.file, channel.name), format!("{} accepts {}; convert the image, or give `[post.{}]` its own `media`", rules.display, accepted.join(", "), channel.platform.name()));
+                continue;
+            }
+            let alt = item.alt.as_ref().filter(|a| !a.trim().is_empty()).cloned();
+            if alt.is_none() && self.media_cache.warn_alt(&item.file) {
+                self.diags.push(
+                    Diagnostic::warning(format!("image `{}` has no alt text", item.file))
+                        .at(self.source, span.clone())
+                        .help("add `alt = \"…\"` describing the image, so people using screen readers get it too"),
+                );
+            }
+            out.push(Media { file: item.file.clone(), path: file.path.clone(), alt, kind: file.kind });
+        }
+        out
+    }
+}
+
+/// Media files checked once per campaign, however many channels use them.
+#[derive(Default)]
+struct MediaCache {
+    checked: HashMap<String, Option<CheckedFile>>,
+    alt_warned: Vec<String>,
+}
+
+#[derive(Clone)]
+struct CheckedFile {
+    path: PathBuf,
+    kind: MediaType,
+}
+
+impl MediaCache {
+    fn warn_alt(&mut self, file: &str) -> bool {
+        if self.alt_warned.iter().any(|f| f == file) {
+            return false;
+        }
+        self.alt_warned.push(file.to_string());
+        true
+    }
+
+    fn check(&mut self, dir: &Path, file: &str, span: Range<usize>, source: &Source, diags: &mut Vec<Diagnostic>) -> Option<CheckedFile> {
+        if let Some(done) = self.checked.get(file) {
+            return done.clone();
+        }
+        let result = check_media_file(dir, file).map_err(|(message, help)| diags.push(Diagnostic::error(message).at(source, span).help(help)));
+        let result = result.ok();
+        self.checked.insert(file.to_string(), result.clone());
+        result
+    }
+}
+
+fn check_media_file(dir: &Path, file: &str) -> Result<CheckedFile, (String, String)> {
+    let rel = Path::new(file);
+    let escapes = rel.is_absolute()
+        || rel.components().try_fold(0i32, |depth, c| match c {
+            Component::Normal(_) => Some(depth + 1),
+            Component::CurDir => Some(depth),
+            Component::ParentDir if depth > 0 => Some(depth - 1),
+            _ => None,
+        }).is_none();
+    let keep_inside = "media paths are relative to the campaign file's folder and must stay inside it, e.g. \"media/iwd.jpg\"".to_string();
+    if escapes {
+        return Err((format!("media file `{file}` is outside the campaign folder"), keep_inside));
+    }
+    let path = dir.join(rel);
+    let (Ok(real), Ok(root)) = (path.canonicalize(), dir.canonicalize()) else {
+        return Err((format!("media file `{file}` does not exist"), format!("put the file at `{}`, or fix the path", path.display())));
+    };
+    if !real.starts_with(&root) {
+        return Err((format!("media file `{file}` links outside the campaign folder"), keep_inside));
+    }
+    let Some(claimed) = MediaType::from_extension(file) else {
+        return Err((format!("`{file}` is not an image herald can publish"), "use a .jpg, .png, .gif or .webp image".into()));
+    };
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(&real).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).map_err(|e| (format!("media file `{file}` cannot be read: {e}"), "check the file's permissions".to_string()))?;
+    match MediaType::sniff(&head[..n]) {
+        Some(real_kind) if real_kind == claimed => Ok(CheckedFile { path: real, kind: claimed }),
+        Some(real_kind) => Err((format!("`{file}` is named like a {claimed} image but is a {real_kind}"), format!("rename it with the right extension for a {real_kind} file, or convert it"))),
+        None => Err((format!("`{file}` is not a readable {claimed} image"), "export the image again as JPEG or PNG".into())),
+    }
+}
+

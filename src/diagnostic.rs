@@ -1,0 +1,342 @@
+//! User-facing problems found in config and campaign files, and how they are shown.
+//!
+//! Owns the [`Diagnostic`] type (severity, file, byte span, message, help), the conversion of a byte span
+//! to `line:col`, rendering as rustc/cargo-style snippets (through `annotate-snippets`) or as JSON, and the
+//! "did you mean" suggestions used by every validation. Validation code never prints: it returns
+//! diagnostics, and the CLI prints them once.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+/// How serious a problem is. Errors stop a campaign from being scheduled; warnings do not (unless
+/// `--deny-warnings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A source file as the user wrote it: its display path and its text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as shown to the user (relative to the project directory when possible).
+    pub path: Arc<str>,
+    pub text: Arc<str>,
+}
+
+impl Source {
+    pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        Self {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One problem, with where it is and how to fix it.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file the problem is in; `None` for problems that belong to no file (e.g. an empty project).
+    pub source: Option<Source>,
+    /// Byte range in `source` of the offending text.
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            source: None,
+            span: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(message)
+        }
+    }
+
+    /// Points the diagnostic at `span` in `source`.
+    #[must_use]
+    pub fn at(mut self, source: &Source, span: Range<usize>) -> Self {
+        self.source = Some(source.clone());
+        self.span = Some(span);
+        self
+    }
+
+    /// Names the file without a position.
+    #[must_use]
+    pub fn in_file(mut self, source: &Source) -> Self {
+        self.source = Some(source.clone());
+        self
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn help_opt(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `(line, column)`, 1-based, when the diagnostic has a position.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        let source = self.source.as_ref()?;
+        let span = self.span.as_ref()?;
+        Some(source.line_col(span.start))
+    }
+
+    /// `file:line:col`, or as much of it as is known.
+    pub fn location(&self) -> Option<String> {
+        let source = self.source.as_ref()?;
+        Some(match self.line_col() {
+            Some((line, col)) => format!("{}:{line}:{col}", source.path),
+            None => source.path.to_string(),
+        })
+    }
+
+    /// Renders like rustc: title, `--> file:line:col`, source line, caret, `help:`.
+    pub fn render(&self, color: bool) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut group = Group::with_title(level.primary_title(&self.message));
+        match (&self.source, &self.span) {
+            (Some(source), Some(span)) => {
+                let span = clamp_span(&source.text, span);
+                group = group.element(
+                    Snippet::source(&*source.text)
+                        .path(&*source.path)
+                        .annotation(AnnotationKind::Primary.span(span)),
+                );
+            }
+            (Some(source), None) => {
+                group = group.element(annotate_snippets::Origin::path(&*source.path));
+            }
+            _ => {}
+        }
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help));
+        }
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        renderer.render(&[group])
+    }
+
+    fn to_json(&self) -> JsonDiagnostic<'_> {
+        let (line, column) = self.line_col().unzip();
+        JsonDiagnostic {
+            severity: self.severity,
+            file: self.source.as_ref().map(|s| &*s.path),
+            line,
+            column,
+            message: &self.message,
+            help: self.help.as_deref(),
+        }
+    }
+}
+
+/// Keeps a span inside the text and on character boundaries, and at least one character wide when the
+/// text allows, so a caret always shows.
+fn clamp_span(text: &str, span: &Range<usize>) -> Range<usize> {
+    let start = floor_char_boundary(text, span.start.min(text.len()));
+    let mut end = floor_char_boundary(text, span.end.min(text.len())).max(start);
+    if end == start {
+        end = text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8());
+    }
+    start..end
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: Severity,
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+/// Sorts diagnostics by file, position, then severity, so output is stable.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            (
+                d.source.as_ref().map(|s| s.path.clone()),
+                d.span.as_ref().map(|s| s.start),
+                d.severity,
+            )
+        };
+        key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+/// Renders all diagnostics followed by a one-line summary (`error: 2 errors, 1 warning`).
+pub fn render_all(diagnostics: &[Diagnostic], color: bool) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&d.render(color));
+        out.push_str("\n\n");
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if errors + warnings > 0 {
+        let _ = writeln!(
+            out,
+            "{}: {}, {}",
+            if errors > 0 { "error" } else { "warning" },
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
+    out
+}
+
+/// JSON array of `{severity, file, line, column, message, help}`.
+pub fn to_json(diagnostics: &[Diagnostic]) -> String {
+    let items: Vec<_> = diagnostics.iter().map(Diagnostic::to_json).collect();
+    serde_json::to_string_pretty(&items).expect("diagnostics always serialize")
+}
+
+/// `1 error`, `2 warnings`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The candidates closest to `wrong` (by edit distance, case-insensitive), best first, at most three.
+pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let wrong_lower = wrong.to_lowercase();
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .filter_map(|c| {
+            let lower = c.to_lowercase();
+            let mut score = strsim::jaro_winkler(&wrong_lower, &lower);
+            if lower.contains(&wrong_lower) || wrong_lower.contains(&lower) {
+                score = score.max(0.85);
+            }
+            (score >= 0.75).then_some((score, c))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    // Only the candidates nearly as close as the best one: a clear winner is suggested alone.
+    let best = scored.first().map_or(0.0, |s| s.0);
+    scored.into_iter().take_while(|(s, _)| best - s < 0.04).take(3).map(|(_, c)| c).collect()
+}
+
+/// "did you mean `x`?" / "did you mean `x`, `y` or `z`?" help text, if there is any close candidate.
+pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let found = closest(wrong, candidates);
+    match found.as_slice() {
+        [] => None,
+        [one] => Some(format!("did you mean `{one}`?")),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|c| format!("`{c}`")).collect();
+            Some(format!("did you mean {} or `{last}`?", init.join(", ")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let src = Source::new("a.toml", "x = 1\ny = \"é\" z\n");
+        let z = src.text.find('z').unwrap();
+        assert_eq!(src.line_col(z), (2, 9));
+        assert_eq!(src.line_col(0), (1, 1));
+    }
+
+    #[test]
+    fn render_shows_location_caret_and_help() {
+        let src = Source::new("campaigns/a.toml", "[campaign]\ntimezone = \"Mars/Base\"\n");
+        let start = src.text.find("\"Mars").unwrap();
+        let d = Diagnostic::error("unknown time zone `Mars/Base`")
+            .at(&src, start..start + 11)
+            .help("use an IANA name such as `Europe/Paris`");
+        let out = d.render(false);
+        assert!(out.contains("error: unknown time zone `Mars/Base`"), "{out}");
+        assert!(out.contains("--> campaigns/a.toml:2:12"), "{out}");
+        assert!(out.contains("^^^^^^^^^^^"), "{out}");
+        assert!(out.contains("help: use an IANA name"), "{out}");
+    }
+
+    #[test]
+    fn empty_span_at_end_of_file_still_renders() {
+        let src = Source::new("a.toml", "x = ");
+        let d = Diagnostic::error("boom").at(&src, 10..12);
+        assert!(d.render(false).contains("a.toml:1:5"));
+    }
+
+    #[test]
+    fn suggestions_find_typos() {
+        let keys = ["text", "time", "timezone", "thread"];
+        assert_eq!(closest("tetx", keys), vec!["text"]);
+        assert_eq!(
+            did_you_mean("timzone", keys).as_deref(),
+            Some("did you mean `timezone`?")
+        );
+        assert!(did_you_mean("zzzzzz", keys).is_none());
+    }
+
+    #[test]
+    fn json_has_stable_fields() {
+        let src = Source::new("a.toml", "a = 1\n");
+        let d = [Diagnostic::warning("w").at(&src, 4..5).help("h")];
+        let v: serde_json::Value = serde_json::from_str(&to_json(&d)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!([{"severity":"warning","file":"a.toml","line":1,"column":5,"message":"w","help":"h"}])
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! herald: campaign calendars kept as TOML in git, checked, previewed and published on time.
+//!
+//! # Layout
+//!
+//! - [`cli`]: argument parsing and one file per subcommand; `main.rs` only calls [`cli::run`].
+//! - [`config`]: reading a project directory. Raw `Toml*` schema types ([`config::schema`]) are filled
+//!   key by key ([`config::reader`]) and validated ([`config::validate`]) into the model
+//!   ([`config::model`]); validated newtypes live in [`config::names`] and [`config::time`].
+//! - [`days`]: the UN international-days calendar (built in from `config/international-days.toml`).
+//! - [`schedule`]: expanding posts into dated [`schedule::Occurrence`]s.
+//! - [`render`]: pure rendering of an occurrence for its channel (templates, links, hashtags, length,
+//!   threads).
+//! - [`channels`]: the closed registry of platforms and their rules, one folder per platform.
+//! - [`check`] and [`preview`]: the two read-only commands' logic.
+//! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
+
+pub mod channels;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod days;
+pub mod diagnostic;
+pub mod preview;
+pub mod render;
+pub mod schedule;

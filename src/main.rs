@@ -1,0 +1,16 @@
+//! The `herald` binary: parse arguments, run, print once, exit with the documented code.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = herald::cli::Cli::parse();
+    let today = chrono::Utc::now().date_naive();
+    let out = herald::cli::run(&cli, today);
+    // A closed pipe (e.g. `herald preview | head`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(out.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+    ExitCode::from(out.code)
+}

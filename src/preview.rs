@@ -1,0 +1,220 @@
+//! `herald preview`: the timeline of what would be published, where and when.
+//!
+//! Owns the [`Entry`] (one post on one channel at one time, rendered) and its two presentations: a
+//! terminal view meant for people reviewing a calendar, and a JSON array that is a stable interface
+//! (documented in README.md; fields are only ever added).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::config::Project;
+use crate::config::time::Localized;
+use crate::render::{self, Rendered};
+use crate::schedule::{Filter, Occurrence};
+
+/// One post on one channel at one instant, as it would go out.
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    pub campaign: String,
+    pub post: String,
+    pub channel: String,
+    pub platform: &'static str,
+    /// The channel's handle, with `@`.
+    pub handle: String,
+    /// RFC 3339 in UTC.
+    pub at_utc: String,
+    /// RFC 3339 with the campaign time zone's offset.
+    pub at_local: String,
+    pub timezone: String,
+    /// Set when the local time did not exist or happened twice (DST): how it was resolved.
+    pub dst: Option<&'static str>,
+    pub day: Option<DayInfo>,
+    /// The whole text, before any thread split.
+    pub text: String,
+    /// What is sent: one element, or the numbered parts of a thread.
+    pub parts: Vec<String>,
+    /// The first part's length as the platform counts it.
+    pub length: usize,
+    pub limit: usize,
+    /// A link sent in its own API field (Facebook).
+    pub link: Option<String>,
+    pub media: Vec<MediaInfo>,
+    pub language: String,
+    /// `ltr` or `rtl`.
+    pub direction: &'static str,
+    pub warnings: Vec<String>,
+    pub notes: Vec<String>,
+    /// Why this post cannot be rendered (then `parts` is empty).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DayInfo {
+    pub id: String,
+    pub name: String,
+    pub date: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MediaInfo {
+    pub file: String,
+    pub alt: Option<String>,
+    #[serde(rename = "type")]
+    pub mime: &'static str,
+}
+
+/// Renders every occurrence matching `filter` into timeline entries.
+pub fn entries(project: &Project, filter: &Filter) -> Vec<Entry> {
+    project
+        .occurrences(filter)
+        .iter()
+        .map(|occ| entry(project, occ, render::render(project, occ)))
+        .collect()
+}
+
+fn entry(project: &Project, occ: &Occurrence, rendered: Result<Rendered, render::RenderError>) -> Entry {
+    let campaign = &project.campaigns[occ.campaign];
+    let post = &campaign.posts[occ.post];
+    let target = &post.targets[occ.target];
+    let channel = &project.config.channels[target.channel];
+    let local = occ.at_utc.with_timezone(&campaign.tz);
+    let day = occ.day_date.and_then(|date| match &post.when {
+        crate::config::When::Day { id } => project.calendar.get(id).map(|d| DayInfo {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            date: date.to_string(),
+        }),
+        _ => None,
+    });
+    let mut e = Entry {
+        campaign: campaign.id.clone(),
+        post: post.id.clone(),
+        channel: channel.name.clone(),
+        platform: channel.platform.name(),
+        handle: format!("@{}", channel.handle),
+        at_utc: occ.at_utc.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        at_local: local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        timezone: campaign.tz.name().to_string(),
+        dst: match occ.localized {
+            Localized::Exact => None,
+            Localized::ShiftedForward => Some("moved forward past the DST gap"),
+            Localized::FirstOfTwo => Some("first of two (DST ends)"),
+        },
+        day,
+        text: String::new(),
+        parts: Vec::new(),
+        length: 0,
+        limit: channel.platform.rules().text_limit,
+        link: None,
+        media: target
+            .media
+            .iter()
+            .map(|m| MediaInfo { file: m.file.clone(), alt: m.alt.clone(), mime: m.kind.mime() })
+            .collect(),
+        language: target.language.to_string(),
+        direction: if target.language.is_rtl() { "rtl" } else { "ltr" },
+        warnings: Vec::new(),
+        notes: Vec::new(),
+        error: None,
+    };
+    match rendered {
+        Ok(r) => {
+            e.text = r.text;
+            e.parts = r.parts;
+            e.length = r.length;
+            e.limit = r.limit;
+            e.link = r.link_field;
+            e.warnings = r.warnings;
+            e.notes = r.notes;
+        }
+        Err(err) => e.error = Some(err.to_string()),
+    }
+    e
+}
+
+/// The JSON array of entries.
+pub fn to_json(entries: &[Entry]) -> String {
+    serde_json::to_string_pretty(entries).expect("preview entries always serialize")
+}
+
+/// ANSI styles, or nothing when colour is off.
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+}
+
+/// The terminal timeline: one block per post and channel, in time order.
+pub fn to_text(entries: &[Entry], color: bool) -> String {
+    let st = Style { on: color };
+    let mut out = String::new();
+    let mut last_date = String::new();
+    for e in entries {
+        let date = &e.at_local[..10];
+        if date != last_date {
+            let heading = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map(|d| d.format("%A %-d %B %Y").to_string())
+                .unwrap_or_else(|_| date.to_string());
+            let _ = writeln!(out, "{}", st.paint("1;4", &heading));
+            last_date = date.to_string();
+        }
+        let time = &e.at_local[11..16];
+        let utc = &e.at_utc[11..16];
+        let length = if e.error.is_some() {
+            String::new()
+        } else {
+            let s = format!("{}/{}", e.length, e.limit);
+            st.paint(if e.length > e.limit { "31" } else { "32" }, &s)
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}  {} → {} {}  {}",
+            st.paint("1", time),
+            st.paint("2", &format!("({} · {utc} UTC)", e.timezone)),
+            st.paint("1", &format!("{}/{}", e.campaign, e.post)),
+            st.paint("1;36", &e.channel),
+            st.paint("2", &format!("({} {})", e.platform, e.handle)),
+            length
+        );
+        if let Some(day) = &e.day {
+            let _ = writeln!(out, "    {}", st.paint("2", &format!("for {} ({})", day.name, day.date)));
+        }
+        if let Some(how) = e.dst {
+            let _ = writeln!(out, "    {}", st.paint("33", &format!("DST: {how}")));
+        }
+        let many = e.parts.len() > 1;
+        for (i, part) in e.parts.iter().enumerate() {
+            if many {
+                let _ = writeln!(out, "    {}", st.paint("2", &format!("── part {} of {} ──", i + 1, e.parts.len())));
+            }
+            for line in part.lines() {
+                // Right-to-left text is isolated so mixed-direction lines display in order.
+                let line = if e.direction == "rtl" { format!("\u{2067}{line}\u{2069}") } else { line.to_string() };
+                let _ = writeln!(out, "    │ {line}");
+            }
+        }
+        if let Some(link) = &e.link {
+            let _ = writeln!(out, "    link: {link}");
+        }
+        for m in &e.media {
+            let alt = m.alt.as_deref().map_or_else(|| st.paint("33", "(no alt text)"), |a| format!("alt: \"{a}\""));
+            let _ = writeln!(out, "    image: {}  {alt}", m.file);
+        }
+        for n in &e.notes {
+            let _ = writeln!(out, "    {}", st.paint("2", &format!("note: {n}")));
+        }
+        for w in &e.warnings {
+            let _ = writeln!(out, "    {}", st.paint("33", &format!("warning: {w}")));
+        }
+        if let Some(err) = &e.error {
+            let _ = writeln!(out, "    {}", st.paint("31", &format!("error: {err}")));
+        }
+        out.push('\n');
+    }
+    out
+}

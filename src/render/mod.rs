@@ -1,0 +1,213 @@
+//! Rendering a post for one channel: pure, deterministic, no I/O.
+//!
+//! Owns the pipeline from an [`Occurrence`] to the exact text a platform receives: the template is
+//! rendered with the occurrence's variables, the link is placed as the platform wants it (in the text,
+//! in a separate field, or left out where links are not clickable), missing hashtags are appended, the
+//! length is measured as the platform measures it, and an over-long X post with `thread = true` is split
+//! into a numbered thread. Everything that can go wrong here is a [`RenderError`].
+
+pub mod template;
+pub mod thread;
+
+use minijinja::context;
+use thiserror::Error;
+
+use crate::channels::{LinkPlacement, Platform};
+use crate::config::{Media, Project, When};
+use crate::schedule::Occurrence;
+
+/// A post exactly as it would be published on one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The whole text, before any thread split.
+    pub text: String,
+    /// The text, split into thread parts when needed (one element otherwise).
+    pub parts: Vec<String>,
+    /// The first part's length, as the platform counts it.
+    pub length: usize,
+    pub limit: usize,
+    /// A link sent in a separate API field (Facebook's `link`).
+    pub link_field: Option<String>,
+    pub media: Vec<Media>,
+    /// Whether the text is in a right-to-left language.
+    pub rtl: bool,
+    /// Things worth knowing that do not stop the post.
+    pub warnings: Vec<String>,
+    /// Plain facts about how the post was adapted (e.g. a link left out on Instagram).
+    pub notes: Vec<String>,
+}
+
+/// Why a post cannot be rendered for a channel.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum RenderError {
+    #[error("{message}")]
+    Template { message: String, help: Option<String>, range: Option<std::ops::Range<usize>> },
+    #[error("the text is {length} characters on {platform}, over its limit of {limit}")]
+    TooLong { length: usize, limit: usize, platform: &'static str, can_thread: bool },
+    #[error("the text cannot be split into a thread: {0}")]
+    Thread(String),
+    #[error("the text has {count} {what}; {platform} allows at most {max}")]
+    TooMany { count: usize, max: usize, what: &'static str, platform: &'static str },
+}
+
+impl RenderError {
+    /// How to fix it, in plain words.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            RenderError::Template { help, .. } => help.clone(),
+            RenderError::TooLong { can_thread: true, length, limit, .. } => Some(format!(
+                "shorten it by {} characters, give X a shorter `text` in `[post.twitter]`, or set `thread = true` to publish it as a numbered thread",
+                length - limit
+            )),
+            RenderError::TooLong { platform, length, limit, .. } => Some(format!(
+                "shorten it by {} characters, or give {platform} a shorter `text` in its own override table",
+                length - limit
+            )),
+            RenderError::Thread(_) => Some("break the long word or link, or shorten the text".into()),
+            RenderError::TooMany { what, .. } => Some(format!("remove some {what}")),
+        }
+    }
+}
+
+/// Renders one occurrence for its channel.
+pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderError> {
+    let campaign = &project.campaigns[occ.campaign];
+    let post = &campaign.posts[occ.post];
+    let target = &post.targets[occ.target];
+    let channel = &project.config.channels[target.channel];
+    let platform = channel.platform;
+    let rules = platform.rules();
+
+    let hashtags_line = target.hashtags.iter().map(|h| format!("#{h}")).collect::<Vec<_>>().join(" ");
+    let day = match (&post.when, occ.day_date) {
+        (When::Day { id }, Some(date)) => project.calendar.get(id).map(|d| {
+            context! { id => d.id.as_str(), name => d.name.as_str(), date => date.to_string(), year => chrono::Datelike::year(&date) }
+        }),
+        _ => None,
+    };
+    let ctx = context! {
+        campaign => context! { id => campaign.id.as_str(), name => campaign.name.as_str() },
+        post => context! {
+            id => post.id.as_str(),
+            date => occ.at_local.date().to_string(),
+            time => occ.at_local.time().format("%H:%M").to_string(),
+        },
+        day => day,
+        channel => context! { name => channel.name.as_str(), platform => platform.name(), handle => format!("@{}", channel.handle) },
+        link => target.link.as_deref(),
+        hashtags => hashtags_line,
+    };
+    let body = project
+        .templates
+        .render(&target.template, &ctx)
+        .map_err(|e| RenderError::Template { message: e.message, help: e.help, range: e.range })?;
+    let mut text = body.trim().to_string();
+    let mut notes = Vec::new();
+    let mut warnings = Vec::new();
+    let mut link_field = None;
+
+    if let Some(link) = &target.link {
+        match rules.link {
+            LinkPlacement::InText if !target.link_in_text => {
+                text.push_str("\n\n");
+                text.push_str(link);
+            }
+            LinkPlacement::InText => {}
+            LinkPlacement::Field => link_field = Some(link.clone()),
+            LinkPlacement::NotClickable if target.link_in_text => {}
+            LinkPlacement::NotClickable => notes.push(format!(
+                "link left out: {} captions have no clickable links ({link})",
+                rules.display
+            )),
+        }
+    }
+    let missing: Vec<String> = target.hashtags.iter().filter(|h| !has_hashtag(&text, h)).map(|h| format!("#{h}")).collect();
+    if !missing.is_empty() {
+        let appended_link = text.ends_with(target.link.as_deref().unwrap_or("\0"));
+        text.push_str(if appended_link { "\n" } else { "\n\n" });
+        text.push_str(&missing.join(" "));
+    }
+    if rules.link == LinkPlacement::NotClickable && contains_url(&text) {
+        warnings.push(format!("the text contains a web address, which is not clickable on {}", rules.display));
+    }
+    for (max, what, sigil) in [(rules.max_hashtags, "hashtags", '#'), (rules.max_mentions, "mentions", '@')] {
+        let count = count_tags(&text, sigil);
+        if let Some(max) = max.filter(|m| count > *m) {
+            return Err(RenderError::TooMany { count, max, what, platform: rules.display });
+        }
+    }
+    let measure = |s: &str| platform.measure(s);
+    let length = measure(&text);
+    let parts = if length <= rules.text_limit {
+        vec![text.clone()]
+    } else if rules.threads && target.thread {
+        thread::split_thread(&text, rules.text_limit, &measure).map_err(|e| RenderError::Thread(e.to_string()))?
+    } else {
+        return Err(RenderError::TooLong { length, limit: rules.text_limit, platform: rules.display, can_thread: rules.threads });
+    };
+    Ok(Rendered {
+        text,
+        length: measure(&parts[0]),
+        limit: rules.text_limit,
+        rtl: target.language.is_rtl(),
+        parts,
+        link_field,
+        media: target.media.clone(),
+        warnings,
+        notes,
+    })
+}
+
+/// Whether `text` already has `#tag` (case-insensitive, whole tag).
+fn has_hashtag(text: &str, tag: &str) -> bool {
+    let lower = text.to_lowercase();
+    let needle = format!("#{}", tag.to_lowercase());
+    lower.match_indices(&needle).any(|(i, _)| {
+        let after = lower[i + needle.len()..].chars().next();
+        !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+/// Number of `#tags` or `@mentions` in `text`.
+fn count_tags(text: &str, sigil: char) -> usize {
+    let mut prev: Option<char> = None;
+    let mut count = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == sigil
+            && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_')
+            && chars.peek().is_some_and(|n| n.is_alphanumeric() || *n == '_')
+        {
+            count += 1;
+        }
+        prev = Some(c);
+    }
+    count
+}
+
+fn contains_url(text: &str) -> bool {
+    text.contains("http://") || text.contains("https://") || text.contains("www.")
+}
+
+/// The measured length a platform would give `text` (used by `check` for messages).
+pub fn measure(platform: Platform, text: &str) -> usize {
+    platform.measure(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashtags_are_found_whole_and_case_insensitively() {
+        assert!(has_hashtag("Join us #humansecurity today", "HumanSecurity"));
+        assert!(!has_hashtag("Join us #HumanSecurityForAll", "HumanSecurity"));
+        assert!(has_hashtag("end #HS4A", "HS4A"));
+    }
+
+    #[test]
+    fn tags_are_counted_like_platforms_do() {
+        assert_eq!(count_tags("#a #b c#d #", '#'), 2);
+        assert_eq!(count_tags("mail me@x.org or @hs4a", '@'), 1);
+    }
+}

@@ -1,0 +1,130 @@
+//! When posts go out: expanding each post's rule into dated occurrences.
+//!
+//! Owns [`Occurrence`] (one post, to one channel, at one instant) and the expansion of `day`, `date` and
+//! `cron` rules inside a campaign's window, with the DST policy of [`crate::config::time::localize`]. The
+//! result is sorted by time and is the single source for `check`, `preview` and (later) the daemon.
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
+
+use crate::config::time::{Localized, localize};
+use crate::config::{Campaign, Post, Project, When};
+
+/// One post going to one channel at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Index into [`Project::campaigns`].
+    pub campaign: usize,
+    /// Index into the campaign's posts.
+    pub post: usize,
+    /// Index into the post's targets.
+    pub target: usize,
+    pub at_utc: DateTime<Utc>,
+    /// Wall-clock time in the campaign's time zone, as scheduled (before any DST shift).
+    pub at_local: NaiveDateTime,
+    pub localized: Localized,
+    /// The calendar day the post is tied to, for `day` posts.
+    pub day_date: Option<NaiveDate>,
+}
+
+/// Which occurrences to list: local dates from `from` to `to` inclusive, optionally only some campaigns
+/// and channels.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub campaigns: Vec<String>,
+    pub channels: Vec<String>,
+}
+
+impl Project {
+    /// Every occurrence that matches `filter`, sorted by time, then campaign, post and channel.
+    pub fn occurrences(&self, filter: &Filter) -> Vec<Occurrence> {
+        let mut out = Vec::new();
+        for (ci, campaign) in self.campaigns.iter().enumerate() {
+            if !filter.campaigns.is_empty() && !filter.campaigns.contains(&campaign.id) {
+                continue;
+            }
+            let from = filter.from.map_or(campaign.starts, |f| f.max(campaign.starts));
+            let to = filter.to.map_or(campaign.ends, |t| t.min(campaign.ends));
+            if from > to {
+                continue;
+            }
+            for (pi, post) in campaign.posts.iter().enumerate() {
+                for (ti, target) in post.targets.iter().enumerate() {
+                    let channel = &self.config.channels[target.channel];
+                    if !filter.channels.is_empty() && !filter.channels.contains(&channel.name) {
+                        continue;
+                    }
+                    for (local, day_date) in self.local_times(campaign, post, ti, from, to) {
+                        let (at_utc, localized) = localize(campaign.tz, local);
+                        out.push(Occurrence {
+                            campaign: ci,
+                            post: pi,
+                            target: ti,
+                            at_utc,
+                            at_local: local,
+                            localized,
+                            day_date,
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.at_utc, a.campaign, a.post, self.channel_name(a)).cmp(&(b.at_utc, b.campaign, b.post, self.channel_name(b)))
+        });
+        out
+    }
+
+    fn channel_name(&self, o: &Occurrence) -> &str {
+        let target = &self.campaigns[o.campaign].posts[o.post].targets[o.target];
+        &self.config.channels[target.channel].name
+    }
+
+    /// Local times of one post's target whose local date is within `from..=to`.
+    fn local_times(
+        &self,
+        campaign: &Campaign,
+        post: &Post,
+        target: usize,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<(NaiveDateTime, Option<NaiveDate>)> {
+        let t = &post.targets[target];
+        let in_window = |dt: &NaiveDateTime| (from..=to).contains(&dt.date());
+        match &post.when {
+            When::Date(date) => {
+                let local = date.and_time(t.time) + t.offset;
+                if in_window(&local) { vec![(local, None)] } else { vec![] }
+            }
+            When::Day { id } => {
+                let Some(day) = self.calendar.get(id) else { return vec![] };
+                // An offset can move a day into the window from the year before or after.
+                (from.year() - 1..=to.year() + 1)
+                    .filter_map(|year| day.date_in(year))
+                    .map(|date| (date.and_time(t.time) + t.offset, Some(date)))
+                    .filter(|(local, _)| in_window(local))
+                    .collect()
+            }
+            When::Cron(rule) => {
+                let tz = campaign.tz;
+                let start = localize(tz, from.and_hms_opt(0, 0, 0).unwrap_or_default()).0;
+                let start = tz.from_utc_datetime(&start.naive_utc()) - chrono::Duration::seconds(1);
+                rule.schedule
+                    .after(&start)
+                    .map(|dt| dt.naive_local())
+                    .take_while(|local| local.date() <= to)
+                    .filter(|local| in_window(local))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    // A wall-clock time that happens twice (DST ends) is one occurrence.
+                    .fold(Vec::new(), |mut acc: Vec<(NaiveDateTime, Option<NaiveDate>)>, local| {
+                        if acc.last().is_none_or(|(last, _)| *last != local) {
+                            acc.push((local, None));
+                        }
+                        acc
+                    })
+            }
+        }
+    }
+}
