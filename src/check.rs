@@ -42,7 +42,7 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
                 if !reported.insert((occ.campaign, occ.post, occ.target, format!("{kind:?}"))) {
                     continue;
                 }
-                let span = match (&e, project.templates.source(&target.template)) {
+                let span = match (&e, project.templates.source(target.template)) {
                     (RenderError::Template { range, .. }, Some(text)) => {
                         span_in_string(&campaign.source.text, target.text_span.clone(), text, range.clone())
                     }

@@ -201,8 +201,9 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
 }
 
-/// Sorts diagnostics by file, position, then severity, so output is stable.
-pub fn sort(diagnostics: &mut [Diagnostic]) {
+/// Sorts diagnostics by file, position, then severity, so output is stable, and drops exact repeats
+/// (the same problem found once per channel is reported once).
+pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             (
@@ -212,6 +213,12 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
             )
         };
         key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+    });
+    diagnostics.dedup_by(|a, b| {
+        a.message == b.message
+            && a.span == b.span
+            && a.severity == b.severity
+            && a.source.as_ref().map(|s| &s.path) == b.source.as_ref().map(|s| &s.path)
     });
 }
 

@@ -8,9 +8,12 @@ use clap::Parser as _;
 fn main() -> ExitCode {
     let cli = herald::cli::Cli::parse();
     let today = chrono::Utc::now().date_naive();
-    let out = herald::cli::run(&cli, today);
+    let stdout = std::io::stdout();
+    let mut stdout = std::io::BufWriter::new(stdout.lock());
+    let out = herald::cli::run(&cli, today, &mut stdout);
     // A closed pipe (e.g. `herald preview | head`) is not an error worth a panic.
-    let _ = std::io::stdout().write_all(out.stdout.as_bytes());
+    let _ = stdout.write_all(out.stdout.as_bytes());
+    let _ = stdout.flush();
     let _ = std::io::stderr().write_all(out.stderr.as_bytes());
     ExitCode::from(out.code)
 }

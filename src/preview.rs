@@ -5,6 +5,7 @@
 //! (documented in README.md; fields are only ever added).
 
 use std::fmt::Write as _;
+use std::io::Write;
 
 use serde::Serialize;
 
@@ -66,14 +67,59 @@ pub struct MediaInfo {
 
 /// Renders every occurrence matching `filter` into timeline entries.
 pub fn entries(project: &Project, filter: &Filter) -> Vec<Entry> {
-    project
-        .occurrences(filter)
-        .iter()
-        .map(|occ| entry(project, occ, render::render(project, occ)))
-        .collect()
+    project.occurrences(filter).iter().map(|occ| entry(project, occ)).collect()
 }
 
-fn entry(project: &Project, occ: &Occurrence, rendered: Result<Rendered, render::RenderError>) -> Entry {
+/// Counts of what a preview showed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub posts: usize,
+    pub warnings: usize,
+    /// Entries that cannot be published (render errors).
+    pub failed: usize,
+}
+
+impl Summary {
+    fn add(&mut self, e: &Entry) {
+        self.posts += 1;
+        self.warnings += e.warnings.len();
+        self.failed += usize::from(e.error.is_some());
+    }
+}
+
+/// Writes the JSON array, one entry per line, rendering as it goes (memory stays flat however long
+/// the window).
+pub fn write_json(project: &Project, filter: &Filter, w: &mut dyn Write) -> std::io::Result<Summary> {
+    let mut summary = Summary::default();
+    w.write_all(b"[")?;
+    for (i, occ) in project.occurrences(filter).iter().enumerate() {
+        let e = entry(project, occ);
+        summary.add(&e);
+        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *w, &e).map_err(std::io::Error::other)?;
+    }
+    w.write_all(b"\n]\n")?;
+    Ok(summary)
+}
+
+/// Writes the terminal timeline, rendering as it goes.
+pub fn write_text(project: &Project, filter: &Filter, color: bool, w: &mut dyn Write) -> std::io::Result<Summary> {
+    let mut summary = Summary::default();
+    let mut last_date = String::new();
+    for occ in project.occurrences(filter) {
+        let e = entry(project, &occ);
+        summary.add(&e);
+        w.write_all(text_block(&e, &mut last_date, color).as_bytes())?;
+    }
+    Ok(summary)
+}
+
+/// One post on one channel, rendered.
+pub fn entry(project: &Project, occ: &Occurrence) -> Entry {
+    build_entry(project, occ, render::render(project, occ))
+}
+
+fn build_entry(project: &Project, occ: &Occurrence, rendered: Result<Rendered, render::RenderError>) -> Entry {
     let campaign = &project.campaigns[occ.campaign];
     let post = &campaign.posts[occ.post];
     let target = &post.targets[occ.target];
@@ -151,17 +197,22 @@ impl Style {
 
 /// The terminal timeline: one block per post and channel, in time order.
 pub fn to_text(entries: &[Entry], color: bool) -> String {
+    let mut last_date = String::new();
+    entries.iter().map(|e| text_block(e, &mut last_date, color)).collect()
+}
+
+/// One entry's block, preceded by a date heading when the local date changes.
+fn text_block(e: &Entry, last_date: &mut String, color: bool) -> String {
     let st = Style { on: color };
     let mut out = String::new();
-    let mut last_date = String::new();
-    for e in entries {
+    {
         let date = &e.at_local[..10];
-        if date != last_date {
+        if date != last_date.as_str() {
             let heading = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
                 .map(|d| d.format("%A %-d %B %Y").to_string())
                 .unwrap_or_else(|_| date.to_string());
             let _ = writeln!(out, "{}", st.paint("1;4", &heading));
-            last_date = date.to_string();
+            *last_date = date.to_string();
         }
         let time = &e.at_local[11..16];
         let utc = &e.at_utc[11..16];

@@ -70,15 +70,18 @@ impl Project {
                 }
             }
         }
-        out.sort_by(|a, b| {
-            (a.at_utc, a.campaign, a.post, self.channel_name(a)).cmp(&(b.at_utc, b.campaign, b.post, self.channel_name(b)))
+        // Channels sort by name; rank them once instead of comparing names in the sort.
+        let mut by_name: Vec<usize> = (0..self.config.channels.len()).collect();
+        by_name.sort_by(|&a, &b| self.config.channels[a].name.cmp(&self.config.channels[b].name));
+        let mut rank = vec![0; by_name.len()];
+        for (r, &i) in by_name.iter().enumerate() {
+            rank[i] = r;
+        }
+        out.sort_unstable_by_key(|o| {
+            let channel = self.campaigns[o.campaign].posts[o.post].targets[o.target].channel;
+            (o.at_utc, o.campaign, o.post, rank[channel])
         });
         out
-    }
-
-    fn channel_name(&self, o: &Occurrence) -> &str {
-        let target = &self.campaigns[o.campaign].posts[o.post].targets[o.target];
-        &self.config.channels[target.channel].name
     }
 
     /// Local times of one post's target whose local date is within `from..=to`.

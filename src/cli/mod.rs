@@ -92,7 +92,8 @@ pub enum Command {
     },
 }
 
-/// What a command produced: text for stdout, text for stderr, and the exit code.
+/// What a command produced: text for stdout (besides what it streamed), text for stderr, and the exit
+/// code.
 #[derive(Debug, Default)]
 pub struct Output {
     pub stdout: String,
@@ -100,8 +101,9 @@ pub struct Output {
     pub code: u8,
 }
 
-/// Runs the parsed command line. `today` is injected so output is reproducible in tests.
-pub fn run(cli: &Cli, today: NaiveDate) -> Output {
+/// Runs the parsed command line. `today` is injected so output is reproducible in tests; long output
+/// (the preview timeline) is streamed to `stdout` as it is produced.
+pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Output {
     let color = match cli.color {
         Color::Always => (true, true),
         Color::Never => (false, false),
@@ -115,7 +117,7 @@ pub fn run(cli: &Cli, today: NaiveDate) -> Output {
         Command::Preview { from, to, campaigns, channels, format } => {
             let from = from.unwrap_or(today);
             let to = to.unwrap_or(from + chrono::Duration::days(30));
-            preview::run(&cli.dir, from, to, campaigns, channels, *format, color)
+            preview::run(&cli.dir, from, to, campaigns, channels, *format, color, stdout)
         }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
     };

@@ -1,6 +1,7 @@
 //! `herald preview`.
 
 use std::fmt::Write as _;
+use std::io::Write;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -19,11 +20,13 @@ pub fn run(
     channels: &[String],
     format: Format,
     color: (bool, bool),
+    out: &mut dyn Write,
 ) -> Result<Output, ConfigError> {
     let loaded = load_project(dir, None)?;
     let project = &loaded.project;
     let mut stderr = String::new();
-    let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    let mut errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    diagnostic::sort(&mut errors);
     if !errors.is_empty() {
         stderr.push_str(&diagnostic::render_all(&errors, color.1));
         stderr.push_str("preview stopped: fix these problems first (`herald check` lists warnings too)\n");
@@ -42,30 +45,29 @@ pub fn run(
         }
     }
     let filter = Filter { from: Some(from), to: Some(to), campaigns: campaigns.to_vec(), channels: channels.to_vec() };
-    let entries = preview::entries(project, &filter);
-    let failed = entries.iter().filter(|e| e.error.is_some()).count();
-    let code = if failed > 0 { EXIT_PROBLEMS } else { EXIT_OK };
-    let stdout = match format {
-        Format::Json => format!("{}\n", preview::to_json(&entries)),
-        Format::Text => {
-            let mut out = preview::to_text(&entries, color.0);
-            let warnings: usize = entries.iter().map(|e| e.warnings.len()).sum();
-            if entries.is_empty() {
-                let _ = writeln!(out, "Nothing is scheduled from {from} to {to}.");
-                for c in &project.campaigns {
-                    let _ = writeln!(out, "  campaign {} runs from {} to {} (try --from {})", c.id, c.starts, c.ends, c.starts);
-                }
-            } else {
-                let _ = writeln!(
-                    out,
-                    "{} from {from} to {to}{}{}",
-                    diagnostic::plural(entries.len(), "post"),
-                    if warnings > 0 { format!(", {}", diagnostic::plural(warnings, "warning")) } else { String::new() },
-                    if failed > 0 { format!(", {failed} that cannot be published") } else { String::new() },
-                );
+    let summary = match format {
+        Format::Json => preview::write_json(project, &filter, out),
+        Format::Text => preview::write_text(project, &filter, color.0, out),
+    }
+    .map_err(|source| ConfigError::Write { source })?;
+    if format == Format::Text {
+        let mut tail = String::new();
+        if summary.posts == 0 {
+            let _ = writeln!(tail, "Nothing is scheduled from {from} to {to}.");
+            for c in &project.campaigns {
+                let _ = writeln!(tail, "  campaign {} runs from {} to {} (try --from {})", c.id, c.starts, c.ends, c.starts);
             }
-            out
+        } else {
+            let _ = writeln!(
+                tail,
+                "{} from {from} to {to}{}{}",
+                diagnostic::plural(summary.posts, "post"),
+                if summary.warnings > 0 { format!(", {}", diagnostic::plural(summary.warnings, "warning")) } else { String::new() },
+                if summary.failed > 0 { format!(", {} that cannot be published", summary.failed) } else { String::new() },
+            );
         }
-    };
-    Ok(Output { stdout, stderr, code })
+        out.write_all(tail.as_bytes()).map_err(|source| ConfigError::Write { source })?;
+    }
+    let code = if summary.failed > 0 { EXIT_PROBLEMS } else { EXIT_OK };
+    Ok(Output { stdout: String::new(), stderr, code })
 }

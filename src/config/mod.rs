@@ -36,6 +36,8 @@ pub enum ConfigError {
     NotAProject { dir: String },
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
+    #[error("cannot write the output: {source}")]
+    Write { source: std::io::Error },
 }
 
 /// A loaded project and every problem found while loading it.

@@ -97,8 +97,8 @@ pub struct Target {
     pub offset: Duration,
     /// Local time of day (unused for cron posts).
     pub time: NaiveTime,
-    /// Name of the compiled text template in [`Project::templates`].
-    pub template: String,
+    /// Handle of the compiled text template in [`Project::templates`].
+    pub template: usize,
     /// Where the text is in the campaign file.
     pub text_span: Range<usize>,
     /// The language of the text that is sent.
@@ -111,6 +111,10 @@ pub struct Target {
     pub hashtags: Vec<String>,
     pub media: Vec<Media>,
     pub thread: bool,
+    /// The channel's handle with `@`, as templates print it.
+    pub handle: String,
+    /// The hashtags as templates print them (`#HumanSecurity #HS4A`).
+    pub hashtags_line: String,
 }
 
 /// A media file attached to a post.

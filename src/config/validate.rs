@@ -155,6 +155,7 @@ pub fn campaign(
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut seen: HashMap<String, Range<usize>> = HashMap::new();
     let mut media_cache = MediaCache::default();
+    let mut utm_links = HashMap::new();
     let mut posts = Vec::new();
     for p in raw.posts {
         if let Some(post_id) = &p.id {
@@ -176,6 +177,7 @@ pub fn campaign(
             dir: &dir,
             templates,
             media_cache: &mut media_cache,
+            utm_links: &mut utm_links,
             diags,
         };
         if let Some(post) = pv.post(p, &channel_ids) {
@@ -252,6 +254,8 @@ struct PostValidation<'a, 'b> {
     dir: &'a Path,
     templates: &'a mut Templates,
     media_cache: &'a mut MediaCache,
+    /// Links with UTM parameters, built once per link and platform.
+    utm_links: &'a mut HashMap<(String, Platform), String>,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -383,7 +387,12 @@ impl PostValidation<'_, '_> {
         let link_setting = pick(|l| l.link.is_some()).and_then(|l| l.link.as_ref()).map(|l| l.get_ref().clone()).or_else(|| d.link.clone());
         let utm = pick(|l| l.utm.is_some()).and_then(|l| l.utm.as_ref()).map_or(d.utm, |u| *u.get_ref());
         let link = match link_setting {
-            Some(LinkSetting::Url(l)) if utm => Some(l.with_utm(channel.platform.name(), &d.campaign_id)),
+            Some(LinkSetting::Url(l)) if utm => Some(
+                self.utm_links
+                    .entry((l.to_string(), channel.platform))
+                    .or_insert_with(|| l.with_utm(channel.platform.name(), &d.campaign_id))
+                    .clone(),
+            ),
             Some(LinkSetting::Url(l)) => Some(l.to_string()),
             _ => None,
         };
@@ -405,18 +414,22 @@ impl PostValidation<'_, '_> {
             self.error(span, format!("post `{id}` has no image, and {} posts need one (channel `{}`)", channel.platform.rules().display, channel.name), "add `media = [{ file = \"media/….jpg\", alt = \"…\" }]` to the post or to `[post.instagram]`, or skip Instagram with `[post.instagram] skip = true`");
         }
         let thread = pick(|l| l.thread.is_some()).and_then(|l| l.thread.as_ref()).is_some_and(|t| *t.get_ref());
+        let hashtags: Vec<String> = hashtags.iter().map(|h| h.as_str().to_string()).collect();
+        let hashtags_line = hashtags.iter().map(|h| format!("#{h}")).collect::<Vec<_>>().join(" ");
         Some(Target {
             channel: ch,
             offset,
             time,
-            template: compiled.name,
+            template: compiled.index,
             link_in_text: compiled.uses_link,
             text_span: text.span(),
             language,
             link,
-            hashtags: hashtags.iter().map(|h| h.as_str().to_string()).collect(),
+            hashtags,
             media,
             thread,
+            handle: format!("@{}", channel.handle),
+            hashtags_line,
         })
     }
 

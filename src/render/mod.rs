@@ -9,12 +9,13 @@
 pub mod template;
 pub mod thread;
 
-use minijinja::context;
 use thiserror::Error;
 
 use crate::channels::{LinkPlacement, Platform};
 use crate::config::{Media, Project, When};
 use crate::schedule::Occurrence;
+use chrono::Timelike as _;
+use template::{DayVars, Vars};
 
 /// A post exactly as it would be published on one channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,28 +79,34 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     let platform = channel.platform;
     let rules = platform.rules();
 
-    let hashtags_line = target.hashtags.iter().map(|h| format!("#{h}")).collect::<Vec<_>>().join(" ");
-    let day = match (&post.when, occ.day_date) {
-        (When::Day { id }, Some(date)) => project.calendar.get(id).map(|d| {
-            context! { id => d.id.as_str(), name => d.name.as_str(), date => date.to_string(), year => chrono::Datelike::year(&date) }
+    let post_date = occ.at_local.date().to_string();
+    let post_time = format!("{:02}:{:02}", occ.at_local.hour(), occ.at_local.minute());
+    let day_date = occ.day_date.map(|d| d.to_string());
+    let day = match (&post.when, &day_date) {
+        (When::Day { id }, Some(date)) => project.calendar.get(id).map(|d| DayVars {
+            id: &d.id,
+            name: &d.name,
+            date,
+            year: occ.day_date.map_or(0, |d| chrono::Datelike::year(&d)),
         }),
         _ => None,
     };
-    let ctx = context! {
-        campaign => context! { id => campaign.id.as_str(), name => campaign.name.as_str() },
-        post => context! {
-            id => post.id.as_str(),
-            date => occ.at_local.date().to_string(),
-            time => occ.at_local.time().format("%H:%M").to_string(),
-        },
-        day => day,
-        channel => context! { name => channel.name.as_str(), platform => platform.name(), handle => format!("@{}", channel.handle) },
-        link => target.link.as_deref(),
-        hashtags => hashtags_line,
+    let vars = Vars {
+        campaign_id: &campaign.id,
+        campaign_name: &campaign.name,
+        post_id: &post.id,
+        post_date: &post_date,
+        post_time: &post_time,
+        day,
+        channel_name: &channel.name,
+        channel_platform: platform.name(),
+        channel_handle: &target.handle,
+        link: target.link.as_deref(),
+        hashtags: &target.hashtags_line,
     };
     let body = project
         .templates
-        .render(&target.template, &ctx)
+        .render(target.template, &vars)
         .map_err(|e| RenderError::Template { message: e.message, help: e.help, range: e.range })?;
     let mut text = body.trim().to_string();
     let mut notes = Vec::new();
@@ -121,7 +128,8 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
             )),
         }
     }
-    let missing: Vec<String> = target.hashtags.iter().filter(|h| !has_hashtag(&text, h)).map(|h| format!("#{h}")).collect();
+    let lower = text.to_lowercase();
+    let missing: Vec<String> = target.hashtags.iter().filter(|h| !has_hashtag(&lower, h)).map(|h| format!("#{h}")).collect();
     if !missing.is_empty() {
         let appended_link = text.ends_with(target.link.as_deref().unwrap_or("\0"));
         text.push_str(if appended_link { "\n" } else { "\n\n" });
@@ -158,9 +166,8 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     })
 }
 
-/// Whether `text` already has `#tag` (case-insensitive, whole tag).
-fn has_hashtag(text: &str, tag: &str) -> bool {
-    let lower = text.to_lowercase();
+/// Whether `lower` (a lowercased text) already has `#tag` (case-insensitive, whole tag).
+fn has_hashtag(lower: &str, tag: &str) -> bool {
     let needle = format!("#{}", tag.to_lowercase());
     lower.match_indices(&needle).any(|(i, _)| {
         let after = lower[i + needle.len()..].chars().next();
@@ -200,9 +207,9 @@ mod tests {
 
     #[test]
     fn hashtags_are_found_whole_and_case_insensitively() {
-        assert!(has_hashtag("Join us #humansecurity today", "HumanSecurity"));
-        assert!(!has_hashtag("Join us #HumanSecurityForAll", "HumanSecurity"));
-        assert!(has_hashtag("end #HS4A", "HS4A"));
+        assert!(has_hashtag("join us #humansecurity today", "HumanSecurity"));
+        assert!(!has_hashtag("join us #humansecurityforall", "HumanSecurity"));
+        assert!(has_hashtag("end #hs4a", "HS4A"));
     }
 
     #[test]

@@ -1,0 +1,266 @@
+//! `herald check`: exact diagnostics for bad files, exit codes, JSON.
+
+use crate::support::{JPEG, PNG, TestProject};
+
+#[test]
+fn a_valid_project_passes_with_a_summary() {
+    let p = TestProject::new().campaign(
+        "hs4a.toml",
+        r#"
+[[post]]
+id = "water"
+date = 2027-03-22
+text = "Water is life. Human security starts with people."
+"#,
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "ok: 1 campaign checked (1 post in 6 channels), no problems\n");
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_at_once_with_location_and_help() {
+    let p = TestProject::new().file(
+        "campaigns/bad.toml",
+        r#"[campaign]
+name = "Bad"
+timezone = "Europe/Pariss"
+channels = ["x", "linkdin"]
+starts = 2027-01-01
+ends = 2027-12-31
+
+[[post]]
+id = "one"
+date = 2027-03-08
+time = "9h"
+tetx = "Hello"
+
+[[post]]
+id = "one"
+date = 2027-03-09
+time = "09:00"
+text = "Again"
+"#,
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: invalid `timezone`: unknown time zone `Europe/Pariss`
+ --> campaigns/bad.toml:3:12
+  |
+3 | timezone = "Europe/Pariss"
+  |            ^^^^^^^^^^^^^^^
+  |
+  = help: did you mean `Europe/Paris`?
+
+error: unknown channel `linkdin`
+ --> campaigns/bad.toml:4:18
+  |
+4 | channels = ["x", "linkdin"]
+  |                  ^^^^^^^^^
+  |
+  = help: did you mean `linkedin`?
+
+error: invalid `time`: `9h` is not a time of day
+  --> campaigns/bad.toml:11:8
+   |
+11 | time = "9h"
+   |        ^^^^
+   |
+   = help: write 24-hour time as HH:MM, e.g. "09:00" or "17:30"
+
+error: unknown key `tetx` in `[[post]]`
+  --> campaigns/bad.toml:12:1
+   |
+12 | tetx = "Hello"
+   | ^^^^
+   |
+   = help: did you mean `text`?
+
+error: duplicate post id `one`
+  --> campaigns/bad.toml:15:6
+   |
+15 | id = "one"
+   |      ^^^^^
+   |
+   = help: post ids must be unique in a campaign; the first is on line 9
+
+error: 5 errors, 0 warnings
+"#
+    );
+}
+
+#[test]
+fn toml_syntax_errors_point_at_the_mistake() {
+    let p = TestProject::new().file("campaigns/syntax.toml", "[campaign]\nname = \"Oops\nchannels = [\"x\"]\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: invalid TOML"), "{}", r.stderr);
+    assert!(r.stderr.contains("--> campaigns/syntax.toml:2:"), "{}", r.stderr);
+}
+
+#[test]
+fn json_format_lists_every_diagnostic_with_stable_fields() {
+    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"Hi\"\nmedia = [{ file = \"media/a.jpg\" }]\n").bytes("campaigns/media/a.jpg", JPEG);
+    let r = p.run(&["check", "--format", "json"]);
+    assert_eq!(r.code, 0, "warnings alone do not fail: {}", r.stdout);
+    let v = r.json();
+    assert_eq!(
+        v,
+        serde_json::json!([{
+            "severity": "warning",
+            "file": "campaigns/c.toml",
+            "line": 15,
+            "column": 10,
+            "message": "image `media/a.jpg` has no alt text",
+            "help": "add `alt = \"…\"` describing the image, so people using screen readers get it too"
+        }])
+    );
+    let r = p.run(&["check", "--deny-warnings"]);
+    assert_eq!(r.code, 1, "--deny-warnings turns warnings into failure");
+}
+
+#[test]
+fn an_x_post_over_280_is_an_error_unless_threaded() {
+    let long = "Human security means freedom from fear and freedom from want. ".repeat(6);
+    let posts = format!("\n[[post]]\nid = \"long\"\ndate = 2027-03-08\nchannels = [\"x\"]\ntext = \"{long}\"\n");
+    let p = TestProject::new().campaign("c.toml", &posts);
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("error: post `long` on channel `x` (2027-03-08 09:00): the text is 425 characters on X/Twitter, over its limit of 280"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("set `thread = true`"), "{}", r.stderr);
+    let p = p.campaign("c.toml", &posts.replace("channels = [\"x\"]", "channels = [\"x\"]\nthread = true"));
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn unknown_template_variables_are_check_errors_at_the_variable() {
+    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"Today: {{ campaing.name }}\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: unknown variable `campaing.name` in the text\n  --> campaigns/c.toml:14:20"), "{}", r.stderr);
+    assert!(r.stderr.contains("help: did you mean `campaign.name`?"), "{}", r.stderr);
+}
+
+#[test]
+fn day_variables_are_only_for_day_posts() {
+    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"{{ day.name }}\"\n");
+    let r = p.run(&["check"]);
+    assert!(r.stderr.contains("`day.name` is only defined for posts tied to a day"), "{}", r.stderr);
+}
+
+#[test]
+fn media_must_exist_stay_inside_and_suit_the_platform() {
+    let posts = r#"
+[[post]]
+id = "escape"
+date = 2027-03-08
+text = "a"
+media = [{ file = "../config/herald.toml", alt = "x" }]
+
+[[post]]
+id = "missing"
+date = 2027-03-09
+text = "b"
+media = [{ file = "media/nope.jpg", alt = "x" }]
+
+[[post]]
+id = "fake"
+date = 2027-03-10
+text = "c"
+media = [{ file = "media/fake.jpg", alt = "x" }]
+
+[[post]]
+id = "png-on-instagram"
+date = 2027-03-11
+text = "d"
+channels = ["instagram"]
+media = [{ file = "media/card.png", alt = "x" }]
+
+[[post]]
+id = "no-image"
+date = 2027-03-12
+text = "e"
+channels = ["instagram"]
+"#;
+    let p = TestProject::new()
+        .campaign_on("c.toml", &["x", "linkedin", "facebook", "instagram"], posts)
+        .bytes("campaigns/media/fake.jpg", PNG)
+        .bytes("campaigns/media/card.png", PNG);
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    for expected in [
+        "error: media file `../config/herald.toml` is outside the campaign folder",
+        "error: media file `media/nope.jpg` does not exist",
+        "error: `media/fake.jpg` is named like a JPEG image but is a PNG",
+        "error: Instagram does not accept PNG images (`media/card.png` for channel `instagram`)",
+        "error: post `no-image` has no image, and Instagram posts need one (channel `instagram`)",
+    ] {
+        assert!(r.stderr.contains(expected), "missing {expected:?} in:\n{}", r.stderr);
+    }
+}
+
+#[test]
+fn overrides_must_name_a_platform_or_channel() {
+    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\n[post.linkdin]\ntext = \"b\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: `[post.linkdin]` is neither a platform nor a channel"), "{}", r.stderr);
+    assert!(r.stderr.contains("help: did you mean `linkedin`?"), "{}", r.stderr);
+}
+
+#[test]
+fn a_post_outside_the_campaign_window_is_reported() {
+    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"late\"\ndate = 2028-01-05\ntext = \"a\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: post `late` never goes out: its date is outside the campaign (2027-01-01 to 2027-12-31)"), "{}", r.stderr);
+}
+
+#[test]
+fn missing_translation_is_an_error_or_with_fallback_a_warning() {
+    let posts = "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\nchannels = [\"x-fr\"]\ntext = \"Hello\"\n";
+    let p = TestProject::new().campaign_on("c.toml", &["x", "x-fr"], posts);
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: post `p` has no `fr` translation for channel `x-fr`"), "{}", r.stderr);
+    let text = std::fs::read_to_string(p.path().join("campaigns/c.toml")).unwrap().replace("time = \"09:00\"", "time = \"09:00\"\nmissing_translation = \"fallback\"");
+    let p = p.file("campaigns/c.toml", &text);
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning: post `p` has no `fr` translation"), "{}", r.stderr);
+}
+
+#[test]
+fn outside_a_project_is_an_operational_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = crate::support::run_in(dir.path(), &["check"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is not a herald project: there is no config/herald.toml in it"), "{}", r.stderr);
+}
+
+#[test]
+fn check_can_be_limited_to_named_files() {
+    let p = TestProject::new()
+        .campaign("good.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\n")
+        .file("campaigns/bad.toml", "[campaign]\nname = 1\n");
+    assert_eq!(p.run(&["check"]).code, 1);
+    let r = p.run(&["check", "campaigns/good.toml"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn config_errors_are_located_too() {
+    let p = TestProject::new().file("config/herald.toml", "[channels.x]\nplatform = \"twiter\"\nhandle = \"@a\"\nlanguge = \"en\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: invalid `platform`: unknown platform `twiter`\n --> config/herald.toml:2:12"), "{}", r.stderr);
+    assert!(r.stderr.contains("help: did you mean `twitter`?"), "{}", r.stderr);
+    assert!(r.stderr.contains("error: unknown key `languge` in `[channels.x]`"), "{}", r.stderr);
+}

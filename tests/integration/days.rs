@@ -1,0 +1,52 @@
+//! `herald days`.
+
+use crate::support::TestProject;
+
+#[test]
+fn lists_fixed_and_movable_days_with_dates_as_json() {
+    let r = TestProject::new().run(&["days", "--year", "2027", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let days = r.json();
+    let date_of = |id: &str| {
+        days.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"))["date"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(date_of("international-womens-day"), "2027-03-08");
+    assert_eq!(date_of("world-water-day"), "2027-03-22");
+    assert_eq!(date_of("international-day-of-peace"), "2027-09-21");
+    assert_eq!(date_of("world-habitat-day"), "2027-10-04");
+    assert!(days.as_array().unwrap().len() > 150);
+    for d in days.as_array().unwrap() {
+        assert!(d["name"].as_str().is_some_and(|n| !n.is_empty()));
+    }
+}
+
+#[test]
+fn config_days_are_added_and_override_builtin_ones() {
+    let config = format!(
+        "{}\n[[day]]\nid = \"hs4a-day\"\nname = \"Human Security for All Day\"\nrule = \"May 19\"\n\n[[day]]\nid = \"world-water-day\"\nname = \"World Water Day (observed)\"\ndates = [2027-03-23]\n",
+        crate::support::CONFIG
+    );
+    let p = TestProject::new().file("config/herald.toml", &config);
+    let r = p.run(&["days", "--from", "2027-03-01", "--to", "2027-05-31"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("2027-05-19 Wed  hs4a-day"), "{}", r.stdout);
+    assert!(r.stdout.contains("2027-03-23 Tue  world-water-day"), "{}", r.stdout);
+    assert!(!r.stdout.contains("2027-03-22 Mon  world-water-day"), "{}", r.stdout);
+}
+
+#[test]
+fn a_bad_rule_in_config_is_reported_with_its_location() {
+    let config = format!("{}\n[[day]]\nid = \"x-day\"\nname = \"X\"\nrule = \"fist Monday of May\"\n", crate::support::CONFIG);
+    let p = TestProject::new().file("config/herald.toml", &config);
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: invalid `rule`"), "{}", r.stderr);
+    assert!(r.stderr.contains("--> config/herald.toml:"), "{}", r.stderr);
+}

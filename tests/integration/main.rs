@@ -1,0 +1,9 @@
+//! herald's integration tests: the real binary on projects written to temporary directories.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod check;
+mod days;
+mod example;
+mod preview;

@@ -1,0 +1,142 @@
+//! Test support: a fluent builder that writes a herald project into a temporary directory and runs the
+//! real `herald` binary on it, capturing stdout, stderr and the exit code.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The channels most tests use; `x-fr` and `x-ar` exercise translations and right-to-left text.
+pub const CONFIG: &str = r#"
+[channels.x]
+platform = "twitter"
+handle = "@humansecurityFA"
+
+[channels.instagram]
+platform = "instagram"
+handle = "@humansecurityforall"
+
+[channels.linkedin]
+platform = "linkedin"
+handle = "@humansecurityforall"
+
+[channels.facebook]
+platform = "facebook"
+handle = "@HS4Aglobal"
+
+[channels.x-fr]
+platform = "twitter"
+handle = "@humansecurityFA_fr"
+language = "fr"
+
+[channels.x-ar]
+platform = "twitter"
+handle = "@humansecurityFA_ar"
+language = "ar"
+"#;
+
+/// The start of a valid campaign; tests append `[[post]]` tables.
+pub const CAMPAIGN_HEAD: &str = r#"[campaign]
+name = "Human Security for All 2027"
+timezone = "America/New_York"
+channels = ["x", "linkedin", "facebook"]
+hashtags = ["HumanSecurity", "HS4A"]
+link = "https://www.humansecurity.world"
+starts = 2027-01-01
+ends = 2027-12-31
+time = "09:00"
+"#;
+
+/// Smallest byte strings that pass herald's JPEG/PNG sniffing.
+pub const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+pub struct TestProject {
+    dir: tempfile::TempDir,
+}
+
+/// The result of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl TestProject {
+    /// A project with [`CONFIG`] and no campaigns.
+    pub fn new() -> Self {
+        let p = Self { dir: tempfile::tempdir().expect("temp dir") };
+        p.write("config/herald.toml", CONFIG.as_bytes());
+        std::fs::create_dir_all(p.path().join("campaigns")).expect("campaigns dir");
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, contents: &[u8]) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+    }
+
+    #[must_use]
+    pub fn file(self, rel: &str, contents: &str) -> Self {
+        self.write(rel, contents.as_bytes());
+        self
+    }
+
+    #[must_use]
+    pub fn bytes(self, rel: &str, contents: &[u8]) -> Self {
+        self.write(rel, contents);
+        self
+    }
+
+    /// A campaign file `campaigns/NAME` made of [`CAMPAIGN_HEAD`] and `posts`.
+    #[must_use]
+    pub fn campaign(self, name: &str, posts: &str) -> Self {
+        self.file(&format!("campaigns/{name}"), &format!("{CAMPAIGN_HEAD}{posts}"))
+    }
+
+    /// Like [`TestProject::campaign`], with the campaign's channel list replaced by `channels`.
+    #[must_use]
+    pub fn campaign_on(self, name: &str, channels: &[&str], posts: &str) -> Self {
+        let list = channels.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        let head = CAMPAIGN_HEAD.replace("channels = [\"x\", \"linkedin\", \"facebook\"]", &format!("channels = [{list}]"));
+        self.file(&format!("campaigns/{name}"), &format!("{head}{posts}"))
+    }
+
+    /// Runs `herald -C <project> --color never ARGS`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(self.path(), args)
+    }
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("-C")
+        .arg(dir)
+        .args(["--color", "never"])
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run herald");
+    Run {
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// The repository root (where the bundled example lives).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
