@@ -31,10 +31,7 @@ pub struct Source {
 
 impl Source {
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
-        Self {
-            path: path.into(),
-            text: text.into(),
-        }
+        Self { path: path.into(), text: text.into() }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -69,20 +66,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Error,
-            source: None,
-            span: None,
-            message: message.into(),
-            help: None,
-        }
+        Self { severity: Severity::Error, source: None, span: None, message: message.into(), help: None }
     }
 
     pub fn warning(message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(message)
-        }
+        Self { severity: Severity::Warning, ..Self::error(message) }
     }
 
     /// Points the diagnostic at `span` in `source`.
@@ -143,9 +131,7 @@ impl Diagnostic {
             (Some(source), Some(span)) => {
                 let span = clamp_span(&source.text, span);
                 group = group.element(
-                    Snippet::source(&*source.text)
-                        .path(&*source.path)
-                        .annotation(AnnotationKind::Primary.span(span)),
+                    Snippet::source(&*source.text).path(&*source.path).annotation(AnnotationKind::Primary.span(span)),
                 );
             }
             (Some(source), None) => {
@@ -156,11 +142,7 @@ impl Diagnostic {
         if let Some(help) = &self.help {
             group = group.element(Level::HELP.message(help));
         }
-        let renderer = if color {
-            Renderer::styled()
-        } else {
-            Renderer::plain()
-        };
+        let renderer = if color { Renderer::styled() } else { Renderer::plain() };
         renderer.render(&[group])
     }
 
@@ -183,10 +165,7 @@ fn clamp_span(text: &str, span: &Range<usize>) -> Range<usize> {
     let start = floor_char_boundary(text, span.start.min(text.len()));
     let mut end = floor_char_boundary(text, span.end.min(text.len())).max(start);
     if end == start {
-        end = text[start..]
-            .chars()
-            .next()
-            .map_or(start, |c| start + c.len_utf8());
+        end = text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
     }
     start..end
 }
@@ -205,13 +184,8 @@ struct JsonDiagnostic<'a> {
 /// (the same problem found once per channel is reported once).
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| {
-            (
-                d.source.as_ref().map(|s| s.path.clone()),
-                d.span.as_ref().map(|s| s.start),
-                d.severity,
-            )
-        };
+        let key =
+            |d: &Diagnostic| (d.source.as_ref().map(|s| s.path.clone()), d.span.as_ref().map(|s| s.start), d.severity);
         key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
     });
     diagnostics.dedup_by(|a, b| {
@@ -251,11 +225,7 @@ pub fn to_json(diagnostics: &[Diagnostic]) -> String {
 
 /// `1 error`, `2 warnings`.
 pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
 /// The candidates closest to `wrong` (by edit distance, case-insensitive), best first, at most three.
@@ -329,10 +299,7 @@ mod tests {
     fn suggestions_find_typos() {
         let keys = ["text", "time", "timezone", "thread"];
         assert_eq!(closest("tetx", keys), vec!["text"]);
-        assert_eq!(
-            did_you_mean("timzone", keys).as_deref(),
-            Some("did you mean `timezone`?")
-        );
+        assert_eq!(did_you_mean("timzone", keys).as_deref(), Some("did you mean `timezone`?"));
         assert!(did_you_mean("zzzzzz", keys).is_none());
     }
 

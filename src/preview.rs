@@ -126,11 +126,9 @@ fn build_entry(project: &Project, occ: &Occurrence, rendered: Result<Rendered, r
     let channel = &project.config.channels[target.channel];
     let local = occ.at_utc.with_timezone(&campaign.tz);
     let day = occ.day_date.and_then(|date| match &post.when {
-        crate::config::When::Day { id } => project.calendar.get(id).map(|d| DayInfo {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            date: date.to_string(),
-        }),
+        crate::config::When::Day { id } => {
+            project.calendar.get(id).map(|d| DayInfo { id: d.id.clone(), name: d.name.clone(), date: date.to_string() })
+        }
         _ => None,
     });
     let mut e = Entry {

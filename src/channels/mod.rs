@@ -31,12 +31,7 @@ pub enum Platform {
 }
 
 /// Every platform, in the order they are shown.
-pub const PLATFORMS: &[Platform] = &[
-    Platform::Twitter,
-    Platform::Instagram,
-    Platform::Linkedin,
-    Platform::Facebook,
-];
+pub const PLATFORMS: &[Platform] = &[Platform::Twitter, Platform::Instagram, Platform::Linkedin, Platform::Facebook];
 
 /// How a platform measures text length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,10 +113,7 @@ impl FromStr for Platform {
         PLATFORMS.iter().copied().find(|p| p.name() == s).ok_or_else(|| {
             let names = PLATFORMS.iter().map(|p| p.name());
             let help = did_you_mean(s, names.clone()).unwrap_or_else(|| {
-                format!(
-                    "herald publishes to: {}",
-                    names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                )
+                format!("herald publishes to: {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
             });
             format!("unknown platform `{s}`\nhelp: {help}")
         })

@@ -6,11 +6,21 @@ use super::{EXIT_OK, EXIT_PROBLEMS, Format, Output};
 use crate::config::{ConfigError, load_project};
 use crate::diagnostic;
 
-pub fn run(dir: &Path, files: &[PathBuf], deny_warnings: bool, format: Format, color: bool) -> Result<Output, ConfigError> {
-    let only: Vec<PathBuf> = files.iter().map(|f| if f.is_absolute() || f.exists() { f.clone() } else { dir.join(f) }).collect();
+pub fn run(
+    dir: &Path,
+    files: &[PathBuf],
+    deny_warnings: bool,
+    format: Format,
+    color: bool,
+) -> Result<Output, ConfigError> {
+    let only: Vec<PathBuf> =
+        files.iter().map(|f| if f.is_absolute() || f.exists() { f.clone() } else { dir.join(f) }).collect();
     for f in &only {
         if !f.is_file() {
-            return Err(ConfigError::Read { path: f.display().to_string(), source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file") });
+            return Err(ConfigError::Read {
+                path: f.display().to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            });
         }
     }
     let loaded = load_project(dir, (!only.is_empty()).then_some(only.as_slice()))?;

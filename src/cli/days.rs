@@ -18,7 +18,14 @@ struct Day<'a> {
     rule: String,
 }
 
-pub fn run(dir: &Path, year: Option<i32>, from: Option<NaiveDate>, to: Option<NaiveDate>, format: Format, today: NaiveDate) -> Result<Output, ConfigError> {
+pub fn run(
+    dir: &Path,
+    year: Option<i32>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    format: Format,
+    today: NaiveDate,
+) -> Result<Output, ConfigError> {
     // Inside a project, the user's own days count too; elsewhere the built-in calendar is listed.
     let calendar = match load_project(dir, Some(&[])) {
         Ok(loaded) => loaded.project.calendar,
@@ -43,7 +50,9 @@ pub fn run(dir: &Path, year: Option<i32>, from: Option<NaiveDate>, to: Option<Na
             let mut out = String::new();
             let width = days.iter().map(|d| d.id.len()).max().unwrap_or(0);
             for d in &days {
-                let weekday = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").map(|x| x.format("%a").to_string()).unwrap_or_default();
+                let weekday = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d")
+                    .map(|x| x.format("%a").to_string())
+                    .unwrap_or_default();
                 let _ = writeln!(out, "{} {weekday}  {:width$}  {}", d.date, d.id, d.name);
             }
             let _ = writeln!(out, "{} from {from} to {to}", crate::diagnostic::plural(days.len(), "day"));

@@ -113,11 +113,19 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
         }
     };
     let result = match &cli.command {
-        Command::Check { files, deny_warnings, format } => check::run(&cli.dir, files, *deny_warnings, *format, color.1),
+        Command::Check { files, deny_warnings, format } => {
+            check::run(&cli.dir, files, *deny_warnings, *format, color.1)
+        }
         Command::Preview { from, to, campaigns, channels, format } => {
             let from = from.unwrap_or(today);
             let to = to.unwrap_or(from + chrono::Duration::days(30));
-            preview::run(&cli.dir, from, to, campaigns, channels, *format, color, stdout)
+            let filter = crate::schedule::Filter {
+                from: Some(from),
+                to: Some(to),
+                campaigns: campaigns.clone(),
+                channels: channels.clone(),
+            };
+            preview::run(&cli.dir, &filter, *format, color, stdout)
         }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
     };

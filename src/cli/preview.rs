@@ -4,24 +4,23 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
-use chrono::NaiveDate;
-
 use super::{EXIT_OK, EXIT_PROBLEMS, Format, Output};
 use crate::config::{ConfigError, load_project};
 use crate::diagnostic;
 use crate::preview;
 use crate::schedule::Filter;
 
+/// Previews `filter` (whose `from` and `to` are set) in `format`; `color` is for (stdout, stderr).
 pub fn run(
     dir: &Path,
-    from: NaiveDate,
-    to: NaiveDate,
-    campaigns: &[String],
-    channels: &[String],
+    filter: &Filter,
     format: Format,
     color: (bool, bool),
     out: &mut dyn Write,
 ) -> Result<Output, ConfigError> {
+    let (campaigns, channels) = (&filter.campaigns, &filter.channels);
+    let from = filter.from.unwrap_or_default();
+    let to = filter.to.unwrap_or_default();
     let loaded = load_project(dir, None)?;
     let project = &loaded.project;
     let mut stderr = String::new();
@@ -38,16 +37,16 @@ pub fn run(
     ] {
         for w in wanted {
             if !known.contains(&w.as_str()) {
-                let help = diagnostic::did_you_mean(w, known.iter().copied()).unwrap_or_else(|| format!("known: {}", known.join(", ")));
+                let help = diagnostic::did_you_mean(w, known.iter().copied())
+                    .unwrap_or_else(|| format!("known: {}", known.join(", ")));
                 stderr.push_str(&format!("error: unknown {what} `{w}`\n  help: {help}\n"));
                 return Ok(Output { stdout: String::new(), stderr, code: super::EXIT_FAILURE });
             }
         }
     }
-    let filter = Filter { from: Some(from), to: Some(to), campaigns: campaigns.to_vec(), channels: channels.to_vec() };
     let summary = match format {
-        Format::Json => preview::write_json(project, &filter, out),
-        Format::Text => preview::write_text(project, &filter, color.0, out),
+        Format::Json => preview::write_json(project, filter, out),
+        Format::Text => preview::write_text(project, filter, color.0, out),
     }
     .map_err(|source| ConfigError::Write { source })?;
     if format == Format::Text {
@@ -55,15 +54,27 @@ pub fn run(
         if summary.posts == 0 {
             let _ = writeln!(tail, "Nothing is scheduled from {from} to {to}.");
             for c in &project.campaigns {
-                let _ = writeln!(tail, "  campaign {} runs from {} to {} (try --from {})", c.id, c.starts, c.ends, c.starts);
+                let _ = writeln!(
+                    tail,
+                    "  campaign {} runs from {} to {} (try --from {})",
+                    c.id, c.starts, c.ends, c.starts
+                );
             }
         } else {
             let _ = writeln!(
                 tail,
                 "{} from {from} to {to}{}{}",
                 diagnostic::plural(summary.posts, "post"),
-                if summary.warnings > 0 { format!(", {}", diagnostic::plural(summary.warnings, "warning")) } else { String::new() },
-                if summary.failed > 0 { format!(", {} that cannot be published", summary.failed) } else { String::new() },
+                if summary.warnings > 0 {
+                    format!(", {}", diagnostic::plural(summary.warnings, "warning"))
+                } else {
+                    String::new()
+                },
+                if summary.failed > 0 {
+                    format!(", {} that cannot be published", summary.failed)
+                } else {
+                    String::new()
+                },
             );
         }
         out.write_all(tail.as_bytes()).map_err(|source| ConfigError::Write { source })?;

@@ -32,7 +32,9 @@ pub const CAMPAIGNS_DIR: &str = "campaigns";
 /// A failure to read the project at all (as opposed to problems in its files, which are diagnostics).
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("{dir} is not a herald project: there is no {CONFIG_PATH} in it\n  help: run herald in the folder that holds config/ and campaigns/, or pass -C DIR")]
+    #[error(
+        "{dir} is not a herald project: there is no {CONFIG_PATH} in it\n  help: run herald in the folder that holds config/ and campaigns/, or pass -C DIR"
+    )]
     NotAProject { dir: String },
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
@@ -101,10 +103,7 @@ pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, Con
         campaigns.push(campaign);
     }
     campaigns.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Loaded {
-        project: Project { root: root.to_path_buf(), config, calendar, campaigns, templates },
-        diagnostics,
-    })
+    Ok(Loaded { project: Project { root: root.to_path_buf(), config, calendar, campaigns, templates }, diagnostics })
 }
 
 /// Reads a file into a [`Source`] named relative to the project root.
@@ -122,7 +121,8 @@ fn campaign_files(dir: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     }
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|source| ConfigError::Read { path: d.display().to_string(), source })?;
+        let entries =
+            std::fs::read_dir(&d).map_err(|source| ConfigError::Read { path: d.display().to_string(), source })?;
         for entry in entries {
             let entry = entry.map_err(|source| ConfigError::Read { path: d.display().to_string(), source })?;
             let path = entry.path();

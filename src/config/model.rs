@@ -86,7 +86,7 @@ pub enum When {
     /// One date.
     Date(NaiveDate),
     /// A cron schedule in the campaign's time zone.
-    Cron(CronRule),
+    Cron(Box<CronRule>),
 }
 
 /// A post as it goes to one channel: overrides and translation applied.

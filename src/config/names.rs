@@ -47,8 +47,7 @@ fn check_id(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 64
         && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if ok {
         Ok(s.to_string())
     } else {
@@ -108,10 +107,8 @@ str_newtype!(
 
 fn check_handle(s: &str) -> Result<String, String> {
     let h = s.strip_prefix('@').unwrap_or(s);
-    let ok = !h.is_empty()
-        && h.len() <= 100
-        && h.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    let ok =
+        !h.is_empty() && h.len() <= 100 && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if ok {
         Ok(h.to_string())
     } else {
@@ -151,10 +148,7 @@ impl Language {
     /// Whether the language is written right to left.
     pub fn is_rtl(&self) -> bool {
         let primary = self.0.split('-').next().unwrap_or_default();
-        matches!(
-            primary,
-            "ar" | "he" | "fa" | "ur" | "ps" | "sd" | "ug" | "yi" | "dv" | "ckb"
-        )
+        matches!(primary, "ar" | "he" | "fa" | "ur" | "ps" | "sd" | "ug" | "yi" | "dv" | "ckb")
     }
 }
 
@@ -165,9 +159,7 @@ str_newtype!(
 );
 
 fn check_link(s: &str) -> Result<String, String> {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
     let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
     match host {
         Some(h) if h.contains('.') && !s.chars().any(char::is_whitespace) => Ok(s.to_string()),
@@ -190,11 +182,7 @@ impl Link {
             .map(|(_, q)| q.split('&').filter_map(|kv| kv.split('=').next()).collect())
             .unwrap_or_default();
         let mut out = base.to_string();
-        for (k, v) in [
-            ("utm_source", source),
-            ("utm_medium", "social"),
-            ("utm_campaign", campaign),
-        ] {
+        for (k, v) in [("utm_source", source), ("utm_medium", "social"), ("utm_campaign", campaign)] {
             if existing.contains(&k) {
                 continue;
             }
@@ -239,9 +227,7 @@ pub struct OffFlag;
 impl<'de> Deserialize<'de> for OffFlag {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         if bool::deserialize(d)? {
-            Err(serde::de::Error::custom(
-                "`true` is not a link\nhelp: write the link itself, or `false` for no link",
-            ))
+            Err(serde::de::Error::custom("`true` is not a link\nhelp: write the link itself, or `false` for no link"))
         } else {
             Ok(OffFlag)
         }
@@ -268,10 +254,7 @@ mod tests {
         assert!(Hashtag::try_from("Human Security".to_string()).is_err());
         assert!(Hashtag::try_from("2027".to_string()).is_err());
         assert!(Hashtag::try_from("السلام".to_string()).is_ok());
-        assert_eq!(
-            Handle::try_from("@humansecurityFA".to_string()).unwrap().as_str(),
-            "humansecurityFA"
-        );
+        assert_eq!(Handle::try_from("@humansecurityFA".to_string()).unwrap().as_str(), "humansecurityFA");
         assert!(Handle::try_from("@bad handle".to_string()).is_err());
     }
 

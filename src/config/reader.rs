@@ -76,11 +76,7 @@ impl<'i, 's> TableReader<'i, 's> {
             DeValue::Table(t) => Some(Self::new(source, what, Spanned::new(span, t))),
             other => {
                 diags.push(
-                    Diagnostic::error(format!(
-                        "{what} must be a table, found {}",
-                        other.type_str()
-                    ))
-                    .at(source, span),
+                    Diagnostic::error(format!("{what} must be a table, found {}", other.type_str())).at(source, span),
                 );
                 None
             }
@@ -156,10 +152,7 @@ impl<'i, 's> TableReader<'i, 's> {
         };
         let span = value.span();
         match value.into_inner() {
-            DeValue::Array(items) => items
-                .into_iter()
-                .map(|item| (item.span(), item))
-                .collect(),
+            DeValue::Array(items) => items.into_iter().map(|item| (item.span(), item)).collect(),
             other => {
                 diags.push(
                     Diagnostic::error(format!(
@@ -189,9 +182,7 @@ impl<'i, 's> TableReader<'i, 's> {
     /// Hands back the unread keys whose values are tables (per-platform overrides in a post), leaving
     /// the others for [`TableReader::finish`] to report.
     pub fn take_tables(&mut self) -> Vec<(Spanned<DeString<'i>>, Value<'i>)> {
-        let (tables, rest) = std::mem::take(&mut self.entries)
-            .into_iter()
-            .partition(|(_, v)| v.get_ref().is_table());
+        let (tables, rest) = std::mem::take(&mut self.entries).into_iter().partition(|(_, v)| v.get_ref().is_table());
         self.entries = rest;
         tables
     }
@@ -210,11 +201,7 @@ impl<'i, 's> TableReader<'i, 's> {
                 format!(
                     "{} accepts: {}",
                     self.what,
-                    self.asked
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    self.asked.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
                 )
             });
             diags.push(
@@ -242,11 +229,7 @@ pub fn deserialize<T: DeserializeOwned>(
         Err(e) => {
             let error_span = e.span().unwrap_or(span);
             let (message, help) = split_help(e.message());
-            diags.push(
-                Diagnostic::error(format!("invalid `{key}`: {message}"))
-                    .at(source, error_span)
-                    .help_opt(help),
-            );
+            diags.push(Diagnostic::error(format!("invalid `{key}`: {message}")).at(source, error_span).help_opt(help));
             None
         }
     }
@@ -267,14 +250,15 @@ use serde::Deserialize as _;
 pub fn span_in_string(file: &str, literal: Range<usize>, text: &str, range: Option<Range<usize>>) -> Range<usize> {
     let Some(raw) = file.get(literal.clone()) else { return literal };
     let Some(range) = range else { return literal };
-    let Some(at) = raw.find(text).or_else(|| (!text.is_empty()).then(|| raw.find(text.lines().next().unwrap_or(text))).flatten()) else {
+    let Some(at) =
+        raw.find(text).or_else(|| (!text.is_empty()).then(|| raw.find(text.lines().next().unwrap_or(text))).flatten())
+    else {
         return literal;
     };
     let start = literal.start + at + range.start;
     let end = literal.start + at + range.end;
     if end <= literal.end { start..end } else { literal }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -290,11 +274,7 @@ mod tests {
         let name = t.optional::<String>("name", &mut diags);
         let n = t.optional::<i64>("count", &mut diags);
         t.finish(&mut diags);
-        (
-            diags,
-            name.map(Spanned::into_inner),
-            n.map(Spanned::into_inner),
-        )
+        (diags, name.map(Spanned::into_inner), n.map(Spanned::into_inner))
     }
 
     #[test]
@@ -302,10 +282,7 @@ mod tests {
         let (diags, name, n) = read("nmae = \"x\"\ncount = \"three\"\nzzz = 1\n");
         assert_eq!(name, None);
         assert_eq!(n, None);
-        let msgs: Vec<_> = diags
-            .iter()
-            .map(|d| (d.location().unwrap(), d.message.clone(), d.help.clone()))
-            .collect();
+        let msgs: Vec<_> = diags.iter().map(|d| (d.location().unwrap(), d.message.clone(), d.help.clone())).collect();
         assert_eq!(msgs.len(), 3, "{msgs:?}");
         assert!(msgs[0].1.starts_with("invalid `count`"), "{msgs:?}");
         assert_eq!(msgs[0].0, "t.toml:2:9");

@@ -146,29 +146,29 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
     };
     let mut top = TableReader::new(source, "`config/herald.toml`", root);
     let mut config = TomlConfig::default();
-    if let Some((_, channels)) = top.take_raw("channels") {
-        if let Some(mut t) = TableReader::from_value(source, "`[channels]`", channels, diags) {
-            for (name, value) in t.take_rest() {
-                let id = reader::deserialize::<Id>(
-                    source,
-                    "channel name",
-                    Spanned::new(name.span(), toml::de::DeValue::String(name.get_ref().clone())),
-                    diags,
-                );
-                let what = format!("`[channels.{}]`", name.get_ref());
-                if let (Some(id), Some(mut t)) = (id, TableReader::from_value(source, what, value, diags)) {
-                    let channel = TomlChannel {
-                        span: t.span(),
-                        platform: t.required("platform", "\"twitter\"", diags),
-                        handle: t.required("handle", "\"@humansecurityFA\"", diags),
-                        language: t.optional("language", diags),
-                    };
-                    t.finish(diags);
-                    config.channels.push((id, channel));
-                }
+    if let Some((_, channels)) = top.take_raw("channels")
+        && let Some(mut t) = TableReader::from_value(source, "`[channels]`", channels, diags)
+    {
+        for (name, value) in t.take_rest() {
+            let id = reader::deserialize::<Id>(
+                source,
+                "channel name",
+                Spanned::new(name.span(), toml::de::DeValue::String(name.get_ref().clone())),
+                diags,
+            );
+            let what = format!("`[channels.{}]`", name.get_ref());
+            if let (Some(id), Some(mut t)) = (id, TableReader::from_value(source, what, value, diags)) {
+                let channel = TomlChannel {
+                    span: t.span(),
+                    platform: t.required("platform", "\"twitter\"", diags),
+                    handle: t.required("handle", "\"@humansecurityFA\"", diags),
+                    language: t.optional("language", diags),
+                };
+                t.finish(diags);
+                config.channels.push((id, channel));
             }
-            t.finish(diags);
         }
+        t.finish(diags);
     }
     for (_, value) in top.array_of_tables("day", diags) {
         if let Some(mut t) = TableReader::from_value(source, "`[[day]]`", value, diags) {
@@ -241,17 +241,7 @@ fn read_post(source: &Source, value: Value<'_>, diags: &mut Vec<Diagnostic>) -> 
             overrides.push((Spanned::new(key.span(), key.get_ref().to_string()), content));
         }
     }
-    let post = TomlPost {
-        span: t.span(),
-        header,
-        id,
-        day,
-        date,
-        cron,
-        channels,
-        content,
-        overrides,
-    };
+    let post = TomlPost { span: t.span(), header, id, day, date, cron, channels, content, overrides };
     t.finish(diags);
     Some(post)
 }

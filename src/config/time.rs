@@ -50,9 +50,7 @@ impl<'de> Deserialize<'de> for Date {
             Text(String),
         }
         let help = "\nhelp: write a date as YYYY-MM-DD, e.g. 2027-03-08";
-        let raw = Raw::deserialize(d).map_err(|_| {
-            serde::de::Error::custom(format!("expected a date{help}"))
-        })?;
+        let raw = Raw::deserialize(d).map_err(|_| serde::de::Error::custom(format!("expected a date{help}")))?;
         let (text, only_date) = match raw {
             Raw::Toml(dt) => (dt.to_string(), dt.time.is_none() && dt.offset.is_none()),
             Raw::Text(s) => (s, true),
@@ -108,7 +106,9 @@ impl FromStr for Offset {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let err = || {
-            format!("`{s}` is not an offset\nhelp: write a number of days, hours or minutes with an optional sign, e.g. \"-2d\", \"+3h\" or \"-1d12h\"")
+            format!(
+                "`{s}` is not an offset\nhelp: write a number of days, hours or minutes with an optional sign, e.g. \"-2d\", \"+3h\" or \"-1d12h\""
+            )
         };
         let t = s.trim();
         let (sign, body) = match t.as_bytes().first() {
@@ -225,10 +225,7 @@ mod tests {
     fn offsets_parse_with_sign_and_units() {
         assert_eq!("-2d".parse::<Offset>().unwrap().0, Duration::days(-2));
         assert_eq!("+3h".parse::<Offset>().unwrap().0, Duration::hours(3));
-        assert_eq!(
-            "-1d12h".parse::<Offset>().unwrap().0,
-            -(Duration::days(1) + Duration::hours(12))
-        );
+        assert_eq!("-1d12h".parse::<Offset>().unwrap().0, -(Duration::days(1) + Duration::hours(12)));
         assert_eq!("90m".parse::<Offset>().unwrap().0, Duration::minutes(90));
         assert_eq!("0".parse::<Offset>().unwrap().0, Duration::zero());
         for bad in ["", "2", "-d", "2 days", "3w", "1d-2h", "99999d"] {

@@ -49,7 +49,9 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                     continue;
                 }
             },
-            (None, Some(dates)) => DayRule::Dates(dates.into_inner().into_iter().map(|d| (chrono::Datelike::year(&d.0), d.0)).collect()),
+            (None, Some(dates)) => {
+                DayRule::Dates(dates.into_inner().into_iter().map(|d| (chrono::Datelike::year(&d.0), d.0)).collect())
+            }
             (Some(_), Some(dates)) => {
                 diags.push(
                     Diagnostic::error("a day has either `rule` or `dates`, not both")
@@ -67,17 +69,9 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                 continue;
             }
         };
-        calendar.insert(Observance {
-            id: id.into_inner().to_string(),
-            name: name.into_inner(),
-            rule,
-            since: None,
-        });
+        calendar.insert(Observance { id: id.into_inner().to_string(), name: name.into_inner(), rule, since: None });
     }
-    Config {
-        source: Some(source.clone()),
-        channels,
-    }
+    Config { source: Some(source.clone()), channels }
 }
 
 /// Everything campaign validation needs to look things up.
@@ -122,14 +116,14 @@ pub fn campaign(
         }
     };
     let channel_ids = campaign_channels(source, &c, cx.config, diags);
-    if let (Some(s), Some(e)) = (&c.starts, &c.ends) {
-        if e.get_ref() < s.get_ref() {
-            diags.push(
-                Diagnostic::error(format!("the campaign ends ({}) before it starts ({})", e.get_ref().0, s.get_ref().0))
-                    .at(source, e.span())
-                    .help("`ends` is the last day of the campaign and must not be before `starts`"),
-            );
-        }
+    if let (Some(s), Some(e)) = (&c.starts, &c.ends)
+        && e.get_ref() < s.get_ref()
+    {
+        diags.push(
+            Diagnostic::error(format!("the campaign ends ({}) before it starts ({})", e.get_ref().0, s.get_ref().0))
+                .at(source, e.span())
+                .help("`ends` is the last day of the campaign and must not be before `starts`"),
+        );
     }
     let fallback = match c.missing_translation.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
         None | Some(("error", _)) => false,
@@ -205,17 +199,20 @@ pub fn campaign(
 fn campaign_channels(source: &Source, c: &TomlCampaign, config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<usize> {
     let Some(list) = &c.channels else { return Vec::new() };
     if list.get_ref().is_empty() {
-        diags.push(
-            Diagnostic::error("the campaign has no channels")
-                .at(source, list.span())
-                .help(format!("list channel names from config/herald.toml, e.g. [{}]", channel_names(config).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", "))),
-        );
+        diags.push(Diagnostic::error("the campaign has no channels").at(source, list.span()).help(format!(
+            "list channel names from config/herald.toml, e.g. [{}]",
+            channel_names(config).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+        )));
     }
     let mut out = Vec::new();
     for name in list.get_ref() {
         match config.channel(name.get_ref().as_str()) {
             Some((i, _)) if !out.contains(&i) => out.push(i),
-            Some(_) => diags.push(Diagnostic::warning(format!("channel `{}` is listed twice", name.get_ref())).at(source, name.span()).help("remove the second one")),
+            Some(_) => diags.push(
+                Diagnostic::warning(format!("channel `{}` is listed twice", name.get_ref()))
+                    .at(source, name.span())
+                    .help("remove the second one"),
+            ),
             None => diags.push(unknown_channel(source, name, config)),
         }
     }
@@ -275,7 +272,11 @@ impl PostValidation<'_, '_> {
                 .filter_map(|name| match self.cx.config.channel(name.get_ref().as_str()) {
                     Some((i, _)) if campaign_channels.contains(&i) => Some(i),
                     Some(_) => {
-                        self.error(name.span(), format!("channel `{}` is not one of the campaign's channels", name.get_ref()), "add it to `channels` in `[campaign]`, or remove it here");
+                        self.error(
+                            name.span(),
+                            format!("channel `{}` is not one of the campaign's channels", name.get_ref()),
+                            "add it to `channels` in `[campaign]`, or remove it here",
+                        );
                         None
                     }
                     None => {
@@ -312,22 +313,37 @@ impl PostValidation<'_, '_> {
             rules.push((date.span(), When::Date(date.get_ref().0)));
         }
         if let Some(cron) = &p.cron {
-            rules.push((cron.span(), When::Cron(cron.get_ref().clone())));
-            for (what, span) in [("time", p.content.time.as_ref().map(Spanned::span)), ("offset", p.content.offset.as_ref().map(Spanned::span))] {
+            rules.push((cron.span(), When::Cron(Box::new(cron.get_ref().clone()))));
+            for (what, span) in [
+                ("time", p.content.time.as_ref().map(Spanned::span)),
+                ("offset", p.content.offset.as_ref().map(Spanned::span)),
+            ] {
                 if let Some(span) = span {
-                    self.error(span, format!("a post with `cron` cannot have `{what}`"), "the cron rule already sets the time: put the hour and minute in it, e.g. \"0 30 9 * * Mon\"");
+                    self.error(
+                        span,
+                        format!("a post with `cron` cannot have `{what}`"),
+                        "the cron rule already sets the time: put the hour and minute in it, e.g. \"0 30 9 * * Mon\"",
+                    );
                 }
             }
         }
         match rules.len() {
             0 if p.content.invalid.iter().any(|k| matches!(*k, "day" | "date" | "cron")) => None,
             0 => {
-                self.error(p.header.clone(), format!("post `{id}` has no date"), "add `day = \"world-water-day\"`, `date = 2027-03-22` or `cron = \"0 0 10 * * Mon\"`");
+                self.error(
+                    p.header.clone(),
+                    format!("post `{id}` has no date"),
+                    "add `day = \"world-water-day\"`, `date = 2027-03-22` or `cron = \"0 0 10 * * Mon\"`",
+                );
                 None
             }
             1 => rules.pop().map(|(_, w)| w),
             _ => {
-                self.error(rules[1].0.clone(), format!("post `{id}` has more than one of `day`, `date` and `cron`"), "keep exactly one; make separate posts for separate dates");
+                self.error(
+                    rules[1].0.clone(),
+                    format!("post `{id}` has more than one of `day`, `date` and `cron`"),
+                    "keep exactly one; make separate posts for separate dates",
+                );
                 None
             }
         }
@@ -341,7 +357,12 @@ impl PostValidation<'_, '_> {
             let platform = key.parse::<Platform>().ok();
             let is_channel = config.channel(key).is_some();
             if platform.is_none() && !is_channel {
-                let candidates: Vec<&str> = PLATFORMS.iter().map(|p| p.name()).chain(channel_names(config)).chain(["translations", "media"]).collect();
+                let candidates: Vec<&str> = PLATFORMS
+                    .iter()
+                    .map(|p| p.name())
+                    .chain(channel_names(config))
+                    .chain(["translations", "media"])
+                    .collect();
                 let help = did_you_mean(key, candidates.iter().copied()).unwrap_or_else(|| "a table inside a post overrides its fields for a platform (`[post.instagram]`) or a channel (`[post.x-fr]`)".into());
                 self.error(name.span(), format!("`[post.{key}]` is neither a platform nor a channel"), help);
                 continue;
@@ -364,7 +385,12 @@ impl PostValidation<'_, '_> {
     fn target(&mut self, p: &TomlPost, id: &str, when: &When, ch: usize) -> Option<Target> {
         let channel = &self.cx.config.channels[ch];
         let layers: Vec<&TomlContent> = std::iter::once(&p.content)
-            .chain(p.overrides.iter().filter(|(k, _)| k.get_ref().parse::<Platform>().ok() == Some(channel.platform)).map(|(_, c)| c))
+            .chain(
+                p.overrides
+                    .iter()
+                    .filter(|(k, _)| k.get_ref().parse::<Platform>().ok() == Some(channel.platform))
+                    .map(|(_, c)| c),
+            )
             .chain(p.overrides.iter().filter(|(k, _)| k.get_ref() == &channel.name).map(|(_, c)| c))
             .collect();
         let pick = |f: fn(&TomlContent) -> bool| layers.iter().rev().copied().find(|l| f(l));
@@ -372,19 +398,27 @@ impl PostValidation<'_, '_> {
             return None;
         }
         let d = self.defaults;
-        let offset = pick(|l| l.offset.is_some()).and_then(|l| l.offset.as_ref()).map_or(Duration::zero(), |o| o.get_ref().0);
+        let offset =
+            pick(|l| l.offset.is_some()).and_then(|l| l.offset.as_ref()).map_or(Duration::zero(), |o| o.get_ref().0);
         let time = match pick(|l| l.time.is_some()).and_then(|l| l.time.as_ref()).map(|t| t.get_ref().0).or(d.time) {
             Some(t) => t,
             None if matches!(when, When::Cron(_)) => NaiveTime::MIN,
             None if layers.iter().any(|l| l.invalid.contains(&"time")) => return None,
             None => {
-                self.error(p.header.clone(), format!("post `{id}` has no time"), "add `time = \"09:00\"` to the post, or a default `time` to `[campaign]`");
+                self.error(
+                    p.header.clone(),
+                    format!("post `{id}` has no time"),
+                    "add `time = \"09:00\"` to the post, or a default `time` to `[campaign]`",
+                );
                 return None;
             }
         };
         // The text in the channel's language.
         let (text, language) = self.text_for(&layers, id, channel, p)?;
-        let link_setting = pick(|l| l.link.is_some()).and_then(|l| l.link.as_ref()).map(|l| l.get_ref().clone()).or_else(|| d.link.clone());
+        let link_setting = pick(|l| l.link.is_some())
+            .and_then(|l| l.link.as_ref())
+            .map(|l| l.get_ref().clone())
+            .or_else(|| d.link.clone());
         let utm = pick(|l| l.utm.is_some()).and_then(|l| l.utm.as_ref()).map_or(d.utm, |u| *u.get_ref());
         let link = match link_setting {
             Some(LinkSetting::Url(l)) if utm => Some(
@@ -400,12 +434,15 @@ impl PostValidation<'_, '_> {
         let compiled = match self.templates.add(text.get_ref(), scope) {
             Ok(c) => c,
             Err(e) => {
-                let span = super::reader::span_in_string(&self.source.text, text.span(), text.get_ref(), e.range.clone());
+                let span =
+                    super::reader::span_in_string(&self.source.text, text.span(), text.get_ref(), e.range.clone());
                 self.diags.push(Diagnostic::error(e.message).at(self.source, span).help_opt(e.help));
                 return None;
             }
         };
-        let hashtags = pick(|l| l.hashtags.is_some()).and_then(|l| l.hashtags.as_ref()).map_or_else(|| d.hashtags.clone(), |h| h.get_ref().clone());
+        let hashtags = pick(|l| l.hashtags.is_some())
+            .and_then(|l| l.hashtags.as_ref())
+            .map_or_else(|| d.hashtags.clone(), |h| h.get_ref().clone());
         let media_layer = pick(|l| l.media.is_some());
         let media = media_layer.and_then(|l| l.media.as_ref()).map(|m| m.get_ref().clone()).unwrap_or_default();
         let media = self.media(&media, channel, id);
@@ -433,7 +470,13 @@ impl PostValidation<'_, '_> {
         })
     }
 
-    fn text_for(&mut self, layers: &[&TomlContent], id: &str, channel: &Channel, p: &TomlPost) -> Option<(Spanned<String>, Language)> {
+    fn text_for(
+        &mut self,
+        layers: &[&TomlContent],
+        id: &str,
+        channel: &Channel,
+        p: &TomlPost,
+    ) -> Option<(Spanned<String>, Language)> {
         let d = self.defaults;
         if channel.language == d.language {
             let text = layers.iter().rev().find_map(|l| l.text.clone());
@@ -442,13 +485,17 @@ impl PostValidation<'_, '_> {
             }
             return text.map(|t| (t, d.language.clone()));
         }
-        let translations: BTreeMap<&Language, &Spanned<String>> = layers.iter().flat_map(|l| l.translations.iter()).collect();
+        let translations: BTreeMap<&Language, &Spanned<String>> =
+            layers.iter().flat_map(|l| l.translations.iter()).collect();
         if let Some(t) = translations.get(&channel.language) {
             return Some(((*t).clone(), channel.language.clone()));
         }
         let default_text = layers.iter().rev().find_map(|l| l.text.clone());
         let message = format!("post `{id}` has no `{}` translation for channel `{}`", channel.language, channel.name);
-        let help = format!("add `[post.translations]` with `{} = \"…\"`, or set `missing_translation = \"fallback\"` in `[campaign]` to send the `{}` text", channel.language, d.language);
+        let help = format!(
+            "add `[post.translations]` with `{} = \"…\"`, or set `missing_translation = \"fallback\"` in `[campaign]` to send the `{}` text",
+            channel.language, d.language
+        );
         if d.fallback {
             self.diags.push(Diagnostic::warning(message).at(self.source, p.header.clone()).help(help));
             default_text.map(|t| (t, d.language.clone()))
@@ -461,7 +508,20 @@ impl PostValidation<'_, '_> {
     fn media(&mut self, media: &[Spanned<TomlMedia>], channel: &Channel, id: &str) -> Vec<Media> {
         let rules = channel.platform.rules();
         if media.len() > rules.max_media {
-            self.error(media[rules.max_media].span(), format!("{} posts take at most {} images; post `{id}` has {}", rules.display, rules.max_media, media.len()), format!("keep {} images, or give `[post.{}]` its own `media`", rules.max_media, channel.platform.name()));
+            self.error(
+                media[rules.max_media].span(),
+                format!(
+                    "{} posts take at most {} images; post `{id}` has {}",
+                    rules.display,
+                    rules.max_media,
+                    media.len()
+                ),
+                format!(
+                    "keep {} images, or give `[post.{}]` its own `media`",
+                    rules.max_media,
+                    channel.platform.name()
+                ),
+            );
         }
         let mut out = Vec::new();
         for m in media {
@@ -472,7 +532,19 @@ impl PostValidation<'_, '_> {
             };
             if !rules.media_types.contains(&file.kind) {
                 let accepted: Vec<String> = rules.media_types.iter().map(ToString::to_string).collect();
-                self.error(span.clone(), format!("{} does not accept {} images (`{}` for channel `{}`)", rules.display, file.kind, item.file, channel.name), format!("{} accepts {}; convert the image, or give `[post.{}]` its own `media`", rules.display, accepted.join(", "), channel.platform.name()));
+                self.error(
+                    span.clone(),
+                    format!(
+                        "{} does not accept {} images (`{}` for channel `{}`)",
+                        rules.display, file.kind, item.file, channel.name
+                    ),
+                    format!(
+                        "{} accepts {}; convert the image, or give `[post.{}]` its own `media`",
+                        rules.display,
+                        accepted.join(", "),
+                        channel.platform.name()
+                    ),
+                );
                 continue;
             }
             let alt = item.alt.as_ref().filter(|a| !a.trim().is_empty()).cloned();
@@ -511,11 +583,19 @@ impl MediaCache {
         true
     }
 
-    fn check(&mut self, dir: &Path, file: &str, span: Range<usize>, source: &Source, diags: &mut Vec<Diagnostic>) -> Option<CheckedFile> {
+    fn check(
+        &mut self,
+        dir: &Path,
+        file: &str,
+        span: Range<usize>,
+        source: &Source,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<CheckedFile> {
         if let Some(done) = self.checked.get(file) {
             return done.clone();
         }
-        let result = check_media_file(dir, file).map_err(|(message, help)| diags.push(Diagnostic::error(message).at(source, span).help(help)));
+        let result = check_media_file(dir, file)
+            .map_err(|(message, help)| diags.push(Diagnostic::error(message).at(source, span).help(help)));
         let result = result.ok();
         self.checked.insert(file.to_string(), result.clone());
         result
@@ -525,32 +605,49 @@ impl MediaCache {
 fn check_media_file(dir: &Path, file: &str) -> Result<CheckedFile, (String, String)> {
     let rel = Path::new(file);
     let escapes = rel.is_absolute()
-        || rel.components().try_fold(0i32, |depth, c| match c {
-            Component::Normal(_) => Some(depth + 1),
-            Component::CurDir => Some(depth),
-            Component::ParentDir if depth > 0 => Some(depth - 1),
-            _ => None,
-        }).is_none();
-    let keep_inside = "media paths are relative to the campaign file's folder and must stay inside it, e.g. \"media/iwd.jpg\"".to_string();
+        || rel
+            .components()
+            .try_fold(0i32, |depth, c| match c {
+                Component::Normal(_) => Some(depth + 1),
+                Component::CurDir => Some(depth),
+                Component::ParentDir if depth > 0 => Some(depth - 1),
+                _ => None,
+            })
+            .is_none();
+    let keep_inside =
+        "media paths are relative to the campaign file's folder and must stay inside it, e.g. \"media/iwd.jpg\""
+            .to_string();
     if escapes {
         return Err((format!("media file `{file}` is outside the campaign folder"), keep_inside));
     }
     let path = dir.join(rel);
     let (Ok(real), Ok(root)) = (path.canonicalize(), dir.canonicalize()) else {
-        return Err((format!("media file `{file}` does not exist"), format!("put the file at `{}`, or fix the path", path.display())));
+        return Err((
+            format!("media file `{file}` does not exist"),
+            format!("put the file at `{}`, or fix the path", path.display()),
+        ));
     };
     if !real.starts_with(&root) {
         return Err((format!("media file `{file}` links outside the campaign folder"), keep_inside));
     }
     let Some(claimed) = MediaType::from_extension(file) else {
-        return Err((format!("`{file}` is not an image herald can publish"), "use a .jpg, .png, .gif or .webp image".into()));
+        return Err((
+            format!("`{file}` is not an image herald can publish"),
+            "use a .jpg, .png, .gif or .webp image".into(),
+        ));
     };
     let mut head = [0u8; 16];
-    let n = std::fs::File::open(&real).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).map_err(|e| (format!("media file `{file}` cannot be read: {e}"), "check the file's permissions".to_string()))?;
+    let n = std::fs::File::open(&real).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).map_err(|e| {
+        (format!("media file `{file}` cannot be read: {e}"), "check the file's permissions".to_string())
+    })?;
     match MediaType::sniff(&head[..n]) {
         Some(real_kind) if real_kind == claimed => Ok(CheckedFile { path: real, kind: claimed }),
-        Some(real_kind) => Err((format!("`{file}` is named like a {claimed} image but is a {real_kind}"), format!("rename it with the right extension for a {real_kind} file, or convert it"))),
-        None => Err((format!("`{file}` is not a readable {claimed} image"), "export the image again as JPEG or PNG".into())),
+        Some(real_kind) => Err((
+            format!("`{file}` is named like a {claimed} image but is a {real_kind}"),
+            format!("rename it with the right extension for a {real_kind} file, or convert it"),
+        )),
+        None => {
+            Err((format!("`{file}` is not a readable {claimed} image"), "export the image again as JPEG or PNG".into()))
+        }
     }
 }
-

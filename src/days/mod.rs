@@ -25,9 +25,8 @@ use toml::{Table, Value};
 pub const BUILTIN_DAYS_FILE: &str = include_str!("../../config/international-days.toml");
 
 static BUILTIN: LazyLock<Calendar> = LazyLock::new(|| {
-    let days = parse_days_file(BUILTIN_DAYS_FILE).unwrap_or_else(|e| {
-        panic!("bug: the built-in config/international-days.toml is invalid: {e}")
-    });
+    let days = parse_days_file(BUILTIN_DAYS_FILE)
+        .unwrap_or_else(|e| panic!("bug: the built-in config/international-days.toml is invalid: {e}"));
     days.into_iter().collect()
 });
 
@@ -48,12 +47,7 @@ impl Observance {
     /// An observance with no first year.
     #[must_use]
     pub fn new(id: impl Into<String>, name: impl Into<String>, rule: DayRule) -> Observance {
-        Observance {
-            id: id.into(),
-            name: name.into(),
-            rule,
-            since: None,
-        }
+        Observance { id: id.into(), name: name.into(), rule, since: None }
     }
 
     /// Its date in `year`, or `None` if it has none that year (before [`Observance::since`], or its rule
@@ -161,10 +155,7 @@ impl Calendar {
     /// The days that fall on `date`, sorted by id.
     #[must_use]
     pub fn on(&self, date: NaiveDate) -> Vec<&Observance> {
-        self.between(date, date)
-            .into_iter()
-            .map(|(_, day)| day)
-            .collect()
+        self.between(date, date).into_iter().map(|(_, day)| day).collect()
     }
 
     /// How many days there are.
@@ -203,19 +194,17 @@ impl Extend<Observance> for Calendar {
 #[must_use]
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.split('-').all(|word| {
-            !word.is_empty()
-                && word
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
+        && id
+            .split('-')
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 const KEYS: &str = "id, name, rule, dates, since";
-const ID_HELP: &str = "help: use lower-case ASCII letters and digits joined by single hyphens, e.g. `world-habitat-day`";
-const RULE_HELP: &str = "help: give a `rule` such as \"March 8\" or \"first Monday of October\", or `dates` such as [2026-05-01]";
-const DATES_HELP: &str =
-    "help: write plain dates, without quotes or times, e.g. dates = [2026-05-01, 2027-05-20]";
+const ID_HELP: &str =
+    "help: use lower-case ASCII letters and digits joined by single hyphens, e.g. `world-habitat-day`";
+const RULE_HELP: &str =
+    "help: give a `rule` such as \"March 8\" or \"first Monday of October\", or `dates` such as [2026-05-01]";
+const DATES_HELP: &str = "help: write plain dates, without quotes or times, e.g. dates = [2026-05-01, 2027-05-20]";
 const SINCE_HELP: &str = "help: give the first year the day is observed, e.g. since = 2025";
 const TABLE_HELP: &str = "help: write each day as a `[[day]]` table";
 
@@ -232,8 +221,7 @@ fn fail<T>(message: impl std::fmt::Display, help: &str) -> Result<T, String> {
 /// the fix where there is one: invalid TOML, an unknown or missing key, a bad id, rule or date, both or
 /// neither of `rule` and `dates`, or a repeated id.
 pub fn parse_days_file(src: &str) -> Result<Vec<Observance>, String> {
-    let mut table: Table =
-        toml::from_str(src).map_err(|e| format!("the days file is not valid TOML: {e}"))?;
+    let mut table: Table = toml::from_str(src).map_err(|e| format!("the days file is not valid TOML: {e}"))?;
     let entries = match table.remove("day") {
         None => Vec::new(),
         Some(Value::Array(entries)) => entries,
@@ -248,11 +236,10 @@ pub fn parse_days_file(src: &str) -> Result<Vec<Observance>, String> {
         let Value::Table(entry) = entry else {
             return fail(format_args!("day #{n} is not a table"), TABLE_HELP);
         };
-        let day =
-            parse_entry(&entry).map_err(|e| match entry.get("id").and_then(Value::as_str) {
-                Some(id) => format!("day #{n} (\"{id}\"): {e}"),
-                None => format!("day #{n}: {e}"),
-            })?;
+        let day = parse_entry(&entry).map_err(|e| match entry.get("id").and_then(Value::as_str) {
+            Some(id) => format!("day #{n} (\"{id}\"): {e}"),
+            None => format!("day #{n}: {e}"),
+        })?;
         if let Some(first) = seen.insert(day.id.clone(), n) {
             return fail(
                 format_args!("day #{n} repeats the id \"{}\" of day #{first}", day.id),
@@ -268,10 +255,7 @@ pub fn parse_days_file(src: &str) -> Result<Vec<Observance>, String> {
 fn parse_entry(entry: &Table) -> Result<Observance, String> {
     let known = |key: &str| KEYS.split(", ").any(|k| k == key);
     if let Some(key) = entry.keys().find(|key| !known(key)) {
-        return fail(
-            format_args!("unknown key `{key}`"),
-            &format!("help: a day has {KEYS}"),
-        );
+        return fail(format_args!("unknown key `{key}`"), &format!("help: a day has {KEYS}"));
     }
     let text = |key: &str| match entry.get(key) {
         None => Err(format!("`{key}` is missing")),
@@ -286,24 +270,16 @@ fn parse_entry(entry: &Table) -> Result<Observance, String> {
     let name = text("name")?;
     let rule = match (entry.get("rule"), entry.get("dates")) {
         (Some(_), Some(_)) => {
-            return fail(
-                "both `rule` and `dates` are given",
-                "help: give one of them",
-            );
+            return fail("both `rule` and `dates` are given", "help: give one of them");
         }
         (None, None) => return fail("`rule` is missing", RULE_HELP),
-        (Some(Value::String(rule)), None) => rule
-            .parse::<DayRule>()
-            .map_err(|e| format!("rule `{rule}`: {e}"))?,
+        (Some(Value::String(rule)), None) => rule.parse::<DayRule>().map_err(|e| format!("rule `{rule}`: {e}"))?,
         (Some(_), None) => return fail("`rule` must be a string", RULE_HELP),
         (None, Some(Value::Array(dates))) if dates.is_empty() => {
             return fail("`dates` is empty", DATES_HELP);
         }
         (None, Some(Value::Array(dates))) => {
-            let dates = dates
-                .iter()
-                .map(local_date)
-                .collect::<Result<Vec<_>, _>>()?;
+            let dates = dates.iter().map(local_date).collect::<Result<Vec<_>, _>>()?;
             DayRule::from_dates(dates).map_err(|e| format!("`dates`: {e}"))?
         }
         (None, Some(_)) => return fail("`dates` must be an array of dates", DATES_HELP),
@@ -313,20 +289,12 @@ fn parse_entry(entry: &Table) -> Result<Observance, String> {
         Some(Value::Integer(year)) => match i32::try_from(*year) {
             Ok(year) => Some(year),
             Err(_) => {
-                return fail(
-                    format_args!("`since = {year}` is not a plausible year"),
-                    SINCE_HELP,
-                );
+                return fail(format_args!("`since = {year}` is not a plausible year"), SINCE_HELP);
             }
         },
         Some(_) => return fail("`since` must be a year", SINCE_HELP),
     };
-    Ok(Observance {
-        id,
-        name,
-        rule,
-        since,
-    })
+    Ok(Observance { id, name, rule, since })
 }
 
 /// A TOML local date (`2026-05-01`, no time or offset) as a `NaiveDate`.
@@ -337,10 +305,6 @@ fn local_date(value: &Value) -> Result<NaiveDate, String> {
     let (Some(date), None, None) = (dt.date, dt.time, dt.offset) else {
         return fail(format_args!("`{value}` is not a plain date"), DATES_HELP);
     };
-    let (year, month, day) = (
-        i32::from(date.year),
-        u32::from(date.month),
-        u32::from(date.day),
-    );
+    let (year, month, day) = (i32::from(date.year), u32::from(date.month), u32::from(date.day));
     NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| format!("`{dt}` is not a date"))
 }

@@ -15,11 +15,7 @@ pub enum DayRule {
     /// The same month and day every year, e.g. `March 8`. `February 29` has no date in common years.
     Fixed { month: u32, day: u32 },
     /// A weekday counted within a month, e.g. `first Monday of October`, `last Thursday of September`.
-    NthWeekday {
-        nth: Nth,
-        weekday: Weekday,
-        month: u32,
-    },
+    NthWeekday { nth: Nth, weekday: Weekday, month: u32 },
     /// Dates set year by year (e.g. a day tied to the lunar calendar): only listed years have a date.
     /// Keyed by year; each date lies in its key's year.
     Dates(BTreeMap<i32, NaiveDate>),
@@ -92,17 +88,12 @@ impl fmt::Display for Nth {
 
 /// The English name of a month (1–12), or `None`.
 fn month_name(month: u32) -> Option<&'static str> {
-    MONTHS
-        .get(usize::try_from(month).ok()?.checked_sub(1)?)
-        .copied()
+    MONTHS.get(usize::try_from(month).ok()?.checked_sub(1)?).copied()
 }
 
 /// The English name of a weekday, e.g. `Monday`.
 fn weekday_name(weekday: Weekday) -> &'static str {
-    WEEKDAYS
-        .iter()
-        .find(|(w, _)| *w == weekday)
-        .map_or("?", |(_, name)| name)
+    WEEKDAYS.iter().find(|(w, _)| *w == weekday).map_or("?", |(_, name)| name)
 }
 
 fn parse_month(word: &str) -> Result<u32, String> {
@@ -111,33 +102,22 @@ fn parse_month(word: &str) -> Result<u32, String> {
     }
     let lower = word.to_ascii_lowercase();
     if lower.len() >= 3
-        && let Some(full) = MONTHS
-            .iter()
-            .find(|m| m.to_ascii_lowercase().starts_with(&lower))
+        && let Some(full) = MONTHS.iter().find(|m| m.to_ascii_lowercase().starts_with(&lower))
     {
-        return Err(format!(
-            "`{word}` is not a month name\nhelp: write the month in full (`{full}`); {FORMS}"
-        ));
+        return Err(format!("`{word}` is not a month name\nhelp: write the month in full (`{full}`); {FORMS}"));
     }
     Err(format!("`{word}` is not a month\nhelp: {FORMS}"))
 }
 
 fn parse_weekday(word: &str) -> Result<Weekday, String> {
-    if let Some((weekday, _)) = WEEKDAYS
-        .iter()
-        .find(|(_, name)| name.eq_ignore_ascii_case(word))
-    {
+    if let Some((weekday, _)) = WEEKDAYS.iter().find(|(_, name)| name.eq_ignore_ascii_case(word)) {
         return Ok(*weekday);
     }
     let lower = word.to_ascii_lowercase();
     if lower.len() >= 2
-        && let Some((_, full)) = WEEKDAYS
-            .iter()
-            .find(|(_, n)| n.to_ascii_lowercase().starts_with(&lower))
+        && let Some((_, full)) = WEEKDAYS.iter().find(|(_, n)| n.to_ascii_lowercase().starts_with(&lower))
     {
-        return Err(format!(
-            "`{word}` is not a weekday name\nhelp: write the weekday in full (`{full}`); {FORMS}"
-        ));
+        return Err(format!("`{word}` is not a weekday name\nhelp: write the weekday in full (`{full}`); {FORMS}"));
     }
     Err(format!("`{word}` is not a weekday\nhelp: {FORMS}"))
 }
@@ -165,11 +145,7 @@ fn is_number_like(word: &str) -> bool {
 
 /// `<Month> <day>` or `<day> <Month>`.
 fn parse_fixed(a: &str, b: &str) -> Result<DayRule, String> {
-    let (month_word, day_word) = if is_number_like(a) && !is_number_like(b) {
-        (b, a)
-    } else {
-        (a, b)
-    };
+    let (month_word, day_word) = if is_number_like(a) && !is_number_like(b) { (b, a) } else { (a, b) };
     let month = parse_month(month_word)?;
     let Some(day) = parse_day_number(day_word) else {
         return Err(format!(
@@ -179,9 +155,7 @@ fn parse_fixed(a: &str, b: &str) -> Result<DayRule, String> {
     let max = MONTH_DAYS[usize::try_from(month - 1).unwrap_or(0)];
     if day == 0 || day > max {
         let name = month_name(month).unwrap_or("that month");
-        return Err(format!(
-            "`{name} {day}` is not a date\nhelp: {name} has {max} days at most"
-        ));
+        return Err(format!("`{name} {day}` is not a date\nhelp: {name} has {max} days at most"));
     }
     Ok(DayRule::Fixed { month, day })
 }
@@ -218,11 +192,7 @@ impl fmt::Display for DayRule {
                 Some(name) => write!(f, "{name} {day}"),
                 None => write!(f, "month {month} day {day}"),
             },
-            DayRule::NthWeekday {
-                nth,
-                weekday,
-                month,
-            } => {
+            DayRule::NthWeekday { nth, weekday, month } => {
                 let weekday = weekday_name(*weekday);
                 match month_name(*month) {
                     Some(name) => write!(f, "{nth} {weekday} of {name}"),
@@ -253,9 +223,7 @@ impl DayRule {
         let mut map = BTreeMap::new();
         for date in dates {
             if let Some(other) = map.insert(date.year(), date) {
-                return Err(format!(
-                    "`{other}` and `{date}` are in the same year\nhelp: give one date per year"
-                ));
+                return Err(format!("`{other}` and `{date}` are in the same year\nhelp: give one date per year"));
             }
         }
         Ok(DayRule::Dates(map))
@@ -273,11 +241,7 @@ impl DayRule {
     pub fn date_in(&self, year: i32) -> Option<NaiveDate> {
         match self {
             DayRule::Fixed { month, day } => NaiveDate::from_ymd_opt(year, *month, *day),
-            DayRule::NthWeekday {
-                nth,
-                weekday,
-                month,
-            } => nth_weekday(year, *month, *nth, *weekday),
+            DayRule::NthWeekday { nth, weekday, month } => nth_weekday(year, *month, *nth, *weekday),
             DayRule::Dates(dates) => dates.get(&year).copied(),
         }
     }
@@ -297,8 +261,7 @@ fn nth_weekday(year: i32, month: u32, nth: Nth, weekday: Weekday) -> Option<Naiv
             } else {
                 NaiveDate::from_ymd_opt(year, month + 1, 1)?.pred_opt()?
             };
-            let back =
-                (7 + last.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7;
+            let back = (7 + last.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7;
             return last.checked_sub_days(Days::new(u64::from(back)));
         }
     };

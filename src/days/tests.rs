@@ -8,10 +8,7 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 fn day_date(calendar: &Calendar, id: &str, year: i32) -> Option<NaiveDate> {
-    calendar
-        .get(id)
-        .unwrap_or_else(|| panic!("no day {id}"))
-        .date_in(year)
+    calendar.get(id).unwrap_or_else(|| panic!("no day {id}")).date_in(year)
 }
 
 #[test]
@@ -20,59 +17,25 @@ fn insert_overrides_and_adds() {
     let mut calendar = builtin.clone();
     let len = calendar.len();
     let position = calendar.ids().position(|id| id == "world-habitat-day");
-    calendar.insert(Observance::new(
-        "world-habitat-day",
-        "Habitat Day",
-        DayRule::Fixed { month: 10, day: 1 },
-    ));
+    calendar.insert(Observance::new("world-habitat-day", "Habitat Day", DayRule::Fixed { month: 10, day: 1 }));
     assert_eq!(calendar.len(), len);
-    assert_eq!(
-        calendar.ids().position(|id| id == "world-habitat-day"),
-        position
-    );
-    assert_eq!(
-        calendar.get("world-habitat-day").unwrap().name,
-        "Habitat Day"
-    );
-    assert_eq!(
-        day_date(&calendar, "world-habitat-day", 2026),
-        Some(ymd(2026, 10, 1))
-    );
-    assert_eq!(
-        day_date(&builtin, "world-habitat-day", 2026),
-        Some(ymd(2026, 10, 5)),
-        "the original is untouched"
-    );
+    assert_eq!(calendar.ids().position(|id| id == "world-habitat-day"), position);
+    assert_eq!(calendar.get("world-habitat-day").unwrap().name, "Habitat Day");
+    assert_eq!(day_date(&calendar, "world-habitat-day", 2026), Some(ymd(2026, 10, 1)));
+    assert_eq!(day_date(&builtin, "world-habitat-day", 2026), Some(ymd(2026, 10, 5)), "the original is untouched");
 
-    calendar.insert(Observance::new(
-        "hs4a-founding-day",
-        "HS4A Founding Day",
-        "June 2".parse().unwrap(),
-    ));
+    calendar.insert(Observance::new("hs4a-founding-day", "HS4A Founding Day", "June 2".parse().unwrap()));
     assert_eq!(calendar.len(), len + 1);
     assert_eq!(calendar.ids().last(), Some("hs4a-founding-day"));
     assert!(calendar.contains("hs4a-founding-day") && !builtin.contains("hs4a-founding-day"));
-    assert_eq!(
-        calendar
-            .on(ymd(2026, 6, 2))
-            .iter()
-            .map(|d| d.id.as_str())
-            .collect::<Vec<_>>(),
-        ["hs4a-founding-day"]
-    );
+    assert_eq!(calendar.on(ymd(2026, 6, 2)).iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["hs4a-founding-day"]);
 
     let removed = calendar.remove("world-water-day").unwrap();
     assert_eq!(removed.id, "world-water-day");
     assert_eq!(calendar.len(), len);
-    assert!(
-        calendar.get("world-water-day").is_none() && calendar.remove("world-water-day").is_none()
-    );
+    assert!(calendar.get("world-water-day").is_none() && calendar.remove("world-water-day").is_none());
     for id in calendar.ids().collect::<Vec<_>>() {
-        assert_eq!(
-            calendar.get(id).unwrap().id,
-            id,
-            "the index follows the removal"
-        );
+        assert_eq!(calendar.get(id).unwrap().id, id, "the index follows the removal");
     }
 }
 
@@ -83,17 +46,8 @@ fn between_is_inclusive_and_sorted_by_date_then_id() {
     let dates: Vec<_> = found.iter().map(|(d, _)| *d).collect();
     assert_eq!(dates.first(), Some(&ymd(2026, 3, 20)));
     assert_eq!(dates.last(), Some(&ymd(2026, 3, 22)));
-    assert!(
-        found
-            .windows(2)
-            .all(|w| (w[0].0, &w[0].1.id) < (w[1].0, &w[1].1.id)),
-        "{found:?}"
-    );
-    let on_21: Vec<_> = found
-        .iter()
-        .filter(|(d, _)| *d == ymd(2026, 3, 21))
-        .map(|(_, o)| o.id.as_str())
-        .collect();
+    assert!(found.windows(2).all(|w| (w[0].0, &w[0].1.id) < (w[1].0, &w[1].1.id)), "{found:?}");
+    let on_21: Vec<_> = found.iter().filter(|(d, _)| *d == ymd(2026, 3, 21)).map(|(_, o)| o.id.as_str()).collect();
     assert_eq!(on_21.len(), 7, "{on_21:?}");
     assert!(on_21.contains(&"world-day-for-glaciers") && on_21.contains(&"world-poetry-day"));
 
@@ -101,19 +55,9 @@ fn between_is_inclusive_and_sorted_by_date_then_id() {
     let ids: Vec<_> = across.iter().map(|(d, o)| (*d, o.id.as_str())).collect();
     assert_eq!(
         ids,
-        [
-            (
-                ymd(2026, 12, 27),
-                "international-day-of-epidemic-preparedness"
-            ),
-            (ymd(2027, 1, 4), "world-braille-day")
-        ]
+        [(ymd(2026, 12, 27), "international-day-of-epidemic-preparedness"), (ymd(2027, 1, 4), "world-braille-day")]
     );
-    assert!(
-        calendar
-            .between(ymd(2026, 3, 22), ymd(2026, 3, 20))
-            .is_empty()
-    );
+    assert!(calendar.between(ymd(2026, 3, 22), ymd(2026, 3, 20)).is_empty());
     let year = calendar.between(ymd(2026, 1, 1), ymd(2026, 12, 31));
     assert!(year.len() > 200 && year.iter().all(|(d, o)| o.date_in(2026) == Some(*d)));
 }
@@ -123,15 +67,9 @@ fn february_29_only_in_leap_years() {
     let leap = Observance::new("leap-day", "Leap Day", "February 29".parse().unwrap());
     let calendar: Calendar = [leap].into_iter().collect();
     let found = calendar.between(ymd(2025, 1, 1), ymd(2029, 12, 31));
-    assert_eq!(
-        found.iter().map(|(d, _)| *d).collect::<Vec<_>>(),
-        [ymd(2028, 2, 29)]
-    );
+    assert_eq!(found.iter().map(|(d, _)| *d).collect::<Vec<_>>(), [ymd(2028, 2, 29)]);
     assert_eq!(calendar.get("leap-day").unwrap().date_in(2100), None);
-    assert_eq!(
-        calendar.get("leap-day").unwrap().date_in(2000),
-        Some(ymd(2000, 2, 29))
-    );
+    assert_eq!(calendar.get("leap-day").unwrap().date_in(2000), Some(ymd(2000, 2, 29)));
 }
 
 #[test]
@@ -149,14 +87,7 @@ fn parses_a_small_days_file() {
         since = 2026
     "#;
     let days = parse_days_file(src).unwrap();
-    assert_eq!(
-        days[0].rule,
-        DayRule::NthWeekday {
-            nth: Nth::Last,
-            weekday: Weekday::Mon,
-            month: 5
-        }
-    );
+    assert_eq!(days[0].rule, DayRule::NthWeekday { nth: Nth::Last, weekday: Weekday::Mon, month: 5 });
     assert_eq!(days[1].date_in(2027), Some(ymd(2027, 5, 20)));
     assert_eq!(days[1].since, Some(2026));
     assert_eq!(days[1].rule.to_string(), "set year by year (2026, 2027)");
@@ -168,57 +99,21 @@ fn days_file_errors_name_the_entry_and_the_problem() {
     let one = |body: &str| parse_days_file(&format!("[[day]]\n{body}")).unwrap_err();
     let ok = "id = \"a-day\"\nname = \"A\"\n";
     let cases = [
-        (
-            format!("{ok}rule = \"Mar 8\""),
-            "day #1 (\"a-day\"): rule `Mar 8`: `Mar` is not a month name\nhelp: ",
-        ),
-        (
-            format!("{ok}rule = \"March 8\"\ndates = [2026-03-08]"),
-            "both `rule` and `dates` are given",
-        ),
+        (format!("{ok}rule = \"Mar 8\""), "day #1 (\"a-day\"): rule `Mar 8`: `Mar` is not a month name\nhelp: "),
+        (format!("{ok}rule = \"March 8\"\ndates = [2026-03-08]"), "both `rule` and `dates` are given"),
         (ok.to_owned(), "day #1 (\"a-day\"): `rule` is missing"),
         (format!("{ok}rule = 8"), "`rule` must be a string"),
         (format!("{ok}dates = []"), "`dates` is empty"),
-        (
-            format!("{ok}dates = [2026-05-01T10:00:00]"),
-            "is not a plain date\nhelp: ",
-        ),
-        (
-            format!("{ok}dates = [\"2026-05-01\"]"),
-            "is not a plain date\nhelp: ",
-        ),
-        (
-            format!("{ok}dates = [2026-05-01, 2026-05-31]"),
-            "are in the same year",
-        ),
-        (
-            format!("{ok}rule = \"March 8\"\nsince = \"2025\""),
-            "`since` must be a year",
-        ),
-        (
-            format!("{ok}rule = \"March 8\"\nsince = 99999999999"),
-            "not a plausible year",
-        ),
-        (
-            format!("{ok}rule = \"March 8\"\nyear = 2025"),
-            "unknown key `year`\nhelp: a day has id, name",
-        ),
-        (
-            "id = \"A_Day\"\nname = \"A\"\nrule = \"March 8\"".to_owned(),
-            "the id `A_Day` is not kebab-case\nhelp: ",
-        ),
-        (
-            "id = \"a-day\"\nrule = \"March 8\"".to_owned(),
-            "`name` is missing",
-        ),
-        (
-            "id = \"a-day\"\nname = \" \"\nrule = \"March 8\"".to_owned(),
-            "`name` is empty",
-        ),
-        (
-            "name = \"A\"\nrule = \"March 8\"".to_owned(),
-            "day #1: `id` is missing",
-        ),
+        (format!("{ok}dates = [2026-05-01T10:00:00]"), "is not a plain date\nhelp: "),
+        (format!("{ok}dates = [\"2026-05-01\"]"), "is not a plain date\nhelp: "),
+        (format!("{ok}dates = [2026-05-01, 2026-05-31]"), "are in the same year"),
+        (format!("{ok}rule = \"March 8\"\nsince = \"2025\""), "`since` must be a year"),
+        (format!("{ok}rule = \"March 8\"\nsince = 99999999999"), "not a plausible year"),
+        (format!("{ok}rule = \"March 8\"\nyear = 2025"), "unknown key `year`\nhelp: a day has id, name"),
+        ("id = \"A_Day\"\nname = \"A\"\nrule = \"March 8\"".to_owned(), "the id `A_Day` is not kebab-case\nhelp: "),
+        ("id = \"a-day\"\nrule = \"March 8\"".to_owned(), "`name` is missing"),
+        ("id = \"a-day\"\nname = \" \"\nrule = \"March 8\"".to_owned(), "`name` is empty"),
+        ("name = \"A\"\nrule = \"March 8\"".to_owned(), "day #1: `id` is missing"),
     ];
     for (body, want) in cases {
         let e = one(&body);
@@ -229,21 +124,9 @@ fn days_file_errors_name_the_entry_and_the_problem() {
         parse_days_file(&twice).unwrap_err(),
         "day #2 repeats the id \"x\" of day #1\nhelp: give each day its own id"
     );
-    assert!(
-        parse_days_file("[[day]\n")
-            .unwrap_err()
-            .starts_with("the days file is not valid TOML")
-    );
-    assert!(
-        parse_days_file("title = \"x\"")
-            .unwrap_err()
-            .contains("unknown top-level key `title`")
-    );
-    assert!(
-        parse_days_file("day = 1")
-            .unwrap_err()
-            .contains("`day` must be an array of tables")
-    );
+    assert!(parse_days_file("[[day]\n").unwrap_err().starts_with("the days file is not valid TOML"));
+    assert!(parse_days_file("title = \"x\"").unwrap_err().contains("unknown top-level key `title`"));
+    assert!(parse_days_file("day = 1").unwrap_err().contains("`day` must be an array of tables"));
 }
 
 #[test]

@@ -104,10 +104,11 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
         link: target.link.as_deref(),
         hashtags: &target.hashtags_line,
     };
-    let body = project
-        .templates
-        .render(target.template, &vars)
-        .map_err(|e| RenderError::Template { message: e.message, help: e.help, range: e.range })?;
+    let body = project.templates.render(target.template, &vars).map_err(|e| RenderError::Template {
+        message: e.message,
+        help: e.help,
+        range: e.range,
+    })?;
     let mut text = body.trim().to_string();
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
@@ -122,14 +123,14 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
             LinkPlacement::InText => {}
             LinkPlacement::Field => link_field = Some(link.clone()),
             LinkPlacement::NotClickable if target.link_in_text => {}
-            LinkPlacement::NotClickable => notes.push(format!(
-                "link left out: {} captions have no clickable links ({link})",
-                rules.display
-            )),
+            LinkPlacement::NotClickable => {
+                notes.push(format!("link left out: {} captions have no clickable links ({link})", rules.display))
+            }
         }
     }
     let lower = text.to_lowercase();
-    let missing: Vec<String> = target.hashtags.iter().filter(|h| !has_hashtag(&lower, h)).map(|h| format!("#{h}")).collect();
+    let missing: Vec<String> =
+        target.hashtags.iter().filter(|h| !has_hashtag(&lower, h)).map(|h| format!("#{h}")).collect();
     if !missing.is_empty() {
         let appended_link = text.ends_with(target.link.as_deref().unwrap_or("\0"));
         text.push_str(if appended_link { "\n" } else { "\n\n" });
@@ -151,7 +152,12 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     } else if rules.threads && target.thread {
         thread::split_thread(&text, rules.text_limit, &measure).map_err(|e| RenderError::Thread(e.to_string()))?
     } else {
-        return Err(RenderError::TooLong { length, limit: rules.text_limit, platform: rules.display, can_thread: rules.threads });
+        return Err(RenderError::TooLong {
+            length,
+            limit: rules.text_limit,
+            platform: rules.display,
+            can_thread: rules.threads,
+        });
     };
     Ok(Rendered {
         text,

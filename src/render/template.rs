@@ -198,12 +198,7 @@ impl Default for Templates {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         env.add_filter("format_date", format_date);
-        Self {
-            env,
-            by_text: HashMap::new(),
-            entries: Vec::new(),
-            sources: Vec::new(),
-        }
+        Self { env, by_text: HashMap::new(), entries: Vec::new(), sources: Vec::new() }
     }
 }
 
@@ -217,13 +212,12 @@ fn format_date(value: &str, format: &str) -> Result<String, minijinja::Error> {
     })?;
     let mut out = String::new();
     use std::fmt::Write as _;
-    write!(out, "{}", date.format_with_items(chrono::format::StrftimeItems::new(format)))
-        .map_err(|_| {
-            minijinja::Error::new(
-                minijinja::ErrorKind::InvalidOperation,
-                format!("`{format}` is not a date format (use strftime codes such as %-d %B %Y)"),
-            )
-        })?;
+    write!(out, "{}", date.format_with_items(chrono::format::StrftimeItems::new(format))).map_err(|_| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("`{format}` is not a date format (use strftime codes such as %-d %B %Y)"),
+        )
+    })?;
     Ok(out)
 }
 
@@ -254,13 +248,13 @@ impl Templates {
                     self.by_text.insert(text.to_string(), index);
                     return self.finish_add(index, text, scope);
                 }
-                self.env
-                    .add_template_owned(name.clone(), text.to_string())
-                    .map_err(|e| TemplateError {
-                        message: format!("the text is not a valid template: {}", e.detail().unwrap_or("syntax error")),
-                        help: Some("variables are written `{{ day.name }}`; to write braces literally use `{{ '{{' }}`".into()),
-                        range: e.range(),
-                    })?;
+                self.env.add_template_owned(name.clone(), text.to_string()).map_err(|e| TemplateError {
+                    message: format!("the text is not a valid template: {}", e.detail().unwrap_or("syntax error")),
+                    help: Some(
+                        "variables are written `{{ day.name }}`; to write braces literally use `{{ '{{' }}`".into(),
+                    ),
+                    range: e.range(),
+                })?;
                 let template = self.env.get_template(&name).map_err(|e| TemplateError {
                     message: format!("internal error (a bug in herald): compiled template vanished: {e}"),
                     help: None,
@@ -316,32 +310,24 @@ impl Templates {
             }
             return Ok(out);
         }
-        self.env
-            .get_template(&entry.name)
-            .and_then(|t| t.render(vars.to_value()))
-            .map_err(|e| TemplateError {
-                message: format!("the text could not be rendered: {}", e.detail().unwrap_or("error")),
-                help: None,
-                range: e.range(),
-            })
+        self.env.get_template(&entry.name).and_then(|t| t.render(vars.to_value())).map_err(|e| TemplateError {
+            message: format!("the text could not be rendered: {}", e.detail().unwrap_or("error")),
+            help: None,
+            range: e.range(),
+        })
     }
 }
 
 /// Whether `var` is one of [`VARIABLES`] (or the object holding some of them).
 fn check_known(text: &str, var: &str) -> Result<(), TemplateError> {
-    let known = VARIABLES.iter().any(|(name, _)| {
-        *name == var || name.split('.').next() == Some(var)
-    });
+    let known = VARIABLES.iter().any(|(name, _)| *name == var || name.split('.').next() == Some(var));
     let range = || text.find(var).map(|i| i..i + var.len());
     if !known {
         let names = VARIABLES.iter().map(|(n, _)| *n);
         return Err(TemplateError {
             message: format!("unknown variable `{var}` in the text"),
             help: Some(crate::diagnostic::did_you_mean(var, names).unwrap_or_else(|| {
-                format!(
-                    "available: {}",
-                    VARIABLES.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                )
+                format!("available: {}", VARIABLES.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
             })),
             range: range(),
         });
@@ -375,10 +361,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ALL: Scope = Scope {
-        has_day: true,
-        has_link: true,
-    };
+    const ALL: Scope = Scope { has_day: true, has_link: true };
 
     fn vars() -> Vars<'static> {
         Vars {

@@ -102,7 +102,12 @@ fn toml_syntax_errors_point_at_the_mistake() {
 
 #[test]
 fn json_format_lists_every_diagnostic_with_stable_fields() {
-    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"Hi\"\nmedia = [{ file = \"media/a.jpg\" }]\n").bytes("campaigns/media/a.jpg", JPEG);
+    let p = TestProject::new()
+        .campaign(
+            "c.toml",
+            "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"Hi\"\nmedia = [{ file = \"media/a.jpg\" }]\n",
+        )
+        .bytes("campaigns/media/a.jpg", JPEG);
     let r = p.run(&["check", "--format", "json"]);
     assert_eq!(r.code, 0, "warnings alone do not fail: {}", r.stdout);
     let v = r.json();
@@ -141,16 +146,22 @@ fn an_x_post_over_280_is_an_error_unless_threaded() {
 
 #[test]
 fn unknown_template_variables_are_check_errors_at_the_variable() {
-    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"Today: {{ campaing.name }}\"\n");
+    let p = TestProject::new()
+        .campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"Today: {{ campaing.name }}\"\n");
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("error: unknown variable `campaing.name` in the text\n  --> campaigns/c.toml:14:20"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: unknown variable `campaing.name` in the text\n  --> campaigns/c.toml:14:20"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("help: did you mean `campaign.name`?"), "{}", r.stderr);
 }
 
 #[test]
 fn day_variables_are_only_for_day_posts() {
-    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"{{ day.name }}\"\n");
+    let p =
+        TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"{{ day.name }}\"\n");
     let r = p.run(&["check"]);
     assert!(r.stderr.contains("`day.name` is only defined for posts tied to a day"), "{}", r.stderr);
 }
@@ -208,7 +219,8 @@ channels = ["instagram"]
 
 #[test]
 fn overrides_must_name_a_platform_or_channel() {
-    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\n[post.linkdin]\ntext = \"b\"\n");
+    let p = TestProject::new()
+        .campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\n[post.linkdin]\ntext = \"b\"\n");
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("error: `[post.linkdin]` is neither a platform nor a channel"), "{}", r.stderr);
@@ -220,7 +232,12 @@ fn a_post_outside_the_campaign_window_is_reported() {
     let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"late\"\ndate = 2028-01-05\ntext = \"a\"\n");
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("error: post `late` never goes out: its date is outside the campaign (2027-01-01 to 2027-12-31)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("error: post `late` never goes out: its date is outside the campaign (2027-01-01 to 2027-12-31)"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -230,7 +247,9 @@ fn missing_translation_is_an_error_or_with_fallback_a_warning() {
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("error: post `p` has no `fr` translation for channel `x-fr`"), "{}", r.stderr);
-    let text = std::fs::read_to_string(p.path().join("campaigns/c.toml")).unwrap().replace("time = \"09:00\"", "time = \"09:00\"\nmissing_translation = \"fallback\"");
+    let text = std::fs::read_to_string(p.path().join("campaigns/c.toml"))
+        .unwrap()
+        .replace("time = \"09:00\"", "time = \"09:00\"\nmissing_translation = \"fallback\"");
     let p = p.file("campaigns/c.toml", &text);
     let r = p.run(&["check"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -257,10 +276,15 @@ fn check_can_be_limited_to_named_files() {
 
 #[test]
 fn config_errors_are_located_too() {
-    let p = TestProject::new().file("config/herald.toml", "[channels.x]\nplatform = \"twiter\"\nhandle = \"@a\"\nlanguge = \"en\"\n");
+    let p = TestProject::new()
+        .file("config/herald.toml", "[channels.x]\nplatform = \"twiter\"\nhandle = \"@a\"\nlanguge = \"en\"\n");
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("error: invalid `platform`: unknown platform `twiter`\n --> config/herald.toml:2:12"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: invalid `platform`: unknown platform `twiter`\n --> config/herald.toml:2:12"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("help: did you mean `twitter`?"), "{}", r.stderr);
     assert!(r.stderr.contains("error: unknown key `languge` in `[channels.x]`"), "{}", r.stderr);
 }

@@ -8,11 +8,7 @@ fn lists_fixed_and_movable_days_with_dates_as_json() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let days = r.json();
     let date_of = |id: &str| {
-        days.as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["id"] == id)
-            .unwrap_or_else(|| panic!("{id} missing"))["date"]
+        days.as_array().unwrap().iter().find(|d| d["id"] == id).unwrap_or_else(|| panic!("{id} missing"))["date"]
             .as_str()
             .unwrap()
             .to_string()
@@ -43,7 +39,8 @@ fn config_days_are_added_and_override_builtin_ones() {
 
 #[test]
 fn a_bad_rule_in_config_is_reported_with_its_location() {
-    let config = format!("{}\n[[day]]\nid = \"x-day\"\nname = \"X\"\nrule = \"fist Monday of May\"\n", crate::support::CONFIG);
+    let config =
+        format!("{}\n[[day]]\nid = \"x-day\"\nname = \"X\"\nrule = \"fist Monday of May\"\n", crate::support::CONFIG);
     let p = TestProject::new().file("config/herald.toml", &config);
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);

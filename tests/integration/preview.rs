@@ -55,7 +55,8 @@ fn text_timeline_shows_time_channel_text_length_media_and_notes() {
 
 #[test]
 fn json_entries_have_the_documented_fields() {
-    let r = project().run(&["preview", "--from", "2027-03-01", "--to", "2027-03-31", "--channel", "x", "--format", "json"]);
+    let r =
+        project().run(&["preview", "--from", "2027-03-01", "--to", "2027-03-31", "--channel", "x", "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     let entries = v.as_array().unwrap();
@@ -71,7 +72,10 @@ fn json_entries_have_the_documented_fields() {
     assert_eq!(e["parts"][0], e["text"]);
     assert_eq!(e["length"], 80);
     assert_eq!(e["limit"], 280);
-    assert_eq!(e["media"], serde_json::json!([{"file": "media/water.jpg", "alt": "A girl carries water in Timor-Leste", "type": "image/jpeg"}]));
+    assert_eq!(
+        e["media"],
+        serde_json::json!([{"file": "media/water.jpg", "alt": "A girl carries water in Timor-Leste", "type": "image/jpeg"}])
+    );
     assert_eq!(e["warnings"], serde_json::json!([]));
     assert_eq!(e["direction"], "ltr");
 }
@@ -79,7 +83,19 @@ fn json_entries_have_the_documented_fields() {
 #[test]
 fn filters_by_campaign_and_channel_and_rejects_unknown_names() {
     let p = project();
-    let r = p.run(&["preview", "--from", "2027-01-01", "--to", "2027-12-31", "--campaign", "hs4a", "--channel", "instagram", "--format", "json"]);
+    let r = p.run(&[
+        "preview",
+        "--from",
+        "2027-01-01",
+        "--to",
+        "2027-12-31",
+        "--campaign",
+        "hs4a",
+        "--channel",
+        "instagram",
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.json().as_array().unwrap().len(), 1);
     let r = p.run(&["preview", "--channel", "instagran"]);
     assert_eq!(r.code, 2);
@@ -92,12 +108,20 @@ fn an_empty_window_says_when_campaigns_run() {
     let r = project().run(&["preview", "--from", "2026-11-01", "--to", "2026-11-30"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("Nothing is scheduled from 2026-11-01 to 2026-11-30."), "{}", r.stdout);
-    assert!(r.stdout.contains("campaign hs4a runs from 2027-01-01 to 2027-12-31 (try --from 2027-01-01)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("campaign hs4a runs from 2027-01-01 to 2027-12-31 (try --from 2027-01-01)"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn a_time_in_the_dst_gap_moves_forward_and_says_so() {
-    let p = TestProject::new().campaign_on("c.toml", &["x"], "\n[[post]]\nid = \"night\"\ndate = 2027-03-14\ntime = \"02:30\"\ntext = \"a\"\n");
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["x"],
+        "\n[[post]]\nid = \"night\"\ndate = 2027-03-14\ntime = \"02:30\"\ntext = \"a\"\n",
+    );
     let r = p.run(&["preview", "--from", "2027-03-14", "--to", "2027-03-14", "--format", "json"]);
     let e = &r.json()[0];
     assert_eq!(e["at_utc"], "2027-03-14T07:30:00Z");

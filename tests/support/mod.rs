@@ -110,7 +110,8 @@ impl TestProject {
     #[must_use]
     pub fn campaign_on(self, name: &str, channels: &[&str], posts: &str) -> Self {
         let list = channels.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
-        let head = CAMPAIGN_HEAD.replace("channels = [\"x\", \"linkedin\", \"facebook\"]", &format!("channels = [{list}]"));
+        let head =
+            CAMPAIGN_HEAD.replace("channels = [\"x\", \"linkedin\", \"facebook\"]", &format!("channels = [{list}]"));
         self.file(&format!("campaigns/{name}"), &format!("{head}{posts}"))
     }
 
