@@ -198,6 +198,9 @@ impl Default for Templates {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         env.add_filter("format_date", format_date);
+        // A post text is small; a template that runs longer than this is a mistake (a runaway loop),
+        // reported as an error instead of hanging `check` or the daemon.
+        env.set_fuel(Some(100_000));
         Self { env, by_text: HashMap::new(), entries: Vec::new(), sources: Vec::new() }
     }
 }
@@ -260,7 +263,15 @@ impl Templates {
                     help: None,
                     range: None,
                 })?;
-                let mut used: Vec<String> = template.undeclared_variables(true).into_iter().collect();
+                // Functions such as `range` are globals of the engine, not post variables.
+                let mut used: Vec<String> = template
+                    .undeclared_variables(true)
+                    .into_iter()
+                    .filter(|v| {
+                        let root = v.split('.').next().unwrap_or(v);
+                        !self.env.globals().any(|(name, _)| name == root)
+                    })
+                    .collect();
                 used.sort();
                 let unknown = used.iter().find_map(|v| check_known(text, v).err());
                 self.entries.push(Entry { name, used, plain: None, unknown });
@@ -423,6 +434,15 @@ mod tests {
         assert!(plain_segments("{% if x %}y{% endif %}").is_none());
         assert!(plain_segments("{{ a | upper }}").is_none());
         assert!(plain_segments("{{- a }}").is_none());
+    }
+
+    #[test]
+    fn runaway_templates_stop_with_an_error() {
+        let mut t = Templates::default();
+        let n =
+            t.add("{% for a in range(1000) %}{% for b in range(1000) %}x{% endfor %}{% endfor %}", ALL).unwrap().index;
+        let e = t.render(n, &vars()).unwrap_err();
+        assert!(e.message.contains("could not be rendered"), "{e:?}");
     }
 
     #[test]

@@ -151,7 +151,7 @@ fn unknown_template_variables_are_check_errors_at_the_variable() {
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("error: unknown variable `campaing.name` in the text\n  --> campaigns/c.toml:14:20"),
+        r.stderr.contains("error: unknown variable `campaing.name` in the text\n  --> campaigns/c.toml:14:19"),
         "{}",
         r.stderr
     );
@@ -287,4 +287,44 @@ fn config_errors_are_located_too() {
     );
     assert!(r.stderr.contains("help: did you mean `twitter`?"), "{}", r.stderr);
     assert!(r.stderr.contains("error: unknown key `languge` in `[channels.x]`"), "{}", r.stderr);
+}
+
+#[test]
+fn unknown_days_suggest_the_nearest_ids() {
+    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\nday = \"world-watter-day\"\ntext = \"a\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: unknown day `world-watter-day`\n  --> campaigns/c.toml:13:7"), "{}", r.stderr);
+    assert!(r.stderr.contains("help: did you mean `world-water-day`?"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_offsets_and_cron_rules_are_explained() {
+    let p = TestProject::new().campaign(
+        "c.toml",
+        "\n[[post]]\nid = \"a\"\nday = \"world-water-day\"\noffset = \"two days before\"\ntext = \"a\"\n\n[[post]]\nid = \"b\"\ncron = \"every monday\"\ntext = \"b\"\n\n[[post]]\nid = \"c\"\ncron = \"0 0 10 * * Mon\"\ntime = \"09:00\"\ntext = \"c\"\n",
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    for expected in [
+        "error: invalid `offset`: `two days before` is not an offset",
+        "help: write a number of days, hours or minutes with an optional sign, e.g. \"-2d\", \"+3h\" or \"-1d12h\"",
+        "error: invalid `cron`: `every monday` is not a cron rule",
+        "error: a post with `cron` cannot have `time`",
+    ] {
+        assert!(r.stderr.contains(expected), "missing {expected:?} in:\n{}", r.stderr);
+    }
+}
+
+#[test]
+fn instagram_caps_hashtags_at_thirty() {
+    let tags: Vec<String> = (0..31).map(|i| format!("#tag{i}")).collect();
+    let posts = format!(
+        "\n[[post]]\nid = \"tags\"\ndate = 2027-03-08\ntext = \"{}\"\nmedia = [{{ file = \"media/a.jpg\", alt = \"a\" }}]\n",
+        tags.join(" ")
+    );
+    let p = TestProject::new().campaign_on("c.toml", &["instagram"], &posts).bytes("campaigns/media/a.jpg", JPEG);
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("the text has 33 hashtags; Instagram allows at most 30"), "{}", r.stderr);
 }

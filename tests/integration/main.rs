@@ -7,3 +7,4 @@ mod check;
 mod days;
 mod example;
 mod preview;
+mod robustness;

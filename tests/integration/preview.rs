@@ -174,3 +174,59 @@ fn preview_refuses_a_project_with_errors() {
     assert!(r.stdout.is_empty());
     assert!(r.stderr.contains("preview stopped: fix these problems first"), "{}", r.stderr);
 }
+
+#[test]
+fn cron_posts_recur_weekly_in_local_time_across_dst() {
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["x"],
+        "\n[[post]]\nid = \"weekly\"\ncron = \"0 0 10 * * Wed\"\ntext = \"Weekly story {{ post.date }}\"\n",
+    );
+    let r = p.run(&["preview", "--from", "2027-03-01", "--to", "2027-03-31", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    let times: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["at_local"].as_str().unwrap(), e["at_utc"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        times,
+        vec![
+            ("2027-03-03T10:00:00-05:00", "2027-03-03T15:00:00Z"),
+            ("2027-03-10T10:00:00-05:00", "2027-03-10T15:00:00Z"),
+            ("2027-03-17T10:00:00-04:00", "2027-03-17T14:00:00Z"),
+            ("2027-03-24T10:00:00-04:00", "2027-03-24T14:00:00Z"),
+            ("2027-03-31T10:00:00-04:00", "2027-03-31T14:00:00Z"),
+        ]
+    );
+    assert!(v[0]["text"].as_str().unwrap().starts_with("Weekly story 2027-03-03"));
+}
+
+#[test]
+fn day_posts_use_the_days_date_each_year_with_their_offset() {
+    let p = TestProject::new().file(
+        "campaigns/c.toml",
+        &(crate::support::CAMPAIGN_HEAD
+            .replace("ends = 2027-12-31", "ends = 2028-12-31")
+            .replace("channels = [\"x\", \"linkedin\", \"facebook\"]", "channels = [\"x\"]")
+            + "\n[[post]]\nid = \"habitat\"\nday = \"world-habitat-day\"\noffset = \"-1d\"\ntext = \"Tomorrow: {{ day.name }}, {{ day.date | format_date('%A %-d %B') }}.\"\n"),
+    );
+    let r = p.run(&["preview", "--from", "2027-01-01", "--to", "2028-12-31", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    let got: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["at_local"].as_str().unwrap(), e["day"]["date"].as_str().unwrap()))
+        .collect();
+    // World Habitat Day is the first Monday of October.
+    assert_eq!(got, vec![("2027-10-03T09:00:00-04:00", "2027-10-04"), ("2028-10-01T09:00:00-04:00", "2028-10-02")]);
+    assert!(
+        v[0]["text"].as_str().unwrap().starts_with("Tomorrow: World Habitat Day, Monday 4 October."),
+        "{}",
+        v[0]["text"]
+    );
+}
