@@ -159,9 +159,10 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
             can_thread: rules.threads,
         });
     };
+    let length = if parts.len() == 1 { length } else { measure(&parts[0]) };
     Ok(Rendered {
         text,
-        length: measure(&parts[0]),
+        length,
         limit: rules.text_limit,
         rtl: target.language.is_rtl(),
         parts,

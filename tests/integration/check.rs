@@ -134,7 +134,7 @@ fn an_x_post_over_280_is_an_error_unless_threaded() {
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("error: post `long` on channel `x` (2027-03-08 09:00): the text is 425 characters on X/Twitter, over its limit of 280"),
+        r.stderr.contains("error: post `long` on channel `x` (2027-03-08 09:00): the text is 417 characters on X/Twitter, over its limit of 280"),
         "{}",
         r.stderr
     );
