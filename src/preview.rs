@@ -16,21 +16,21 @@ use crate::schedule::{Filter, Occurrence};
 
 /// One post on one channel at one instant, as it would go out.
 #[derive(Debug, Serialize)]
-pub struct Entry {
-    pub campaign: String,
-    pub post: String,
-    pub channel: String,
+pub struct Entry<'a> {
+    pub campaign: &'a str,
+    pub post: &'a str,
+    pub channel: &'a str,
     pub platform: &'static str,
     /// The channel's handle, with `@`.
-    pub handle: String,
+    pub handle: &'a str,
     /// RFC 3339 in UTC.
     pub at_utc: String,
     /// RFC 3339 with the campaign time zone's offset.
     pub at_local: String,
-    pub timezone: String,
+    pub timezone: &'static str,
     /// Set when the local time did not exist or happened twice (DST): how it was resolved.
     pub dst: Option<&'static str>,
-    pub day: Option<DayInfo>,
+    pub day: Option<DayInfo<'a>>,
     /// The whole text, before any thread split.
     pub text: String,
     /// What is sent: one element, or the numbered parts of a thread.
@@ -40,8 +40,8 @@ pub struct Entry {
     pub limit: usize,
     /// A link sent in its own API field (Facebook).
     pub link: Option<String>,
-    pub media: Vec<MediaInfo>,
-    pub language: String,
+    pub media: Vec<MediaInfo<'a>>,
+    pub language: &'a str,
     /// `ltr` or `rtl`.
     pub direction: &'static str,
     pub warnings: Vec<String>,
@@ -51,22 +51,22 @@ pub struct Entry {
 }
 
 #[derive(Debug, Serialize)]
-pub struct DayInfo {
-    pub id: String,
-    pub name: String,
+pub struct DayInfo<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
     pub date: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct MediaInfo {
-    pub file: String,
-    pub alt: Option<String>,
+pub struct MediaInfo<'a> {
+    pub file: &'a str,
+    pub alt: Option<&'a str>,
     #[serde(rename = "type")]
     pub mime: &'static str,
 }
 
 /// Renders every occurrence matching `filter` into timeline entries.
-pub fn entries(project: &Project, filter: &Filter) -> Vec<Entry> {
+pub fn entries<'a>(project: &'a Project, filter: &Filter) -> Vec<Entry<'a>> {
     project.occurrences(filter).iter().map(|occ| entry(project, occ)).collect()
 }
 
@@ -80,7 +80,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn add(&mut self, e: &Entry) {
+    fn add(&mut self, e: &Entry<'_>) {
         self.posts += 1;
         self.warnings += e.warnings.len();
         self.failed += usize::from(e.error.is_some());
@@ -115,11 +115,15 @@ pub fn write_text(project: &Project, filter: &Filter, color: bool, w: &mut dyn W
 }
 
 /// One post on one channel, rendered.
-pub fn entry(project: &Project, occ: &Occurrence) -> Entry {
+pub fn entry<'a>(project: &'a Project, occ: &Occurrence) -> Entry<'a> {
     build_entry(project, occ, render::render(project, occ))
 }
 
-fn build_entry(project: &Project, occ: &Occurrence, rendered: Result<Rendered, render::RenderError>) -> Entry {
+fn build_entry<'a>(
+    project: &'a Project,
+    occ: &Occurrence,
+    rendered: Result<Rendered, render::RenderError>,
+) -> Entry<'a> {
     let campaign = &project.campaigns[occ.campaign];
     let post = &campaign.posts[occ.post];
     let target = &post.targets[occ.target];
@@ -127,19 +131,19 @@ fn build_entry(project: &Project, occ: &Occurrence, rendered: Result<Rendered, r
     let local = occ.at_utc.with_timezone(&campaign.tz);
     let day = occ.day_date.and_then(|date| match &post.when {
         crate::config::When::Day { id } => {
-            project.calendar.get(id).map(|d| DayInfo { id: d.id.clone(), name: d.name.clone(), date: date.to_string() })
+            project.calendar.get(id).map(|d| DayInfo { id: &d.id, name: &d.name, date: date.to_string() })
         }
         _ => None,
     });
     let mut e = Entry {
-        campaign: campaign.id.clone(),
-        post: post.id.clone(),
-        channel: channel.name.clone(),
+        campaign: &campaign.id,
+        post: &post.id,
+        channel: &channel.name,
         platform: channel.platform.name(),
-        handle: format!("@{}", channel.handle),
+        handle: &target.handle,
         at_utc: occ.at_utc.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         at_local: local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        timezone: campaign.tz.name().to_string(),
+        timezone: campaign.tz.name(),
         dst: match occ.localized {
             Localized::Exact => None,
             Localized::ShiftedForward => Some("moved forward past the DST gap"),
@@ -154,9 +158,9 @@ fn build_entry(project: &Project, occ: &Occurrence, rendered: Result<Rendered, r
         media: target
             .media
             .iter()
-            .map(|m| MediaInfo { file: m.file.clone(), alt: m.alt.clone(), mime: m.kind.mime() })
+            .map(|m| MediaInfo { file: &m.file, alt: m.alt.as_deref(), mime: m.kind.mime() })
             .collect(),
-        language: target.language.to_string(),
+        language: target.language.as_str(),
         direction: if target.language.is_rtl() { "rtl" } else { "ltr" },
         warnings: Vec::new(),
         notes: Vec::new(),
@@ -172,13 +176,16 @@ fn build_entry(project: &Project, occ: &Occurrence, rendered: Result<Rendered, r
             e.warnings = r.warnings;
             e.notes = r.notes;
         }
-        Err(err) => e.error = Some(err.to_string()),
+        Err(err) => {
+            e.text = err.text().unwrap_or_default().to_string();
+            e.error = Some(err.to_string());
+        }
     }
     e
 }
 
 /// The JSON array of entries.
-pub fn to_json(entries: &[Entry]) -> String {
+pub fn to_json(entries: &[Entry<'_>]) -> String {
     serde_json::to_string_pretty(entries).expect("preview entries always serialize")
 }
 
@@ -194,13 +201,13 @@ impl Style {
 }
 
 /// The terminal timeline: one block per post and channel, in time order.
-pub fn to_text(entries: &[Entry], color: bool) -> String {
+pub fn to_text(entries: &[Entry<'_>], color: bool) -> String {
     let mut last_date = String::new();
     entries.iter().map(|e| text_block(e, &mut last_date, color)).collect()
 }
 
 /// One entry's block, preceded by a date heading when the local date changes.
-fn text_block(e: &Entry, last_date: &mut String, color: bool) -> String {
+fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
     let st = Style { on: color };
     let mut out = String::new();
     {
@@ -245,6 +252,11 @@ fn text_block(e: &Entry, last_date: &mut String, color: bool) -> String {
                 // Right-to-left text is isolated so mixed-direction lines display in order.
                 let line = if e.direction == "rtl" { format!("\u{2067}{line}\u{2069}") } else { line.to_string() };
                 let _ = writeln!(out, "    │ {line}");
+            }
+        }
+        if e.parts.is_empty() {
+            for line in e.text.lines() {
+                let _ = writeln!(out, "    {} {line}", st.paint("31", "│"));
             }
         }
         if let Some(link) = &e.link {

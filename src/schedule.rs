@@ -18,6 +18,8 @@ pub struct Occurrence {
     pub post: usize,
     /// Index into the post's targets.
     pub target: usize,
+    /// Index into the config's channels (the target's channel).
+    pub channel: usize,
     pub at_utc: DateTime<Utc>,
     /// Wall-clock time in the campaign's time zone, as scheduled (before any DST shift).
     pub at_local: NaiveDateTime,
@@ -61,6 +63,7 @@ impl Project {
                             campaign: ci,
                             post: pi,
                             target: ti,
+                            channel: target.channel,
                             at_utc,
                             at_local: local,
                             localized,
@@ -77,10 +80,7 @@ impl Project {
         for (r, &i) in by_name.iter().enumerate() {
             rank[i] = r;
         }
-        out.sort_unstable_by_key(|o| {
-            let channel = self.campaigns[o.campaign].posts[o.post].targets[o.target].channel;
-            (o.at_utc, o.campaign, o.post, rank[channel])
-        });
+        out.sort_unstable_by_key(|o| (o.at_utc.timestamp(), o.campaign, o.post, rank[o.channel]));
         out
     }
 

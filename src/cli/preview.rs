@@ -64,7 +64,7 @@ pub fn run(
             let _ = writeln!(
                 tail,
                 "{} from {from} to {to}{}{}",
-                diagnostic::plural(summary.posts, "post"),
+                diagnostic::plural(summary.posts, "scheduled publication"),
                 if summary.warnings > 0 {
                     format!(", {}", diagnostic::plural(summary.warnings, "warning"))
                 } else {

@@ -44,14 +44,24 @@ pub enum RenderError {
     #[error("{message}")]
     Template { message: String, help: Option<String>, range: Option<std::ops::Range<usize>> },
     #[error("the text is {length} characters on {platform}, over its limit of {limit}")]
-    TooLong { length: usize, limit: usize, platform: &'static str, can_thread: bool },
-    #[error("the text cannot be split into a thread: {0}")]
-    Thread(String),
+    TooLong { length: usize, limit: usize, platform: &'static str, can_thread: bool, text: String },
+    #[error("the text cannot be split into a thread: {reason}")]
+    Thread { reason: String, text: String },
     #[error("the text has {count} {what}; {platform} allows at most {max}")]
-    TooMany { count: usize, max: usize, what: &'static str, platform: &'static str },
+    TooMany { count: usize, max: usize, what: &'static str, platform: &'static str, text: String },
 }
 
 impl RenderError {
+    /// The composed text that broke a platform rule, so it can be shown with the error.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            RenderError::Template { .. } => None,
+            RenderError::TooLong { text, .. }
+            | RenderError::Thread { text, .. }
+            | RenderError::TooMany { text, .. } => Some(text),
+        }
+    }
+
     /// How to fix it, in plain words.
     pub fn help(&self) -> Option<String> {
         match self {
@@ -64,7 +74,7 @@ impl RenderError {
                 "shorten it by {} characters, or give {platform} a shorter `text` in its own override table",
                 length - limit
             )),
-            RenderError::Thread(_) => Some("break the long word or link, or shorten the text".into()),
+            RenderError::Thread { .. } => Some("break the long word or link, or shorten the text".into()),
             RenderError::TooMany { what, .. } => Some(format!("remove some {what}")),
         }
     }
@@ -128,21 +138,24 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
             }
         }
     }
-    let lower = text.to_lowercase();
-    let missing: Vec<String> =
-        target.hashtags.iter().filter(|h| !has_hashtag(&lower, h)).map(|h| format!("#{h}")).collect();
+    let missing: Vec<&str> = target.hashtags.iter().filter(|h| !has_hashtag(&text, h)).map(String::as_str).collect();
     if !missing.is_empty() {
         let appended_link = text.ends_with(target.link.as_deref().unwrap_or("\0"));
         text.push_str(if appended_link { "\n" } else { "\n\n" });
-        text.push_str(&missing.join(" "));
+        for (i, tag) in missing.iter().enumerate() {
+            text.push_str(if i == 0 { "#" } else { " #" });
+            text.push_str(tag);
+        }
     }
     if rules.link == LinkPlacement::NotClickable && contains_url(&text) {
         warnings.push(format!("the text contains a web address, which is not clickable on {}", rules.display));
     }
     for (max, what, sigil) in [(rules.max_hashtags, "hashtags", '#'), (rules.max_mentions, "mentions", '@')] {
-        let count = count_tags(&text, sigil);
-        if let Some(max) = max.filter(|m| count > *m) {
-            return Err(RenderError::TooMany { count, max, what, platform: rules.display });
+        if let Some(max) = max {
+            let count = count_tags(&text, sigil);
+            if count > max {
+                return Err(RenderError::TooMany { count, max, what, platform: rules.display, text });
+            }
         }
     }
     let measure = |s: &str| platform.measure(s);
@@ -150,13 +163,17 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     let parts = if length <= rules.text_limit {
         vec![text.clone()]
     } else if rules.threads && target.thread {
-        thread::split_thread(&text, rules.text_limit, &measure).map_err(|e| RenderError::Thread(e.to_string()))?
+        match thread::split_thread(&text, rules.text_limit, &measure) {
+            Ok(parts) => parts,
+            Err(e) => return Err(RenderError::Thread { reason: e.to_string(), text }),
+        }
     } else {
         return Err(RenderError::TooLong {
             length,
             limit: rules.text_limit,
             platform: rules.display,
             can_thread: rules.threads,
+            text,
         });
     };
     let length = if parts.len() == 1 { length } else { measure(&parts[0]) };
@@ -173,12 +190,16 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     })
 }
 
-/// Whether `lower` (a lowercased text) already has `#tag` (case-insensitive, whole tag).
-fn has_hashtag(lower: &str, tag: &str) -> bool {
-    let needle = format!("#{}", tag.to_lowercase());
-    lower.match_indices(&needle).any(|(i, _)| {
-        let after = lower[i + needle.len()..].chars().next();
-        !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+/// Whether `text` already has `#tag`, compared case-insensitively, as a whole tag (not the start of a
+/// longer one).
+fn has_hashtag(text: &str, tag: &str) -> bool {
+    let is_tag_char = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices('#').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        let end = rest.find(|c: char| !is_tag_char(c)).unwrap_or(rest.len());
+        let found = &rest[..end];
+        found.len() == tag.len() && found.eq_ignore_ascii_case(tag)
+            || (!tag.is_ascii() && found.to_lowercase() == tag.to_lowercase())
     })
 }
 
@@ -214,9 +235,12 @@ mod tests {
 
     #[test]
     fn hashtags_are_found_whole_and_case_insensitively() {
-        assert!(has_hashtag("join us #humansecurity today", "HumanSecurity"));
-        assert!(!has_hashtag("join us #humansecurityforall", "HumanSecurity"));
-        assert!(has_hashtag("end #hs4a", "HS4A"));
+        assert!(has_hashtag("Join us #humansecurity today", "HumanSecurity"));
+        assert!(!has_hashtag("Join us #HumanSecurityForAll", "HumanSecurity"));
+        assert!(has_hashtag("end #HS4A", "hs4a"));
+        assert!(has_hashtag("#HS4A, and more", "HS4A"));
+        assert!(has_hashtag("Συμμετοχή #ΑΣΦΆΛΕΙΑ", "ασφάλεια"));
+        assert!(!has_hashtag("no tags here", "HS4A"));
     }
 
     #[test]

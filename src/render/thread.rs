@@ -78,6 +78,15 @@ fn atoms(text: &str) -> Vec<Atom> {
     let mut gap_start = 0;
     for (start, word) in words(text) {
         let gap = &text[gap_start..start];
+        // A list marker ("2.", "b)") belongs to the word after it: never cut between them.
+        if let Some(last) = atoms.last_mut()
+            && !gap.contains('\n')
+            && is_list_marker(&text[last.span.clone()])
+        {
+            last.span.end = start + word.len();
+            gap_start = start + word.len();
+            continue;
+        }
         let before = match atoms.last() {
             _ if gap.matches('\n').count() >= 2 => Break::Paragraph,
             Some(last) if gap.contains('\n') || ends_sentence(&text[last.span.clone()]) => Break::Sentence,
@@ -109,9 +118,19 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
 }
 
+/// Whether `word` is a list marker such as `2.`, `10)` or `b.`, which ends no sentence.
+fn is_list_marker(word: &str) -> bool {
+    let Some(body) = word.strip_suffix(['.', ')']) else { return false };
+    (!body.is_empty() && body.len() <= 3 && body.chars().all(|c| c.is_ascii_digit()))
+        || (body.chars().count() == 1 && body.chars().all(char::is_alphabetic))
+}
+
 /// Whether `word` ends a sentence: its last character, past closing quotes and brackets, is a
-/// sentence end (Latin, CJK, Arabic, Devanagari, …).
+/// sentence end (Latin, CJK, Arabic, Devanagari, …). List markers (`2.`) do not.
 fn ends_sentence(word: &str) -> bool {
+    if is_list_marker(word) {
+        return false;
+    }
     let last = word.trim_end_matches(is_closing).chars().last();
     last.is_some_and(|c| {
         matches!(c, '.' | '!' | '?' | '…' | '。' | '！' | '？' | '｡' | '؟' | '۔' | '।' | '‼' | '⁉' | '⁈' | '⁇')
@@ -327,6 +346,27 @@ mod tests {
         for body in split_ok(&text, 60, &chars) {
             assert!(!body.starts_with(['\u{200D}', '\u{1F3FD}']) && !body.ends_with('\u{200D}'), "{body:?}");
         }
+    }
+
+    #[test]
+    fn numbered_list_items_are_never_cut_after_their_number() {
+        let text = "Human security has seven dimensions, and each of them matters to people everywhere:\n\n\
+                    1. Economic security: an assured basic income and livelihood from work.\n\
+                    2. Food security: physical and affordable access to basic food.\n\
+                    3. Health security: access to healthcare and protection against infectious diseases.";
+        for limit in [90, 110, 130, 150, 200] {
+            let parts = split_ok(text, limit, &x);
+            for p in &parts {
+                let body = p.rsplit_once("\n\n").map_or(p.as_str(), |(b, _)| b);
+                for marker in ["1.", "2.", "3."] {
+                    assert!(!body.ends_with(marker), "part ends with a list marker at limit {limit}: {p:?}");
+                }
+                assert!(!body.starts_with("Food") && !body.starts_with("Health"), "{p:?}");
+            }
+        }
+        assert!(!ends_sentence("2."));
+        assert!(ends_sentence("dimensions."));
+        assert!(is_list_marker("b)") && !is_list_marker("2027.") && !is_list_marker("end."));
     }
 
     #[test]

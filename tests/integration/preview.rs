@@ -48,7 +48,7 @@ fn text_timeline_shows_time_channel_text_length_media_and_notes() {
     │ #HS4A
     image: media/water.jpg  alt: \"A girl carries water in Timor-Leste\"
 
-3 posts from 2027-03-22 to 2027-03-22
+3 scheduled publications from 2027-03-22 to 2027-03-22
 "
     );
 }
@@ -229,4 +229,27 @@ fn day_posts_use_the_days_date_each_year_with_their_offset() {
         "{}",
         v[0]["text"]
     );
+}
+
+#[test]
+fn a_post_that_breaks_a_rule_shows_its_text_and_the_error() {
+    let long = "Human security means freedom from fear and freedom from want. ".repeat(6);
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["x"],
+        &format!("\n[[post]]\nid = \"long\"\ndate = 2027-03-08\ntext = \"{long}\"\n"),
+    );
+    let r = p.run(&["preview", "--from", "2027-03-08", "--to", "2027-03-08"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("    │ Human security means freedom from fear"), "{}", r.stdout);
+    assert!(r.stdout.contains("error: the text is 417 characters on X/Twitter, over its limit of 280"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("1 scheduled publication from 2027-03-08 to 2027-03-08, 1 that cannot be published"),
+        "{}",
+        r.stdout
+    );
+    let r = p.run(&["preview", "--from", "2027-03-08", "--to", "2027-03-08", "--format", "json"]);
+    let e = &r.json()[0];
+    assert!(e["text"].as_str().unwrap().starts_with("Human security means"));
+    assert_eq!(e["parts"], serde_json::json!([]));
 }
