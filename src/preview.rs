@@ -233,7 +233,7 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
             st.paint("1", time),
             st.paint("2", &format!("({} · {utc} UTC)", e.timezone)),
             st.paint("1", &format!("{}/{}", e.campaign, e.post)),
-            st.paint("1;36", &e.channel),
+            st.paint("1;36", e.channel),
             st.paint("2", &format!("({} {})", e.platform, e.handle)),
             length
         );
@@ -263,7 +263,7 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
             let _ = writeln!(out, "    link: {link}");
         }
         for m in &e.media {
-            let alt = m.alt.as_deref().map_or_else(|| st.paint("33", "(no alt text)"), |a| format!("alt: \"{a}\""));
+            let alt = m.alt.map_or_else(|| st.paint("33", "(no alt text)"), |a| format!("alt: \"{a}\""));
             let _ = writeln!(out, "    image: {}  {alt}", m.file);
         }
         for n in &e.notes {
