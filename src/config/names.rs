@@ -182,6 +182,11 @@ impl Link {
             .map(|(_, q)| q.split('&').filter_map(|kv| kv.split('=').next()).collect())
             .unwrap_or_default();
         let mut out = base.to_string();
+        // `https://host?x` is legal but unusual; write the root path explicitly: `https://host/?x`.
+        let after_scheme = out.find("://").map_or(0, |i| i + 3);
+        if !out[after_scheme..].contains(['/', '?']) {
+            out.push('/');
+        }
         for (k, v) in [("utm_source", source), ("utm_medium", "social"), ("utm_campaign", campaign)] {
             if existing.contains(&k) {
                 continue;
@@ -273,6 +278,11 @@ mod tests {
         assert_eq!(
             l.with_utm("twitter", "hs4a-2027"),
             "https://www.humansecurity.world/join?utm_source=twitter&utm_medium=social&utm_campaign=hs4a-2027#form"
+        );
+        let l = Link::try_from("https://www.humansecurity.world".to_string()).unwrap();
+        assert_eq!(
+            l.with_utm("facebook", "hs4a"),
+            "https://www.humansecurity.world/?utm_source=facebook&utm_medium=social&utm_campaign=hs4a"
         );
         let l = Link::try_from("https://a.org/?utm_source=x&ref=1".to_string()).unwrap();
         assert_eq!(

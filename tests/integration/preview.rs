@@ -31,7 +31,7 @@ fn text_timeline_shows_time_channel_text_length_media_and_notes() {
     │ Water is life. #HumanSecurity starts with people.
     │ 
     │ #HS4A
-    link: https://www.humansecurity.world?utm_source=facebook&utm_medium=social&utm_campaign=hs4a
+    link: https://www.humansecurity.world/?utm_source=facebook&utm_medium=social&utm_campaign=hs4a
     image: media/water.jpg  alt: \"A girl carries water in Timor-Leste\"
 
   09:00 (America/New_York · 13:00 UTC)  hs4a/water → instagram (instagram @humansecurityforall)  49/2200
@@ -39,12 +39,12 @@ fn text_timeline_shows_time_channel_text_length_media_and_notes() {
     │ 
     │ #HumanSecurity #HS4A
     image: media/water.jpg  alt: \"A girl carries water in Timor-Leste\"
-    note: link left out: Instagram captions have no clickable links (https://www.humansecurity.world?utm_source=instagram&utm_medium=social&utm_campaign=hs4a)
+    note: link left out: Instagram captions have no clickable links (https://www.humansecurity.world/?utm_source=instagram&utm_medium=social&utm_campaign=hs4a)
 
   09:00 (America/New_York · 13:00 UTC)  hs4a/water → x (twitter @humansecurityFA)  80/280
     │ Water is life. #HumanSecurity starts with people.
     │ 
-    │ https://www.humansecurity.world?utm_source=twitter&utm_medium=social&utm_campaign=hs4a
+    │ https://www.humansecurity.world/?utm_source=twitter&utm_medium=social&utm_campaign=hs4a
     │ #HS4A
     image: media/water.jpg  alt: \"A girl carries water in Timor-Leste\"
 
