@@ -20,6 +20,8 @@ pub mod cli;
 pub mod config;
 pub mod days;
 pub mod diagnostic;
+pub mod dispatch;
 pub mod preview;
 pub mod render;
 pub mod schedule;
+pub mod secrets;

@@ -1,0 +1,184 @@
+//! Requests and responses as plain values: built by adapters, sent by the boundary, shown (with
+//! secrets redacted) by a dry run.
+
+use std::fmt::Write as _;
+
+use crate::secrets::Secret;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+}
+
+/// A header value: plain, or a credential that is redacted wherever the request is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    Plain(String),
+    Secret(Secret),
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Empty,
+    Json(serde_json::Value),
+    /// `application/x-www-form-urlencoded`; values may be secrets (e.g. an access token parameter).
+    Form(Vec<(String, HeaderValue)>),
+    /// Raw bytes (an image upload).
+    Bytes {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+}
+
+/// An HTTP request, complete: what the dry run shows is exactly what a live run sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, HeaderValue)>,
+    pub body: Body,
+}
+
+impl Request {
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        Self { method, url: url.into(), headers: Vec::new(), body: Body::Empty }
+    }
+
+    #[must_use]
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), HeaderValue::Plain(value.into())));
+        self
+    }
+
+    #[must_use]
+    pub fn secret_header(mut self, name: &str, value: Secret) -> Self {
+        self.headers.push((name.to_string(), HeaderValue::Secret(value)));
+        self
+    }
+
+    #[must_use]
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Body::Json(body);
+        self
+    }
+
+    #[must_use]
+    pub fn form(mut self, fields: Vec<(String, HeaderValue)>) -> Self {
+        self.body = Body::Form(fields);
+        self
+    }
+
+    /// The request as a person reads it, with every secret shown as `***`: method and URL, headers,
+    /// then the body (JSON pretty-printed, form fields one per line, bytes summarised).
+    pub fn redacted(&self) -> String {
+        let mut out = format!("{} {}\n", self.method.as_str(), self.url);
+        for (name, value) in &self.headers {
+            let _ = writeln!(out, "{name}: {}", shown(value));
+        }
+        match &self.body {
+            Body::Empty => {}
+            Body::Json(v) => {
+                let _ = writeln!(out, "\n{}", serde_json::to_string_pretty(v).unwrap_or_default());
+            }
+            Body::Form(fields) => {
+                out.push('\n');
+                for (k, v) in fields {
+                    let _ = writeln!(out, "{k}={}", shown(v));
+                }
+            }
+            Body::Bytes { content_type, bytes } => {
+                let _ = writeln!(out, "\n<{} bytes of {content_type}>", bytes.len());
+            }
+        }
+        out
+    }
+}
+
+fn shown(v: &HeaderValue) -> String {
+    match v {
+        HeaderValue::Plain(s) => s.clone(),
+        HeaderValue::Secret(_) => "***".to_string(),
+    }
+}
+
+/// A response as adapters read it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Response {
+    pub status: u16,
+    /// Header names in lowercase.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self { status, headers: Vec::new(), body: body.into() }
+    }
+
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_requests_hide_secret_headers_and_fields() {
+        let req = Request::new(Method::Post, "https://api.x.com/2/tweets")
+            .secret_header("authorization", Secret::new("Bearer abc123secret"))
+            .header("content-type", "application/json")
+            .json(serde_json::json!({"text": "Hello"}));
+        let shown = req.redacted();
+        assert!(shown.starts_with("POST https://api.x.com/2/tweets\n"), "{shown}");
+        assert!(shown.contains("authorization: ***"), "{shown}");
+        assert!(!shown.contains("abc123secret"), "{shown}");
+        assert!(shown.contains("\"text\": \"Hello\""), "{shown}");
+        let form = Request::new(Method::Post, "https://graph.facebook.com/v23.0/1/feed").form(vec![
+            ("message".into(), HeaderValue::Plain("Hi".into())),
+            ("access_token".into(), HeaderValue::Secret(Secret::new("EAAGtoken"))),
+        ]);
+        let shown = form.redacted();
+        assert!(
+            shown.contains("message=Hi") && shown.contains("access_token=***") && !shown.contains("EAAG"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn response_headers_are_case_insensitive() {
+        let r = Response::new(429, "{}").with_header("Retry-After", "30");
+        assert_eq!(r.header("retry-after"), Some("30"));
+        assert!(!r.is_success());
+    }
+}

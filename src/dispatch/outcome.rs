@@ -1,0 +1,54 @@
+//! What a publish attempt ends as. Classification of platform answers into these outcomes is data,
+//! written per platform and unit-tested from real error bodies.
+
+use std::time::Duration;
+
+/// The end of one publish attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Live on the platform.
+    Published { remote_id: String, url: Option<String> },
+    /// Not published, and worth trying again after `after` (rate limit, server error, no connection).
+    RetryLater { after: Option<Duration>, reason: String },
+    /// Refused for good: retrying the same post cannot help. `platform_message` is the platform's own
+    /// words; `explanation` says in plain words what to do.
+    Rejected { platform_message: String, explanation: String },
+    /// The credentials are expired or revoked: a person must re-authorise the channel.
+    NeedsReauth { platform_message: String },
+    /// The request may or may not have been published (timeout or dropped connection after sending).
+    /// Never retried blindly: the adapter's lookup decides.
+    Unknown { reason: String },
+}
+
+impl Outcome {
+    /// Whether a retry may be scheduled.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Outcome::RetryLater { .. })
+    }
+}
+
+/// Parses `Retry-After` as seconds (the HTTP-date form is rare on these APIs and is ignored).
+pub fn retry_after(value: Option<&str>) -> Option<Duration> {
+    value?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// The delay until a Unix-epoch reset time (`x-rate-limit-reset`), from `now` (epoch seconds).
+pub fn until_reset(reset_epoch: Option<&str>, now: i64) -> Option<Duration> {
+    let reset: i64 = reset_epoch?.trim().parse().ok()?;
+    Some(Duration::from_secs(u64::try_from(reset - now).unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_headers_become_delays() {
+        assert_eq!(retry_after(Some("30")), Some(Duration::from_secs(30)));
+        assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(until_reset(Some("1700000060"), 1_700_000_000), Some(Duration::from_secs(60)));
+        assert_eq!(until_reset(Some("1699999990"), 1_700_000_000), Some(Duration::ZERO));
+        assert!(Outcome::RetryLater { after: None, reason: String::new() }.is_retryable());
+        assert!(!Outcome::Unknown { reason: String::new() }.is_retryable());
+    }
+}
