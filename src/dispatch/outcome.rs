@@ -13,6 +13,9 @@ pub enum Outcome {
     /// Refused for good: retrying the same post cannot help. `platform_message` is the platform's own
     /// words; `explanation` says in plain words what to do.
     Rejected { platform_message: String, explanation: String },
+    /// The platform refused the post as a duplicate of one already published: after an unknown
+    /// outcome this means the earlier attempt went through.
+    Duplicate { platform_message: String },
     /// The credentials are expired or revoked: a person must re-authorise the channel.
     NeedsReauth { platform_message: String },
     /// The request may or may not have been published (timeout or dropped connection after sending).

@@ -3,6 +3,7 @@
 //! Limits: 280 weighted characters per post (twitter-text v3), up to 4 images (JPEG, PNG, GIF, WEBP).
 //! Over-long posts can go out as a numbered thread (`thread = true`).
 
+pub mod classify;
 pub mod oauth1;
 pub mod text;
 
