@@ -15,8 +15,6 @@ pub mod twitter;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Deserialize;
-
 pub use media::MediaType;
 
 use crate::diagnostic::did_you_mean;
@@ -120,12 +118,7 @@ impl FromStr for Platform {
     }
 }
 
-impl<'de> Deserialize<'de> for Platform {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::deserialize_from_str!(Platform);
 
 #[cfg(test)]
 mod tests {

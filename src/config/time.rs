@@ -14,16 +14,25 @@ use serde::Deserialize;
 
 use crate::diagnostic::did_you_mean;
 
+/// Implements `Deserialize` through `FromStr` (whose error is the message, with an optional
+/// `\nhelp: …` line), so a value is validated where it is read.
+#[macro_export]
+macro_rules! deserialize_from_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+deserialize_from_str!(TimeZone, LocalTime, Offset, CronRule);
+
 /// An IANA time zone such as `America/New_York`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeZone(pub Tz);
-
-impl<'de> Deserialize<'de> for TimeZone {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
 
 impl FromStr for TimeZone {
     type Err = String;
@@ -66,13 +75,6 @@ impl<'de> Deserialize<'de> for Date {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LocalTime(pub NaiveTime);
 
-impl<'de> Deserialize<'de> for LocalTime {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 impl FromStr for LocalTime {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -94,13 +96,6 @@ impl fmt::Display for LocalTime {
 /// A shift relative to a day, e.g. `-2d`, `+3h`, `-1d12h`, `90m`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Offset(pub Duration);
-
-impl<'de> Deserialize<'de> for Offset {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
 
 impl FromStr for Offset {
     type Err = String;
@@ -153,13 +148,6 @@ impl FromStr for Offset {
 pub struct CronRule {
     pub schedule: cron::Schedule,
     pub text: String,
-}
-
-impl<'de> Deserialize<'de> for CronRule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 impl FromStr for CronRule {
