@@ -4,7 +4,7 @@
 //! `cron` rules inside a campaign's window, with the DST policy of [`crate::config::time::localize`]. The
 //! result is sorted by time and is the single source for `check`, `preview` and (later) the daemon.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
 
 use crate::config::time::{Localized, localize};
 use crate::config::{Campaign, Post, Project, When};
@@ -110,23 +110,17 @@ impl Project {
                     .collect()
             }
             When::Cron(rule) => {
-                let tz = campaign.tz;
-                let start = localize(tz, from.and_hms_opt(0, 0, 0).unwrap_or_default()).0;
-                let start = tz.from_utc_datetime(&start.naive_utc()) - chrono::Duration::seconds(1);
+                // The rule is matched against wall-clock times: iterating it in UTC (which has no DST)
+                // yields each local time exactly once, including those a DST gap skips, which
+                // `localize` then moves forward like any other post.
+                let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN)) - chrono::Duration::seconds(1);
                 rule.schedule
                     .after(&start)
-                    .map(|dt| dt.naive_local())
+                    .map(|dt| dt.naive_utc())
                     .take_while(|local| local.date() <= to)
                     .filter(|local| in_window(local))
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    // A wall-clock time that happens twice (DST ends) is one occurrence.
-                    .fold(Vec::new(), |mut acc: Vec<(NaiveDateTime, Option<NaiveDate>)>, local| {
-                        if acc.last().is_none_or(|(last, _)| *last != local) {
-                            acc.push((local, None));
-                        }
-                        acc
-                    })
+                    .map(|local| (local, None))
+                    .collect()
             }
         }
     }

@@ -13,13 +13,14 @@ pub fn run(
     format: Format,
     color: bool,
 ) -> Result<Output, ConfigError> {
-    let only: Vec<PathBuf> =
-        files.iter().map(|f| if f.is_absolute() || f.exists() { f.clone() } else { dir.join(f) }).collect();
+    // Like `git -C`, relative paths are relative to the project directory.
+    let only: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
     for f in &only {
         if !f.is_file() {
+            let why = if f.is_dir() { "it is a directory, not a campaign file" } else { "no such file" };
             return Err(ConfigError::Read {
                 path: f.display().to_string(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, why),
             });
         }
     }

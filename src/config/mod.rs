@@ -60,6 +60,9 @@ pub fn load_config(source: &Source, calendar: &Calendar) -> (Config, Vec<Diagnos
 
 /// Loads the project at `root`: its config and either every campaign file or only `only`.
 pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, ConfigError> {
+    // Absolute paths, so that file names are shown relative to the project and media folders are
+    // never empty paths.
+    let root = &std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     let config_path = root.join(CONFIG_PATH);
     if !config_path.is_file() {
         return Err(ConfigError::NotAProject { dir: root.display().to_string() });
@@ -85,6 +88,7 @@ pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, Con
     let mut ids: HashMap<String, String> = HashMap::new();
     let cx = validate::Context { config: &config, calendar: &calendar };
     for path in files {
+        let path = std::path::absolute(&path).unwrap_or(path);
         let source = read_source(root, &path)?;
         let Some(raw) = schema::read_campaign(&source, &mut diagnostics) else { continue };
         let header = raw.campaign.as_ref().map(|c| c.header.clone());

@@ -89,8 +89,10 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     let platform = channel.platform;
     let rules = platform.rules();
 
-    let post_date = occ.at_local.date().to_string();
-    let post_time = format!("{:02}:{:02}", occ.at_local.hour(), occ.at_local.minute());
+    // The time the post really goes out (after any DST shift), on the campaign's clock.
+    let sent_at = occ.at_utc.with_timezone(&campaign.tz);
+    let post_date = sent_at.date_naive().to_string();
+    let post_time = format!("{:02}:{:02}", sent_at.hour(), sent_at.minute());
     let day_date = occ.day_date.map(|d| d.to_string());
     let day = match (&post.when, &day_date) {
         (When::Day { id }, Some(date)) => project.calendar.get(id).map(|d| DayVars {

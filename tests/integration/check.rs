@@ -328,3 +328,24 @@ fn instagram_caps_hashtags_at_thirty() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("the text has 33 hashtags; Instagram allows at most 30"), "{}", r.stderr);
 }
+
+#[test]
+fn named_files_are_relative_to_the_project_directory_like_git_c() {
+    let p = TestProject::new()
+        .campaign_on(
+            "good.toml",
+            &["instagram"],
+            "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\nmedia = [{ file = \"media/a.jpg\", alt = \"a\" }]\n",
+        )
+        .bytes("campaigns/media/a.jpg", JPEG);
+    // Run from inside campaigns/, pointing -C at the project: the file is named from the project.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .current_dir(p.path().join("campaigns"))
+        .args(["-C", "..", "--color", "never", "check", "campaigns/good.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = crate::support::run_in(p.path(), &["check", "campaigns"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("it is a directory, not a campaign file"), "{}", r.stderr);
+}

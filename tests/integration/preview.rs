@@ -253,3 +253,31 @@ fn a_post_that_breaks_a_rule_shows_its_text_and_the_error() {
     assert!(e["text"].as_str().unwrap().starts_with("Human security means"));
     assert_eq!(e["parts"], serde_json::json!([]));
 }
+
+#[test]
+fn cron_posts_in_the_dst_gap_move_forward_instead_of_vanishing() {
+    let p = TestProject::new().campaign_on("c.toml", &["x"], "\n[[post]]\nid = \"night\"\ncron = \"0 30 2 * * *\"\ntext = \"Out at {{ post.time }}\"\n");
+    let r = p.run(&["preview", "--from", "2027-03-13", "--to", "2027-03-15", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    let got: Vec<(&str, &str)> =
+        v.as_array().unwrap().iter().map(|e| (e["at_local"].as_str().unwrap(), e["text"].as_str().unwrap().lines().next().unwrap())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("2027-03-13T02:30:00-05:00", "Out at 02:30"),
+            ("2027-03-14T03:30:00-04:00", "Out at 03:30"),
+            ("2027-03-15T02:30:00-04:00", "Out at 02:30"),
+        ]
+    );
+    assert_eq!(v[1]["dst"], "moved forward past the DST gap");
+}
+
+#[test]
+fn a_cron_time_that_happens_twice_is_published_once() {
+    let p = TestProject::new().campaign_on("c.toml", &["x"], "\n[[post]]\nid = \"night\"\ncron = \"0 30 1 * * *\"\ntext = \"a\"\n");
+    let r = p.run(&["preview", "--from", "2027-11-07", "--to", "2027-11-07", "--format", "json"]);
+    let v = r.json();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["at_utc"], "2027-11-07T05:30:00Z");
+}
