@@ -155,14 +155,23 @@ impl FromStr for CronRule {
     fn from_str(s: &str) -> Result<Self, String> {
         let fields = s.split_whitespace().count();
         let full = if fields == 5 { format!("0 {s}") } else { s.to_string() };
-        cron::Schedule::from_str(&full)
-            .map(|schedule| CronRule {
-                schedule,
-                text: s.to_string(),
-            })
-            .map_err(|e| {
-                format!("`{s}` is not a cron rule ({e})\nhelp: write seconds minutes hours day-of-month month day-of-week, e.g. \"0 0 10 * * Mon\" for every Monday at 10:00")
-            })
+        let help = "\nhelp: write seconds minutes hours day-of-month month day-of-week, e.g. \"0 0 10 * * Mon\" for every Monday at 10:00";
+        let schedule = cron::Schedule::from_str(&full).map_err(|e| {
+            // The crate's message may span several lines with its own caret; its last line says why.
+            let why = e.to_string();
+            let why = why.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("invalid").trim().to_string();
+            format!("`{s}` is not a cron rule ({why}){help}")
+        })?;
+        // A campaign post rule that fires every second or minute is a slip of the pen that would flood
+        // the channel (and herald's memory): more than 24 a day is refused.
+        let probe = chrono::Utc.with_ymd_and_hms(2027, 1, 4, 0, 0, 0).single().unwrap_or_default();
+        let per_day = schedule.after(&probe).take_while(|t| *t < probe + chrono::Duration::days(1)).take(25).count();
+        if per_day > 24 {
+            return Err(format!(
+                "`{s}` fires more than 24 times a day\nhelp: the first field is seconds and the second minutes: \"0 0 10 * * *\" is every day at 10:00"
+            ));
+        }
+        Ok(CronRule { schedule, text: s.to_string() })
     }
 }
 
@@ -236,6 +245,12 @@ mod tests {
         let next = c.schedule.after(&from).next().unwrap();
         assert_eq!(next.to_rfc3339(), "2027-01-04T10:00:00+00:00");
         assert!("every monday".parse::<CronRule>().is_err());
+        let e = "* * * * * *".parse::<CronRule>().unwrap_err();
+        assert!(e.contains("fires more than 24 times a day"), "{e}");
+        assert!("* * * * *".parse::<CronRule>().is_err(), "every minute");
+        assert!("0 0 * * * *".parse::<CronRule>().is_ok(), "hourly is 24 a day");
+        let e = "0 0 25 * * *".parse::<CronRule>().unwrap_err();
+        assert_eq!(e.lines().count(), 2, "one line of message, one of help: {e}");
     }
 
     #[test]

@@ -314,10 +314,13 @@ impl PostValidation<'_, '_> {
         }
         if let Some(cron) = &p.cron {
             rules.push((cron.span(), When::Cron(Box::new(cron.get_ref().clone()))));
-            for (what, span) in [
-                ("time", p.content.time.as_ref().map(Spanned::span)),
-                ("offset", p.content.offset.as_ref().map(Spanned::span)),
-            ] {
+            let layers = std::iter::once(&p.content).chain(p.overrides.iter().map(|(_, c)| c));
+            let spans: Vec<(&str, Option<Range<usize>>)> = layers
+                .flat_map(|l| {
+                    [("time", l.time.as_ref().map(Spanned::span)), ("offset", l.offset.as_ref().map(Spanned::span))]
+                })
+                .collect();
+            for (what, span) in spans {
                 if let Some(span) = span {
                     self.error(
                         span,
@@ -446,7 +449,9 @@ impl PostValidation<'_, '_> {
         let media_layer = pick(|l| l.media.is_some());
         let media = media_layer.and_then(|l| l.media.as_ref()).map(|m| m.get_ref().clone()).unwrap_or_default();
         let media = self.media(&media, channel, id);
-        if channel.platform.rules().requires_image && media.is_empty() {
+        // Only when no media was written at all: a listed file that failed is reported on its own.
+        let media_written = media_layer.is_some() || layers.iter().any(|l| l.invalid.contains(&"media"));
+        if channel.platform.rules().requires_image && media.is_empty() && !media_written {
             let span = media_layer.map_or(p.header.clone(), |l| l.span.clone());
             self.error(span, format!("post `{id}` has no image, and {} posts need one (channel `{}`)", channel.platform.rules().display, channel.name), "add `media = [{ file = \"media/….jpg\", alt = \"…\" }]` to the post or to `[post.instagram]`, or skip Instagram with `[post.instagram] skip = true`");
         }
@@ -478,6 +483,12 @@ impl PostValidation<'_, '_> {
         p: &TomlPost,
     ) -> Option<(Spanned<String>, Language)> {
         let d = self.defaults;
+        // A channel's own table speaks that channel's language: its `text` is used as written.
+        let own =
+            p.overrides.iter().rev().filter(|(k, _)| *k.get_ref() == channel.name).find_map(|(_, c)| c.text.clone());
+        if let Some(text) = own {
+            return Some((text, channel.language.clone()));
+        }
         if channel.language == d.language {
             let text = layers.iter().rev().find_map(|l| l.text.clone());
             if text.is_none() && !layers.iter().any(|l| l.invalid.contains(&"text")) {

@@ -349,3 +349,43 @@ fn named_files_are_relative_to_the_project_directory_like_git_c() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("it is a directory, not a campaign file"), "{}", r.stderr);
 }
+
+#[test]
+fn one_mistake_is_reported_once() {
+    // A missing Instagram image is "does not exist", not also "has no image".
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["instagram"],
+        "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\nmedia = [{ file = \"media/nope.jpg\", alt = \"a\" }]\n",
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("media file `media/nope.jpg` does not exist"), "{}", r.stderr);
+    assert!(!r.stderr.contains("has no image"), "{}", r.stderr);
+    assert!(r.stderr.contains("error: 1 error, 0 warnings"), "{}", r.stderr);
+}
+
+#[test]
+fn cron_posts_reject_times_in_override_tables_too() {
+    let p = TestProject::new().campaign(
+        "c.toml",
+        "\n[[post]]\nid = \"w\"\ncron = \"0 0 10 * * Wed\"\ntext = \"a\"\n[post.linkedin]\ntime = \"12:00\"\n",
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: a post with `cron` cannot have `time`"), "{}", r.stderr);
+    assert!(r.stderr.contains("campaigns/c.toml:16:8"), "{}", r.stderr);
+}
+
+#[test]
+fn a_channel_table_text_is_used_in_that_channels_language() {
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["x", "x-fr"],
+        "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"Hello\"\n[post.x-fr]\ntext = \"Bonjour\"\n",
+    );
+    let r = p.run(&["preview", "--from", "2027-03-08", "--to", "2027-03-08", "--channel", "x-fr", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.json()[0]["text"].as_str().unwrap().starts_with("Bonjour"));
+    assert_eq!(r.json()[0]["language"], "fr");
+}

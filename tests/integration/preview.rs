@@ -256,12 +256,20 @@ fn a_post_that_breaks_a_rule_shows_its_text_and_the_error() {
 
 #[test]
 fn cron_posts_in_the_dst_gap_move_forward_instead_of_vanishing() {
-    let p = TestProject::new().campaign_on("c.toml", &["x"], "\n[[post]]\nid = \"night\"\ncron = \"0 30 2 * * *\"\ntext = \"Out at {{ post.time }}\"\n");
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["x"],
+        "\n[[post]]\nid = \"night\"\ncron = \"0 30 2 * * *\"\ntext = \"Out at {{ post.time }}\"\n",
+    );
     let r = p.run(&["preview", "--from", "2027-03-13", "--to", "2027-03-15", "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
-    let got: Vec<(&str, &str)> =
-        v.as_array().unwrap().iter().map(|e| (e["at_local"].as_str().unwrap(), e["text"].as_str().unwrap().lines().next().unwrap())).collect();
+    let got: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["at_local"].as_str().unwrap(), e["text"].as_str().unwrap().lines().next().unwrap()))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -275,7 +283,11 @@ fn cron_posts_in_the_dst_gap_move_forward_instead_of_vanishing() {
 
 #[test]
 fn a_cron_time_that_happens_twice_is_published_once() {
-    let p = TestProject::new().campaign_on("c.toml", &["x"], "\n[[post]]\nid = \"night\"\ncron = \"0 30 1 * * *\"\ntext = \"a\"\n");
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["x"],
+        "\n[[post]]\nid = \"night\"\ncron = \"0 30 1 * * *\"\ntext = \"a\"\n",
+    );
     let r = p.run(&["preview", "--from", "2027-11-07", "--to", "2027-11-07", "--format", "json"]);
     let v = r.json();
     assert_eq!(v.as_array().unwrap().len(), 1);
