@@ -129,5 +129,12 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
         }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
     };
-    result.unwrap_or_else(|e| Output { stdout: String::new(), stderr: format!("error: {e}\n"), code: EXIT_FAILURE })
+    match result {
+        Ok(out) => out,
+        // The reader went away (`herald preview | head`): that is how such output ends, not an error.
+        Err(crate::config::ConfigError::Write { source }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Output::default()
+        }
+        Err(e) => Output { stdout: String::new(), stderr: format!("error: {e}\n"), code: EXIT_FAILURE },
+    }
 }

@@ -69,6 +69,9 @@ pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, Con
     }
     let mut diagnostics = Vec::new();
     let config_source = read_source(root, &config_path)?;
+    if let Some(d) = invalid_utf8(&config_source) {
+        diagnostics.push(d);
+    }
     let mut calendar = Calendar::builtin();
     let raw = schema::read_config(&config_source, &mut diagnostics);
     let config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
@@ -90,6 +93,10 @@ pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, Con
     for path in files {
         let path = std::path::absolute(&path).unwrap_or(path);
         let source = read_source(root, &path)?;
+        if let Some(d) = invalid_utf8(&source) {
+            diagnostics.push(d);
+            continue;
+        }
         let Some(raw) = schema::read_campaign(&source, &mut diagnostics) else { continue };
         let header = raw.campaign.as_ref().map(|c| c.header.clone());
         let Some(campaign) = validate::campaign(&source, &path, raw, &cx, &mut templates, &mut diagnostics) else {
@@ -113,8 +120,23 @@ pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, Con
 /// Reads a file into a [`Source`] named relative to the project root.
 fn read_source(root: &Path, path: &Path) -> Result<Source, ConfigError> {
     let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
-    Ok(Source::new(shown, text))
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Source::new(shown, text),
+        // Kept readable (invalid bytes become U+FFFD) so the problem can be shown in place; see
+        // [`invalid_utf8`].
+        Err(e) => Source::new(shown, String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    })
+}
+
+/// A diagnostic for a file that is not UTF-8 text, at its first invalid byte, or `None` if it is text.
+fn invalid_utf8(source: &Source) -> Option<Diagnostic> {
+    let at = source.text.find('\u{FFFD}')?;
+    Some(
+        Diagnostic::error("this file is not UTF-8 text")
+            .at(source, at..at + '\u{FFFD}'.len_utf8())
+            .help("save the file as UTF-8 (every editor has this option); herald reads no other encoding"),
+    )
 }
 
 /// Every `*.toml` under `dir`, recursively, sorted; hidden folders are skipped.

@@ -92,3 +92,40 @@ proptest! {
         check_text(&p, &text);
     }
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_and_the_others_still_checked() {
+    let p = TestProject::new()
+        .bytes("campaigns/latin1.toml", b"[campaign]\nname = \"Caf\xe9\"\n")
+        .file("campaigns/other.toml", "[campaign]\nnmae = \"x\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: this file is not UTF-8 text\n --> campaigns/latin1.toml:2:12"), "{}", r.stderr);
+    assert!(r.stderr.contains("unknown key `nmae`"), "the other file is checked too: {}", r.stderr);
+}
+
+#[test]
+fn preview_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read as _;
+    // A daily post on three channels for a year: far more output than a pipe buffers.
+    let p = project().file(
+        "campaigns/c.toml",
+        &format!("{CAMPAIGN_HEAD}\n[[post]]\nid = \"daily\"\ncron = \"0 0 9 * * *\"\ntext = \"Every day: {{{{ post.date }}}}\"\n"),
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["-C"])
+        .arg(p.path())
+        .args(["preview", "--from", "2027-01-01", "--to", "2027-12-31"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
