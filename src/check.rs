@@ -38,10 +38,14 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
                 }
             }
             Err(e) => {
+                // A template error is the same on every channel: report it once per post.
+                let is_template = matches!(e, RenderError::Template { .. });
+                let target_key = if is_template { usize::MAX } else { occ.target };
                 let kind = std::mem::discriminant(&e);
-                if !reported.insert((occ.campaign, occ.post, occ.target, format!("{kind:?}"))) {
+                if !reported.insert((occ.campaign, occ.post, target_key, format!("{kind:?}"))) {
                     continue;
                 }
+                let on = if is_template { String::new() } else { format!(" on channel `{}`", channel.name) };
                 let span = match (&e, project.templates.source(target.template)) {
                     (RenderError::Template { range, .. }, Some(text)) => {
                         span_in_string(&campaign.source.text, target.text_span.clone(), text, range.clone())
@@ -49,7 +53,7 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
                     _ => target.text_span.clone(),
                 };
                 diagnostics.push(
-                    Diagnostic::error(format!("post `{}` on channel `{}` ({when}): {e}", post.id, channel.name))
+                    Diagnostic::error(format!("post `{}`{on} ({when}): {e}", post.id))
                         .at(&campaign.source, span)
                         .help_opt(e.help()),
                 );

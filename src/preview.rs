@@ -65,11 +65,6 @@ pub struct MediaInfo<'a> {
     pub mime: &'static str,
 }
 
-/// Renders every occurrence matching `filter` into timeline entries.
-pub fn entries<'a>(project: &'a Project, filter: &Filter) -> Vec<Entry<'a>> {
-    project.occurrences(filter).iter().map(|occ| entry(project, occ)).collect()
-}
-
 /// Counts of what a preview showed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
@@ -184,11 +179,6 @@ fn build_entry<'a>(
     e
 }
 
-/// The JSON array of entries.
-pub fn to_json(entries: &[Entry<'_>]) -> String {
-    serde_json::to_string_pretty(entries).expect("preview entries always serialize")
-}
-
 /// ANSI styles, or nothing when colour is off.
 struct Style {
     on: bool,
@@ -198,12 +188,6 @@ impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
         if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
     }
-}
-
-/// The terminal timeline: one block per post and channel, in time order.
-pub fn to_text(entries: &[Entry<'_>], color: bool) -> String {
-    let mut last_date = String::new();
-    entries.iter().map(|e| text_block(e, &mut last_date, color)).collect()
 }
 
 /// One entry's block, preceded by a date heading when the local date changes.

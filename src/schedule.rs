@@ -7,7 +7,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
 
 use crate::config::time::{Localized, localize};
-use crate::config::{Campaign, Post, Project, When};
+use crate::config::{Post, Project, When};
 
 /// One post going to one channel at one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl Project {
                     if !filter.channels.is_empty() && !filter.channels.contains(&channel.name) {
                         continue;
                     }
-                    for (local, day_date) in self.local_times(campaign, post, ti, from, to) {
+                    for (local, day_date) in self.local_times(post, ti, from, to) {
                         let (at_utc, localized) = localize(campaign.tz, local);
                         out.push(Occurrence {
                             campaign: ci,
@@ -87,7 +87,6 @@ impl Project {
     /// Local times of one post's target whose local date is within `from..=to`.
     fn local_times(
         &self,
-        campaign: &Campaign,
         post: &Post,
         target: usize,
         from: NaiveDate,

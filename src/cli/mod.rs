@@ -119,6 +119,13 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
         Command::Preview { from, to, campaigns, channels, format } => {
             let from = from.unwrap_or(today);
             let to = to.unwrap_or(from + chrono::Duration::days(30));
+            if to < from {
+                return Output {
+                    stderr: format!("error: --to {to} is before --from {from}\n  help: swap the two dates\n"),
+                    code: EXIT_FAILURE,
+                    ..Output::default()
+                };
+            }
             let filter = crate::schedule::Filter {
                 from: Some(from),
                 to: Some(to),

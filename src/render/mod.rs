@@ -11,7 +11,7 @@ pub mod thread;
 
 use thiserror::Error;
 
-use crate::channels::{LinkPlacement, Platform};
+use crate::channels::LinkPlacement;
 use crate::config::{Media, Project, When};
 use crate::schedule::Occurrence;
 use chrono::Timelike as _;
@@ -65,7 +65,9 @@ impl RenderError {
     /// How to fix it, in plain words.
     pub fn help(&self) -> Option<String> {
         match self {
-            RenderError::Template { help, .. } => help.clone(),
+            RenderError::Template { help, .. } => Some(help.clone().unwrap_or_else(|| {
+                "check the template here; the variables are listed in README.md (\"Template variables\")".into()
+            })),
             RenderError::TooLong { can_thread: true, length, limit, .. } => Some(format!(
                 "shorten it by {} characters, give X a shorter `text` in `[post.twitter]`, or set `thread = true` to publish it as a numbered thread",
                 length - limit
@@ -224,11 +226,6 @@ fn count_tags(text: &str, sigil: char) -> usize {
 
 fn contains_url(text: &str) -> bool {
     text.contains("http://") || text.contains("https://") || text.contains("www.")
-}
-
-/// The measured length a platform would give `text` (used by `check` for messages).
-pub fn measure(platform: Platform, text: &str) -> usize {
-    platform.measure(text)
 }
 
 #[cfg(test)]

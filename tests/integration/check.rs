@@ -389,3 +389,20 @@ fn a_channel_table_text_is_used_in_that_channels_language() {
     assert!(r.json()[0]["text"].as_str().unwrap().starts_with("Bonjour"));
     assert_eq!(r.json()[0]["language"], "fr");
 }
+
+#[test]
+fn a_template_error_at_render_time_is_reported_once_per_post() {
+    let p = TestProject::new().campaign(
+        "c.toml",
+        "\n[[post]]\nid = \"p\"\nday = \"world-water-day\"\ntext = \"{{ day.date | format_date(5) }}\"\n",
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr.matches("error: post `p` (2027-03-22 09:00): the text could not be rendered").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("help: check the template here"), "{}", r.stderr);
+}
