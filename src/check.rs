@@ -6,7 +6,9 @@
 
 use std::collections::HashSet;
 
-use crate::config::Project;
+use chrono::Datelike as _;
+
+use crate::config::{Campaign, Post, Project, When};
 use crate::config::reader::span_in_string;
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, RenderError};
@@ -69,17 +71,43 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
                         .help("every channel is skipped for this post; remove the post or a `skip = true`"),
                 );
             } else if !seen_posts.contains(&(ci, pi)) {
-                diagnostics.push(
-                    Diagnostic::error(format!(
-                        "post `{}` never goes out: its date is outside the campaign ({} to {})",
-                        post.id, campaign.starts, campaign.ends
-                    ))
-                    .at(&campaign.source, post.header.clone())
-                    .help("move the post's date inside the campaign, or widen `starts`/`ends` in `[campaign]`"),
-                );
+                let (message, help) = never_out(project, campaign, post);
+                diagnostics.push(Diagnostic::error(message).at(&campaign.source, post.header.clone()).help(help));
             }
         }
     }
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics
+}
+
+/// Why a post has no occurrence in its campaign, and what to do about it.
+fn never_out(project: &Project, campaign: &Campaign, post: &Post) -> (String, String) {
+    let window = format!("{} to {}", campaign.starts, campaign.ends);
+    match &post.when {
+        When::Day { id } => {
+            let years = campaign.starts.year()..=campaign.ends.year();
+            let dated = project.calendar.get(id).is_some_and(|d| years.clone().any(|y| d.date_in(y).is_some()));
+            if !dated {
+                return (
+                    format!("post `{}` never goes out: day `{id}` has no date in {}", post.id, years_text(years)),
+                    format!("this day's date is set year by year or it starts later; add its dates in config/herald.toml: `[[day]] id = \"{id}\"`, `name = …`, `dates = [YYYY-MM-DD]`"),
+                );
+            }
+        }
+        When::Cron(rule) => {
+            return (
+                format!("post `{}` never goes out: the cron rule `{}` matches no time from {window}", post.id, rule.text),
+                "check the day-of-month, month and day-of-week fields: they must all match on some day".into(),
+            );
+        }
+        When::Date(_) => {}
+    }
+    (
+        format!("post `{}` never goes out: its date is outside the campaign ({window})", post.id),
+        "move the post's date inside the campaign, or widen `starts`/`ends` in `[campaign]`".into(),
+    )
+}
+
+fn years_text(years: std::ops::RangeInclusive<i32>) -> String {
+    if years.start() == years.end() { years.start().to_string() } else { format!("{}–{}", years.start(), years.end()) }
 }

@@ -122,8 +122,9 @@ impl FromStr for Offset {
                 digits.push(c);
                 continue;
             }
+            // Bounded so that any offset stays within a year of its day.
             let n: i64 = digits.parse().map_err(|_| err())?;
-            if n > 3660 {
+            if n > 366 * 24 * 60 {
                 return Err(err());
             }
             total += match c {
@@ -135,7 +136,7 @@ impl FromStr for Offset {
             digits.clear();
             seen_unit = true;
         }
-        if !digits.is_empty() || !seen_unit {
+        if !digits.is_empty() || !seen_unit || total > Duration::days(366) {
             return Err(err());
         }
         Ok(Offset(total * sign))
@@ -225,7 +226,7 @@ mod tests {
         assert_eq!("-1d12h".parse::<Offset>().unwrap().0, -(Duration::days(1) + Duration::hours(12)));
         assert_eq!("90m".parse::<Offset>().unwrap().0, Duration::minutes(90));
         assert_eq!("0".parse::<Offset>().unwrap().0, Duration::zero());
-        for bad in ["", "2", "-d", "2 days", "3w", "1d-2h", "99999d"] {
+        for bad in ["", "2", "-d", "2 days", "3w", "1d-2h", "99999d", "367d", "-400d"] {
             assert!(bad.parse::<Offset>().is_err(), "{bad}");
         }
     }

@@ -406,3 +406,15 @@ fn a_template_error_at_render_time_is_reported_once_per_post() {
     );
     assert!(r.stderr.contains("help: check the template here"), "{}", r.stderr);
 }
+
+#[test]
+fn never_going_out_names_the_real_cause() {
+    let p = TestProject::new().campaign(
+        "c.toml",
+        "\n[[post]]\nid = \"vesak\"\nday = \"day-of-vesak\"\ntext = \"a\"\n\n[[post]]\nid = \"feb30\"\ncron = \"0 0 9 30 2 *\"\ntext = \"b\"\n",
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: post `vesak` never goes out: day `day-of-vesak` has no date in 2027"), "{}", r.stderr);
+    assert!(r.stderr.contains("error: post `feb30` never goes out: the cron rule `0 0 9 30 2 *` matches no time from 2027-01-01 to 2027-12-31"), "{}", r.stderr);
+}
