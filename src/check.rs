@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use chrono::Datelike as _;
 
-use crate::config::{Campaign, Post, Project, When};
 use crate::config::reader::span_in_string;
+use crate::config::{Campaign, Post, Project, When};
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, RenderError};
 use crate::schedule::Filter;
@@ -90,13 +90,18 @@ fn never_out(project: &Project, campaign: &Campaign, post: &Post) -> (String, St
             if !dated {
                 return (
                     format!("post `{}` never goes out: day `{id}` has no date in {}", post.id, years_text(years)),
-                    format!("this day's date is set year by year or it starts later; add its dates in config/herald.toml: `[[day]] id = \"{id}\"`, `name = …`, `dates = [YYYY-MM-DD]`"),
+                    format!(
+                        "this day's date is set year by year or it starts later; add its dates in config/herald.toml: `[[day]] id = \"{id}\"`, `name = …`, `dates = [YYYY-MM-DD]`"
+                    ),
                 );
             }
         }
         When::Cron(rule) => {
             return (
-                format!("post `{}` never goes out: the cron rule `{}` matches no time from {window}", post.id, rule.text),
+                format!(
+                    "post `{}` never goes out: the cron rule `{}` matches no time from {window}",
+                    post.id, rule.text
+                ),
                 "check the day-of-month, month and day-of-week fields: they must all match on some day".into(),
             );
         }
@@ -109,5 +114,9 @@ fn never_out(project: &Project, campaign: &Campaign, post: &Post) -> (String, St
 }
 
 fn years_text(years: std::ops::RangeInclusive<i32>) -> String {
-    if years.start() == years.end() { years.start().to_string() } else { format!("{}–{}", years.start(), years.end()) }
+    if years.start() == years.end() {
+        years.start().to_string()
+    } else {
+        format!("{}–{}", years.start(), years.end())
+    }
 }

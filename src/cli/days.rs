@@ -27,16 +27,29 @@ pub fn run(
     today: NaiveDate,
 ) -> Result<Output, ConfigError> {
     // Inside a project, the user's own days count too; elsewhere the built-in calendar is listed.
-    let calendar = match load_project(dir, Some(&[])) {
-        Ok(loaded) => loaded.project.calendar,
-        Err(ConfigError::NotAProject { .. }) => Calendar::builtin(),
+    let (calendar, problems) = match load_project(dir, Some(&[])) {
+        Ok(loaded) => {
+            let mut problems: Vec<_> = loaded.diagnostics.into_iter().filter(|d| d.is_error()).collect();
+            crate::diagnostic::sort(&mut problems);
+            (loaded.project.calendar, problems)
+        }
+        Err(ConfigError::NotAProject { .. }) => (Calendar::builtin(), Vec::new()),
         Err(e) => return Err(e),
     };
     let (from, to) = match (from, to) {
         (Some(f), Some(t)) => (f, t),
         _ => {
             let y = year.unwrap_or(today.year());
-            (NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(today), NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(today))
+            match (NaiveDate::from_ymd_opt(y, 1, 1), NaiveDate::from_ymd_opt(y, 12, 31)) {
+                (Some(f), Some(t)) => (f, t),
+                _ => {
+                    return Ok(Output {
+                        stderr: format!("error: {y} is not a year herald can list\n"),
+                        code: super::EXIT_FAILURE,
+                        ..Output::default()
+                    });
+                }
+            }
         }
     };
     let days: Vec<Day<'_>> = calendar
@@ -59,5 +72,8 @@ pub fn run(
             out
         }
     };
-    Ok(Output { stdout, stderr: String::new(), code: EXIT_OK })
+    // Days from a broken `[[day]]` are missing from the list: say so, and fail.
+    let code = if problems.is_empty() { EXIT_OK } else { super::EXIT_PROBLEMS };
+    let stderr = if problems.is_empty() { String::new() } else { crate::diagnostic::render_all(&problems, false) };
+    Ok(Output { stdout, stderr, code })
 }

@@ -236,7 +236,7 @@ pub fn deserialize<T: DeserializeOwned>(
 }
 
 /// Splits "message\nhelp: fix" into its two halves.
-fn split_help(message: &str) -> (String, Option<String>) {
+pub fn split_help(message: &str) -> (String, Option<String>) {
     match message.split_once("\nhelp: ") {
         Some((m, h)) => (m.trim().to_string(), Some(h.trim().to_string())),
         None => (message.trim().to_string(), None),

@@ -14,6 +14,7 @@ use super::names::{Handle, Hashtag, Id, Language, LinkSetting};
 use super::reader::{self, TableReader, Value};
 use super::time::{CronRule, Date, LocalTime, Offset, TimeZone};
 use crate::channels::Platform;
+use crate::days::DayRule;
 use crate::diagnostic::{Diagnostic, Source};
 
 type S<T> = Option<Spanned<T>>;
@@ -46,9 +47,13 @@ pub struct TomlDay {
     pub id: S<Id>,
     pub name: S<String>,
     /// `March 8`, `first Monday of October`, `last Thursday of September`…
-    pub rule: S<String>,
+    pub rule: S<DayRule>,
     /// Explicit dates, for a day whose date is set year by year.
     pub dates: S<Vec<Date>>,
+    /// The first year the day is observed.
+    pub since: S<i32>,
+    /// Whether `rule` was present but invalid (already reported).
+    pub invalid_rule: bool,
 }
 
 /// A campaign file in `campaigns/`.
@@ -178,6 +183,8 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
                 name: t.required("name", "\"HS4A Founding Day\"", diags),
                 rule: t.optional("rule", diags),
                 dates: t.optional("dates", diags),
+                since: t.optional("since", diags),
+                invalid_rule: t.invalid_keys().contains(&"rule"),
             };
             t.finish(diags);
             config.days.push(day);

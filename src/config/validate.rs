@@ -35,22 +35,34 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
             language: ch.language.map_or_else(Language::english, Spanned::into_inner),
         });
     }
+    let mut seen_days: HashMap<String, Range<usize>> = HashMap::new();
     for day in raw.days {
         let (Some(id), Some(name)) = (day.id, day.name) else {
             continue;
         };
+        if let Some(first) = seen_days.insert(id.get_ref().to_string(), id.span()) {
+            let (line, _) = source.line_col(first.start);
+            diags.push(
+                Diagnostic::error(format!("day `{}` is defined twice", id.get_ref()))
+                    .at(source, id.span())
+                    .help(format!("keep one `[[day]]` with this id; the first is on line {line}")),
+            );
+            continue;
+        }
         let rule = match (day.rule, day.dates) {
-            (Some(rule), None) => match rule.get_ref().parse::<DayRule>() {
-                Ok(r) => r,
-                Err(e) => {
-                    diags.push(Diagnostic::error(format!("invalid `rule`: {e}")).at(source, rule.span()).help(
-                        "write a fixed date such as \"March 8\", or a movable one such as \"first Monday of October\"",
-                    ));
-                    continue;
-                }
-            },
+            (Some(rule), None) => rule.into_inner(),
             (None, Some(dates)) => {
-                DayRule::Dates(dates.into_inner().into_iter().map(|d| (chrono::Datelike::year(&d.0), d.0)).collect())
+                let span = dates.span();
+                match DayRule::from_dates(dates.into_inner().into_iter().map(|d| d.0)) {
+                    Ok(rule) => rule,
+                    Err(e) => {
+                        let (message, help) = super::reader::split_help(&e);
+                        diags.push(
+                            Diagnostic::error(format!("invalid `dates`: {message}")).at(source, span).help_opt(help),
+                        );
+                        continue;
+                    }
+                }
             }
             (Some(_), Some(dates)) => {
                 diags.push(
@@ -60,6 +72,7 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                 );
                 continue;
             }
+            (None, None) if day.invalid_rule => continue,
             (None, None) => {
                 diags.push(
                     Diagnostic::error(format!("day `{}` has no date", id.get_ref()))
@@ -69,7 +82,12 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                 continue;
             }
         };
-        calendar.insert(Observance { id: id.into_inner().to_string(), name: name.into_inner(), rule, since: None });
+        calendar.insert(Observance {
+            id: id.into_inner().to_string(),
+            name: name.into_inner(),
+            rule,
+            since: day.since.map(Spanned::into_inner),
+        });
     }
     Config { source: Some(source.clone()), channels }
 }

@@ -268,3 +268,5 @@ fn nth_weekday(year: i32, month: u32, nth: Nth, weekday: Weekday) -> Option<Naiv
     let ahead = (7 + weekday.num_days_from_monday() - first.weekday().num_days_from_monday()) % 7;
     first.checked_add_days(Days::new(u64::from(ahead + 7 * weeks)))
 }
+
+crate::deserialize_from_str!(DayRule);

@@ -415,6 +415,10 @@ fn never_going_out_names_the_real_cause() {
     );
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("error: post `vesak` never goes out: day `day-of-vesak` has no date in 2027"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: post `vesak` never goes out: day `day-of-vesak` has no date in 2027"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("error: post `feb30` never goes out: the cron rule `0 0 9 30 2 *` matches no time from 2027-01-01 to 2027-12-31"), "{}", r.stderr);
 }

@@ -47,3 +47,36 @@ fn a_bad_rule_in_config_is_reported_with_its_location() {
     assert!(r.stderr.contains("error: invalid `rule`"), "{}", r.stderr);
     assert!(r.stderr.contains("--> config/herald.toml:"), "{}", r.stderr);
 }
+
+#[test]
+fn days_reports_config_problems_instead_of_hiding_days() {
+    let config = format!(
+        "{}\n[[day]]\nid = \"a-day\"\nname = \"A\"\nrule = \"Janury 5\"\n\n[[day]]\nid = \"b-day\"\nname = \"B\"\ndates = [2027-05-01, 2027-06-01]\n\n[[day]]\nid = \"b-day\"\nname = \"B again\"\nrule = \"May 2\"\n",
+        crate::support::CONFIG
+    );
+    let p = TestProject::new().file("config/herald.toml", &config);
+    let r = p.run(&["days", "--year", "2027"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: invalid `rule`"), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("help:").count(),
+        r.stderr.matches("error: ").count() - 1,
+        "one help per error, none nested: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("error: invalid `dates`"), "{}", r.stderr);
+    assert!(r.stderr.contains("error: day `b-day` is defined twice"), "{}", r.stderr);
+    let r = p.run(&["days", "--year", "300000"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn a_config_day_can_start_in_a_given_year() {
+    let config = format!(
+        "{}\n[[day]]\nid = \"new-day\"\nname = \"New\"\nrule = \"May 2\"\nsince = 2028\n",
+        crate::support::CONFIG
+    );
+    let p = TestProject::new().file("config/herald.toml", &config);
+    assert!(!p.run(&["days", "--year", "2027"]).stdout.contains("new-day"));
+    assert!(p.run(&["days", "--year", "2028"]).stdout.contains("2028-05-02 Tue  new-day"));
+}
