@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
-use chrono::{Duration, NaiveTime};
+use chrono::{Duration, NaiveDate, NaiveTime};
 use toml::Spanned;
 
 use super::model::{Campaign, Channel, Config, Media, Post, Target, When};
@@ -170,6 +170,8 @@ pub fn campaign(
     let mut utm_links = HashMap::new();
     let mut posts = Vec::new();
     for p in raw.posts {
+        // A duplicate is still checked (its other mistakes are reported too), then left out.
+        let mut duplicate = false;
         if let Some(post_id) = &p.id {
             if let Some(first) = seen.get(post_id.get_ref().as_str()) {
                 let (line, _) = source.line_col(first.start);
@@ -178,9 +180,10 @@ pub fn campaign(
                         .at(source, post_id.span())
                         .help(format!("post ids must be unique in a campaign; the first is on line {line}")),
                 );
-                continue;
+                duplicate = true;
+            } else {
+                seen.insert(post_id.get_ref().to_string(), post_id.span());
             }
-            seen.insert(post_id.get_ref().to_string(), post_id.span());
         }
         let mut pv = PostValidation {
             source,
@@ -192,7 +195,7 @@ pub fn campaign(
             utm_links: &mut utm_links,
             diags,
         };
-        if let Some(post) = pv.post(p, &channel_ids) {
+        if let Some(post) = pv.post(p, &channel_ids).filter(|_| !duplicate) {
             posts.push(post);
         }
     }
@@ -281,7 +284,12 @@ impl PostValidation<'_, '_> {
 
     fn post(&mut self, p: TomlPost, campaign_channels: &[usize]) -> Option<Post> {
         let id = p.id.as_ref()?.get_ref().to_string();
-        let when = self.when(&p, &id)?;
+        // When the date is wrong the rest of the post is still checked (against a stand-in date of the
+        // same kind), so every mistake shows at once; the post is then left out.
+        let checked_when = self.when(&p, &id);
+        let when = checked_when.clone().unwrap_or_else(|| {
+            if p.day.is_some() { When::Day { id: String::new() } } else { When::Date(NaiveDate::MIN) }
+        });
         let channels = match &p.channels {
             None => campaign_channels.to_vec(),
             Some(list) => list
@@ -311,6 +319,7 @@ impl PostValidation<'_, '_> {
                 targets.push(t);
             }
         }
+        checked_when?;
         Some(Post { id, header: p.header, when, targets })
     }
 
@@ -453,12 +462,12 @@ impl PostValidation<'_, '_> {
         };
         let scope = Scope { has_day: matches!(when, When::Day { .. }), has_link: link.is_some() };
         let compiled = match self.templates.add(text.get_ref(), scope) {
-            Ok(c) => c,
+            Ok(c) => Some(c),
             Err(e) => {
                 let span =
                     super::reader::span_in_string(&self.source.text, text.span(), text.get_ref(), e.range.clone());
                 self.diags.push(Diagnostic::error(e.message).at(self.source, span).help_opt(e.help));
-                return None;
+                None
             }
         };
         let hashtags = pick(|l| l.hashtags.is_some())
@@ -473,6 +482,8 @@ impl PostValidation<'_, '_> {
             let span = media_layer.map_or(p.header.clone(), |l| l.span.clone());
             self.error(span, format!("post `{id}` has no image, and {} posts need one (channel `{}`)", channel.platform.rules().display, channel.name), "add `media = [{ file = \"media/….jpg\", alt = \"…\" }]` to the post or to `[post.instagram]`, or skip Instagram with `[post.instagram] skip = true`");
         }
+        // The text's problem was reported; the media checks above still ran.
+        let compiled = compiled?;
         let thread = pick(|l| l.thread.is_some()).and_then(|l| l.thread.as_ref()).is_some_and(|t| *t.get_ref());
         let hashtags: Vec<String> = hashtags.iter().map(|h| h.as_str().to_string()).collect();
         let hashtags_line = hashtags.iter().map(|h| format!("#{h}")).collect::<Vec<_>>().join(" ");

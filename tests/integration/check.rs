@@ -422,3 +422,23 @@ fn never_going_out_names_the_real_cause() {
     );
     assert!(r.stderr.contains("error: post `feb30` never goes out: the cron rule `0 0 9 30 2 *` matches no time from 2027-01-01 to 2027-12-31"), "{}", r.stderr);
 }
+
+#[test]
+fn a_post_with_a_bad_day_or_text_still_gets_its_other_mistakes_reported() {
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["x", "instagram"],
+        "\n[[post]]\nid = \"a\"\nday = \"world-watter-day\"\ntext = \"{{ dya.name }}\"\n\n[[post]]\nid = \"a\"\ndate = 2027-03-01\ntext = \"{{ nope }}\"\nmedia = [{ file = \"media/missing.jpg\", alt = \"x\" }]\n",
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    for expected in [
+        "error: unknown day `world-watter-day`",
+        "error: unknown variable `dya.name` in the text",
+        "error: duplicate post id `a`",
+        "error: unknown variable `nope` in the text",
+        "error: media file `media/missing.jpg` does not exist",
+    ] {
+        assert!(r.stderr.contains(expected), "missing {expected:?} in:\n{}", r.stderr);
+    }
+}
