@@ -329,10 +329,20 @@ impl Templates {
     }
 }
 
+/// Where `var` is used inside a `{{ … }}` or `{% … %}` tag (not in the surrounding prose).
+fn find_in_tags(text: &str, var: &str) -> Option<usize> {
+    text.match_indices(var).map(|(i, _)| i).find(|&i| {
+        let before = &text[..i];
+        let open = before.rfind("{{").max(before.rfind("{%"));
+        let close = before.rfind("}}").max(before.rfind("%}"));
+        open.is_some() && open > close
+    })
+}
+
 /// Whether `var` is one of [`VARIABLES`] (or the object holding some of them).
 fn check_known(text: &str, var: &str) -> Result<(), TemplateError> {
     let known = VARIABLES.iter().any(|(name, _)| *name == var || name.split('.').next() == Some(var));
-    let range = || text.find(var).map(|i| i..i + var.len());
+    let range = || find_in_tags(text, var).map(|i| i..i + var.len());
     if !known {
         let names = VARIABLES.iter().map(|(n, _)| *n);
         return Err(TemplateError {
@@ -348,7 +358,7 @@ fn check_known(text: &str, var: &str) -> Result<(), TemplateError> {
 
 /// Whether the post's scope provides `var` (`day` only for day posts, `link` only with a link).
 fn check_scope(text: &str, var: &str, scope: Scope) -> Result<(), TemplateError> {
-    let range = || text.find(var).map(|i| i..i + var.len());
+    let range = || find_in_tags(text, var).map(|i| i..i + var.len());
     let root = var.split('.').next().unwrap_or(var);
     if root == "day" && !scope.has_day {
         return Err(TemplateError {
@@ -410,6 +420,15 @@ mod tests {
         assert!(e.message.contains("only defined for posts tied to a day"));
         let e = t.add("{{ link }}", Scope { has_day: true, has_link: false }).unwrap_err();
         assert!(e.message.contains("no link"));
+    }
+
+    #[test]
+    fn errors_point_at_the_variable_not_at_the_same_word_in_prose() {
+        let mut t = Templates::default();
+        let text = "Our link in bio is not {{ link }}";
+        let e = t.add(text, Scope { has_day: true, has_link: false }).unwrap_err();
+        assert_eq!(e.range, Some(26..30));
+        assert_eq!(&text[26..30], "link");
     }
 
     #[test]
