@@ -14,6 +14,20 @@
 //! - [`check`] and [`preview`]: the two read-only commands' logic.
 //! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
 
+//!
+//! # Example
+//!
+//! The calendar knows every UN international day, fixed or movable:
+//!
+//! ```
+//! use herald::days::Calendar;
+//!
+//! let calendar = Calendar::builtin();
+//! let habitat = calendar.get("world-habitat-day").expect("a built-in day");
+//! assert_eq!(habitat.rule.to_string(), "first Monday of October");
+//! assert_eq!(habitat.date_in(2027).unwrap().to_string(), "2027-10-04");
+//! ```
+
 pub mod channels;
 pub mod check;
 pub mod cli;
