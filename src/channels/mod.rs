@@ -6,6 +6,7 @@
 //! Each platform lives in its own folder (`twitter/`, `instagram/`, `linkedin/`, `facebook/`); adding a
 //! platform is one folder plus one line in [`PLATFORMS`] and in [`Platform::rules`].
 
+pub mod adapter;
 pub mod facebook;
 pub mod instagram;
 pub mod linkedin;

@@ -8,3 +8,4 @@ mod days;
 mod example;
 mod preview;
 mod robustness;
+mod x_adapter;

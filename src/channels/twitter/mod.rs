@@ -4,6 +4,7 @@
 //! Over-long posts can go out as a numbered thread (`thread = true`).
 
 pub mod classify;
+pub mod client;
 pub mod oauth1;
 pub mod text;
 

@@ -1,0 +1,127 @@
+//! The X adapter against the fake X: text, threads, failures, dry run, redaction.
+
+use std::time::Duration;
+
+use herald::channels::adapter::{Adapter, Outgoing};
+use herald::channels::twitter::client::Client;
+use herald::config::Channel;
+use herald::dispatch::boundary::Boundary;
+use herald::dispatch::outcome::Outcome;
+
+use crate::support::fake_x::{FakeX, Script, credentials};
+
+fn channel() -> Channel {
+    Channel {
+        name: "x".into(),
+        platform: herald::channels::Platform::Twitter,
+        handle: "humansecurityFA".into(),
+        language: herald::config::names::Language::english(),
+    }
+}
+
+async fn publish(fake: &FakeX, parts: &[&str], timeout: Duration) -> Outcome {
+    let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
+    let parts: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
+    let ch = channel();
+    let post = Outgoing { parts: &parts, link: None, media: &[], channel: &ch };
+    client.publish(&post, &Boundary::live(timeout).unwrap()).await
+}
+
+#[tokio::test]
+async fn a_text_post_is_signed_published_and_linked() {
+    let fake = FakeX::start().await;
+    let o = publish(&fake, &["Water is life. #HumanSecurity"], Duration::from_secs(5)).await;
+    let posts = fake.posts();
+    assert_eq!(fake.rejected(), Vec::<String>::new());
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].text, "Water is life. #HumanSecurity");
+    assert_eq!(
+        o,
+        Outcome::Published {
+            remote_id: posts[0].id.clone(),
+            url: Some(format!("https://x.com/humansecurityFA/status/{}", posts[0].id))
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_thread_replies_to_the_part_before() {
+    let fake = FakeX::start().await;
+    let o = publish(&fake, &["one 1/3", "two 2/3", "three 3/3"], Duration::from_secs(5)).await;
+    let posts = fake.posts();
+    assert!(matches!(o, Outcome::Published { ref remote_id, .. } if *remote_id == posts[0].id));
+    assert_eq!(posts.len(), 3);
+    assert_eq!(posts[0].reply_to, None);
+    assert_eq!(posts[1].reply_to.as_deref(), Some(posts[0].id.as_str()));
+    assert_eq!(posts[2].reply_to.as_deref(), Some(posts[1].id.as_str()));
+}
+
+#[tokio::test]
+async fn failures_are_classified() {
+    let fake = FakeX::start().await;
+    fake.script(Script::RateLimited { reset_in: 90 });
+    let o = publish(&fake, &["a"], Duration::from_secs(5)).await;
+    assert!(matches!(o, Outcome::RetryLater { after: Some(d), .. } if (85..=91).contains(&d.as_secs())), "{o:?}");
+    fake.script(Script::UsageCapped);
+    assert!(matches!(publish(&fake, &["b"], Duration::from_secs(5)).await, Outcome::Rejected { .. }));
+    fake.script(Script::ServerError);
+    assert!(publish(&fake, &["c"], Duration::from_secs(5)).await.is_retryable());
+    fake.script(Script::Unauthorized);
+    assert!(matches!(publish(&fake, &["d"], Duration::from_secs(5)).await, Outcome::NeedsReauth { .. }));
+    assert!(fake.posts().is_empty());
+    // The same text twice: X's duplicate rule.
+    assert!(matches!(publish(&fake, &["same"], Duration::from_secs(5)).await, Outcome::Published { .. }));
+    assert!(matches!(publish(&fake, &["same"], Duration::from_secs(5)).await, Outcome::Duplicate { .. }));
+}
+
+#[tokio::test]
+async fn a_timeout_after_sending_is_an_unknown_outcome_not_a_retry() {
+    let fake = FakeX::start().await;
+    fake.script(Script::Hang(Duration::from_secs(3)));
+    let o = publish(&fake, &["maybe"], Duration::from_millis(300)).await;
+    assert!(matches!(o, Outcome::Unknown { .. }), "{o:?}");
+    assert_eq!(fake.posts().len(), 1, "the fake did publish it: only reconciliation can tell");
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_every_request_with_secrets_redacted_and_sends_nothing() {
+    let fake = FakeX::start().await;
+    let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
+    let parts = vec!["one 1/2".to_string(), "two 2/2".to_string()];
+    let ch = channel();
+    let dry = Boundary::dry_run();
+    let o = client.publish(&Outgoing { parts: &parts, link: None, media: &[], channel: &ch }, &dry).await;
+    assert!(matches!(o, Outcome::Published { .. }));
+    assert!(fake.posts().is_empty(), "nothing reached the platform");
+    let shown: Vec<String> = dry.transcript().iter().map(|r| r.redacted()).collect();
+    assert_eq!(shown.len(), 2);
+    assert!(shown[0].starts_with(&format!("POST {}/2/tweets\n", fake.uri())), "{}", shown[0]);
+    assert!(shown[1].contains("\"in_reply_to_tweet_id\": \"1000000\""), "{}", shown[1]);
+    let creds = credentials();
+    for s in &shown {
+        assert!(s.contains("authorization: ***"), "{s}");
+        for secret in [&creds.consumer_key, &creds.consumer_secret, &creds.token, &creds.token_secret] {
+            assert!(!s.contains(secret.expose()), "a secret leaked into the dry run: {s}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_fake_refuses_a_wrong_signature_as_x_does() {
+    let fake = FakeX::start().await;
+    let mut creds = credentials();
+    creds.consumer_secret = herald::secrets::Secret::new("not-the-secret");
+    let client = Client { base_url: fake.uri(), credentials: creds, handle: "humansecurityFA".into() };
+    let parts = vec!["hello".to_string()];
+    let ch = channel();
+    let o = client
+        .publish(
+            &Outgoing { parts: &parts, link: None, media: &[], channel: &ch },
+            &Boundary::live(Duration::from_secs(5)).unwrap(),
+        )
+        .await;
+    assert!(matches!(o, Outcome::NeedsReauth { .. }), "{o:?}");
+    assert_eq!(fake.rejected().len(), 1);
+    assert!(fake.rejected()[0].starts_with("signature mismatch"));
+    assert!(fake.posts().is_empty());
+}

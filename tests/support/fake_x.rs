@@ -1,0 +1,204 @@
+//! A stateful fake of X's `POST /2/tweets` on 127.0.0.1 that checks requests the way X does: the
+//! OAuth 1.0a signature (recomputed from the known secrets), the JSON body's shape
+//! (`CreatePostsRequest`: only known keys, ids as digit strings, replies to existing posts), and
+//! duplicate content; it records what was published and can be scripted to fail.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use herald::channels::twitter::oauth1::{self, Credentials};
+use herald::secrets::Secret;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+
+pub fn credentials() -> Credentials {
+    Credentials {
+        consumer_key: Secret::new("fake-consumer-key-0001"),
+        consumer_secret: Secret::new("fake-consumer-secret-0002"),
+        token: Secret::new("fake-token-0003"),
+        token_secret: Secret::new("fake-token-secret-0004"),
+    }
+}
+
+/// A failure to answer the next request with.
+#[derive(Debug, Clone)]
+pub enum Script {
+    RateLimited {
+        reset_in: i64,
+    },
+    UsageCapped,
+    ServerError,
+    Unauthorized,
+    /// Accept the request, then answer only after this long (longer than the client waits).
+    Hang(Duration),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub id: String,
+    pub text: String,
+    pub reply_to: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    posts: Vec<Posted>,
+    script: VecDeque<Script>,
+    rejected: Vec<String>,
+}
+
+pub struct FakeX {
+    pub server: MockServer,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeX {
+    pub async fn start() -> Self {
+        let server = MockServer::start().await;
+        let state = Arc::new(Mutex::new(State::default()));
+        Mock::given(method("POST"))
+            .and(path("/2/tweets"))
+            .respond_with(Responder { state: state.clone() })
+            .mount(&server)
+            .await;
+        Self { server, state }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    pub fn script(&self, s: Script) {
+        self.state.lock().unwrap().script.push_back(s);
+    }
+
+    pub fn posts(&self) -> Vec<Posted> {
+        self.state.lock().unwrap().posts.clone()
+    }
+
+    /// Why requests were refused as malformed (should stay empty).
+    pub fn rejected(&self) -> Vec<String> {
+        self.state.lock().unwrap().rejected.clone()
+    }
+}
+
+struct Responder {
+    state: Arc<Mutex<State>>,
+}
+
+fn problem(status: u16, title: &str, detail: &str, kind: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(serde_json::json!({"title": title, "detail": detail, "type": kind, "status": status}))
+}
+
+impl Respond for Responder {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let mut state = self.state.lock().unwrap();
+        if let Err(why) = verify(req, &state.posts) {
+            state.rejected.push(why.clone());
+            return problem(401, "Unauthorized", &why, "about:blank");
+        }
+        let now = chrono::Utc::now().timestamp();
+        if let Some(s) = state.script.pop_front() {
+            return match s {
+                Script::RateLimited { reset_in } => {
+                    problem(429, "Too Many Requests", "Too Many Requests", "about:blank")
+                        .insert_header("x-rate-limit-remaining", "0")
+                        .insert_header("x-rate-limit-reset", (now + reset_in).to_string().as_str())
+                }
+                Script::UsageCapped => problem(
+                    429,
+                    "UsageCapExceeded",
+                    "Usage cap exceeded: Monthly product cap",
+                    "https://api.x.com/2/problems/usage-capped",
+                ),
+                Script::ServerError => ResponseTemplate::new(503).set_body_string("Service Unavailable"),
+                Script::Unauthorized => problem(401, "Unauthorized", "Unauthorized", "about:blank"),
+                Script::Hang(d) => {
+                    // The post is made, but the answer comes too late: the client cannot know.
+                    let posted = record(&mut state, req);
+                    ResponseTemplate::new(201).set_body_json(posted).set_delay(d)
+                }
+            };
+        }
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let text = body["text"].as_str().unwrap_or_default();
+        if state.posts.iter().any(|p| p.text == text) {
+            return problem(
+                403,
+                "Forbidden",
+                "You are not allowed to create a Tweet with duplicate content.",
+                "about:blank",
+            );
+        }
+        ResponseTemplate::new(201).set_body_json(record(&mut state, req))
+    }
+}
+
+fn record(state: &mut State, req: &wiremock::Request) -> serde_json::Value {
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let id = (1_800_000_000_000_000_000u64 + state.posts.len() as u64).to_string();
+    let text = body["text"].as_str().unwrap_or_default().to_string();
+    state.posts.push(Posted {
+        id: id.clone(),
+        text: text.clone(),
+        reply_to: body["reply"]["in_reply_to_tweet_id"].as_str().map(String::from),
+    });
+    serde_json::json!({"data": {"id": id, "text": text, "edit_history_tweet_ids": [id]}})
+}
+
+/// Checks a request as X would; the error says what X would object to.
+fn verify(req: &wiremock::Request, posts: &[Posted]) -> Result<(), String> {
+    let creds = credentials();
+    let header = req.headers.get("authorization").and_then(|v| v.to_str().ok()).ok_or("no Authorization header")?;
+    let params = oauth1::parse_header(header).ok_or("Authorization is not OAuth")?;
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if get("oauth_consumer_key").as_deref() != Some(creds.consumer_key.expose())
+        || get("oauth_token").as_deref() != Some(creds.token.expose())
+    {
+        return Err("unknown consumer key or token".into());
+    }
+    let ts: i64 = get("oauth_timestamp").and_then(|t| t.parse().ok()).ok_or("no timestamp")?;
+    if (chrono::Utc::now().timestamp() - ts).abs() > 300 {
+        return Err("timestamp out of bounds".into());
+    }
+    let signed: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "oauth_signature").cloned().collect();
+    // The URL the client addressed, as X rebuilds it: scheme, the Host header, the path.
+    let host = req.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let url = format!("http://{host}{}", req.url.path());
+    let expected = oauth1::sign(
+        &oauth1::base_string("POST", &url, &signed),
+        creds.consumer_secret.expose(),
+        creds.token_secret.expose(),
+    );
+    if get("oauth_signature").as_deref() != Some(expected.as_str()) {
+        return Err(format!("signature mismatch for {url}"));
+    }
+    let content_type = req.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !content_type.starts_with("application/json") {
+        return Err(format!("content-type {content_type}"));
+    }
+    let body: serde_json::Value = serde_json::from_slice(&req.body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let obj = body.as_object().ok_or("body is not an object")?;
+    for key in obj.keys() {
+        if !["text", "reply", "media"].contains(&key.as_str()) {
+            return Err(format!("unexpected key {key}"));
+        }
+    }
+    if !body["text"].is_string() {
+        return Err("text must be a string".into());
+    }
+    if let Some(reply) = body.get("reply") {
+        let id = reply["in_reply_to_tweet_id"].as_str().ok_or("reply without in_reply_to_tweet_id")?;
+        if id.is_empty() || id.len() > 19 || !id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!("bad reply id {id}"));
+        }
+        if !posts.iter().any(|p| p.id == id) {
+            return Err(format!("reply to unknown post {id}"));
+        }
+    }
+    Ok(())
+}
