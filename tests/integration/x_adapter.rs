@@ -125,3 +125,39 @@ async fn the_fake_refuses_a_wrong_signature_as_x_does() {
     assert!(fake.rejected()[0].starts_with("signature mismatch"));
     assert!(fake.posts().is_empty());
 }
+
+#[test]
+fn the_spec_check_catches_what_x_would_refuse() {
+    let Some(spec) = crate::support::openapi::x_spec() else {
+        println!("skipped: ../shared/data/x-openapi.json is not present");
+        return;
+    };
+    use crate::support::openapi::validate;
+    assert_eq!(validate(&spec, "CreatePostsRequest", &serde_json::json!({"text": "hi"})), Ok(()));
+    assert_eq!(
+        validate(
+            &spec,
+            "CreatePostsRequest",
+            &serde_json::json!({"text": "hi", "reply": {"in_reply_to_tweet_id": "123"}})
+        ),
+        Ok(())
+    );
+    assert!(
+        validate(&spec, "CreatePostsRequest", &serde_json::json!({"text": "hi", "link": "x"}))
+            .unwrap_err()
+            .contains("unknown property link")
+    );
+    assert!(
+        validate(
+            &spec,
+            "CreatePostsRequest",
+            &serde_json::json!({"text": "hi", "reply": {"in_reply_to_tweet_id": "12a"}})
+        )
+        .is_err()
+    );
+    assert!(validate(&spec, "CreatePostsRequest", &serde_json::json!({"text": 5})).is_err());
+    assert!(
+        validate(&spec, "CreatePostsRequest", &serde_json::json!({"media": {"media_ids": ["1", "2", "3", "4", "5"]}}))
+            .is_err()
+    );
+}

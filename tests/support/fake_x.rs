@@ -182,6 +182,10 @@ fn verify(req: &wiremock::Request, posts: &[Posted]) -> Result<(), String> {
         return Err(format!("content-type {content_type}"));
     }
     let body: serde_json::Value = serde_json::from_slice(&req.body).map_err(|e| format!("body is not JSON: {e}"))?;
+    // X's own contract, from its official OpenAPI spec when the shared data is present.
+    if let Some(spec) = super::openapi::x_spec() {
+        super::openapi::validate(&spec, "CreatePostsRequest", &body)?;
+    }
     let obj = body.as_object().ok_or("body is not an object")?;
     for key in obj.keys() {
         if !["text", "reply", "media"].contains(&key.as_str()) {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_x;
+pub mod openapi;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
