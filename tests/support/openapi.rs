@@ -47,15 +47,15 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), St
             return Err(format!("{at}: expected {t}, got {value}"));
         }
     }
-    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
-        if !options.contains(value) {
-            return Err(format!("{at}: {value} is not one of {options:?}"));
-        }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array)
+        && !options.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {options:?}"));
     }
-    if let (Some(p), Some(s)) = (schema.get("pattern").and_then(Value::as_str), value.as_str()) {
-        if !regex::Regex::new(p).map_err(|e| e.to_string())?.is_match(s) {
-            return Err(format!("{at}: {s:?} does not match {p}"));
-        }
+    if let (Some(p), Some(s)) = (schema.get("pattern").and_then(Value::as_str), value.as_str())
+        && !regex::Regex::new(p).map_err(|e| e.to_string())?.is_match(s)
+    {
+        return Err(format!("{at}: {s:?} does not match {p}"));
     }
     if let Some(s) = value.as_str() {
         let n = s.chars().count() as u64;
@@ -65,12 +65,11 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), St
             return Err(format!("{at}: length {n} out of bounds"));
         }
     }
-    if let Some(n) = value.as_f64() {
-        if schema.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m)
-            || schema.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m)
-        {
-            return Err(format!("{at}: {n} out of bounds"));
-        }
+    if let Some(n) = value.as_f64()
+        && (schema.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m)
+            || schema.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m))
+    {
+        return Err(format!("{at}: {n} out of bounds"));
     }
     if let Some(items) = value.as_array() {
         let n = items.len() as u64;
