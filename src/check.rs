@@ -8,15 +8,18 @@ use std::collections::HashSet;
 
 use chrono::Datelike as _;
 
+use crate::channels::registry;
 use crate::config::reader::span_in_string;
 use crate::config::{Campaign, Post, Project, When};
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, RenderError};
 use crate::schedule::Filter;
+use crate::secrets::{SecretRef, SecretsFile};
 
 /// Renders every occurrence in every campaign's window and returns the problems found, added to
 /// `diagnostics` (the problems found while loading).
 pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    check_credentials(project, &|name| std::env::var(name).ok(), &mut diagnostics);
     let occurrences = project.occurrences(&Filter::default());
     let mut seen_posts = HashSet::new();
     let mut reported = HashSet::new();
@@ -78,6 +81,41 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
     }
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics
+}
+
+/// Channels whose configured credentials cannot be found (a warning: previews and checks need none, the
+/// daemon and `send` do). Only where each credential was looked for is said, never a value.
+pub fn check_credentials(project: &Project, env: &dyn Fn(&str) -> Option<String>, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(source) = &project.config.source else { return };
+    let configured: Vec<_> = project.config.channels.iter().filter(|c| !c.credentials.is_empty()).collect();
+    if configured.is_empty() {
+        return;
+    }
+    let needs_file = configured.iter().any(|c| c.credentials.values().any(|r| matches!(r, SecretRef::File(_))));
+    let file = match (&project.config.secrets_file, needs_file) {
+        (Some(path), true) => match SecretsFile::load(&project.root.join(path)) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(e.to_string()).in_file(source));
+                None
+            }
+        },
+        _ => None,
+    };
+    for channel in configured {
+        if let Err(missing) = registry::credentials(channel, file.as_ref(), env) {
+            for (name, why) in missing {
+                diagnostics.push(
+                    Diagnostic::warning(format!(
+                        "channel `{}` cannot publish: credential `{name}` is missing ({why})",
+                        channel.name
+                    ))
+                    .at(source, channel.credentials_span.clone().unwrap_or(0..0))
+                    .help("set it before running the daemon or `herald send`; `check` and `preview` work without it"),
+                );
+            }
+        }
+    }
 }
 
 /// Why a post has no occurrence in its campaign, and what to do about it.

@@ -62,11 +62,20 @@ pub struct Diagnostic {
     pub span: Option<Range<usize>>,
     pub message: String,
     pub help: Option<String>,
+    /// The source line may hold a credential pasted by mistake: show only `file:line:col`.
+    pub sensitive: bool,
 }
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, source: None, span: None, message: message.into(), help: None }
+        Self {
+            severity: Severity::Error,
+            source: None,
+            span: None,
+            message: message.into(),
+            help: None,
+            sensitive: false,
+        }
     }
 
     pub fn warning(message: impl Into<String>) -> Self {
@@ -128,6 +137,10 @@ impl Diagnostic {
         };
         let mut group = Group::with_title(level.primary_title(&self.message));
         match (&self.source, &self.span) {
+            (Some(source), Some(span)) if self.sensitive => {
+                let (line, col) = source.line_col(span.start);
+                group = group.element(annotate_snippets::Origin::path(&*source.path).line(line).char_column(col));
+            }
             (Some(source), Some(span)) => {
                 let span = clamp_span(&source.text, span);
                 group = group.element(

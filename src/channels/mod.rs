@@ -11,6 +11,7 @@ pub mod facebook;
 pub mod instagram;
 pub mod linkedin;
 pub mod media;
+pub mod registry;
 pub mod twitter;
 
 use std::fmt;
@@ -72,6 +73,8 @@ pub struct Rules {
     pub threads: bool,
     /// An example channel for this platform, as written in `config/herald.toml`.
     pub example_channel: &'static str,
+    /// The credentials a channel of this platform needs, by name (`[channels.NAME.credentials]`).
+    pub credentials: &'static [&'static str],
 }
 
 impl Platform {

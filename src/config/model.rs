@@ -5,6 +5,7 @@
 //! media files that exist. Each [`Post`] is resolved into one [`Target`] per channel it goes to, with the
 //! per-platform and per-channel overrides and the translation already applied.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -17,6 +18,7 @@ use crate::channels::{MediaType, Platform};
 use crate::days::Calendar;
 use crate::diagnostic::Source;
 use crate::render::template::Templates;
+use crate::secrets::SecretRef;
 
 /// A project directory: its config, calendar and campaigns.
 #[derive(Debug)]
@@ -34,6 +36,8 @@ pub struct Project {
 pub struct Config {
     pub source: Option<Source>,
     pub channels: Vec<Channel>,
+    /// Where `file:` credentials are read from.
+    pub secrets_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -50,6 +54,12 @@ pub struct Channel {
     /// Without the leading `@`.
     pub handle: String,
     pub language: Language,
+    /// The API's address, when not the platform's real host.
+    pub base_url: Option<String>,
+    /// Where each credential is, by name; empty when the channel has none configured.
+    pub credentials: BTreeMap<String, SecretRef>,
+    /// Where `[channels.NAME.credentials]` is in the config, for diagnostics.
+    pub credentials_span: Option<Range<usize>>,
 }
 
 /// A validated campaign file.

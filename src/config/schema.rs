@@ -10,18 +10,21 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::names::{Handle, Hashtag, Id, Language, LinkSetting};
+use super::names::{Handle, Hashtag, Id, Language, Link, LinkSetting};
 use super::reader::{self, TableReader, Value};
 use super::time::{CronRule, Date, LocalTime, Offset, TimeZone};
 use crate::channels::Platform;
 use crate::days::DayRule;
 use crate::diagnostic::{Diagnostic, Source};
+use crate::secrets::SecretRef;
 
 type S<T> = Option<Spanned<T>>;
 
 /// `config/herald.toml`.
 #[derive(Debug, Default)]
 pub struct TomlConfig {
+    /// `secrets_file = "/etc/herald/secrets.toml"`: where `file:` credentials are read from.
+    pub secrets_file: S<String>,
     /// `[channels.NAME]`: the accounts herald publishes to, by name.
     pub channels: Vec<(Spanned<Id>, TomlChannel)>,
     /// `[[day]]`: days added to the calendar, or overriding a built-in day with the same id.
@@ -38,6 +41,11 @@ pub struct TomlChannel {
     pub handle: S<Handle>,
     /// The language this channel publishes in (default `en`).
     pub language: S<Language>,
+    /// The API's address (the platform's real host by default; a fake's in tests).
+    pub base_url: S<Link>,
+    /// `[channels.NAME.credentials]`: where each credential is (`env:VAR` or `file:key`), never the
+    /// credential itself.
+    pub credentials: Option<(Range<usize>, BTreeMap<String, Spanned<SecretRef>>)>,
 }
 
 /// `[[day]]` in `config/herald.toml`.
@@ -150,7 +158,7 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
         return TomlConfig::default();
     };
     let mut top = TableReader::new(source, "`config/herald.toml`", root);
-    let mut config = TomlConfig::default();
+    let mut config = TomlConfig { secrets_file: top.optional("secrets_file", diags), ..TomlConfig::default() };
     if let Some((_, channels)) = top.take_raw("channels")
         && let Some(mut t) = TableReader::from_value(source, "`[channels]`", channels, diags)
     {
@@ -168,6 +176,14 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
                     platform: t.required("platform", "\"twitter\"", diags),
                     handle: t.required("handle", "\"@humansecurityFA\"", diags),
                     language: t.optional("language", diags),
+                    base_url: t.optional("base_url", diags),
+                    credentials: {
+                        let before = diags.len();
+                        let read = t.optional::<BTreeMap<String, Spanned<SecretRef>>>("credentials", diags);
+                        // Never echo these lines: a value there may be a real credential.
+                        diags[before..].iter_mut().for_each(|d| d.sensitive = true);
+                        read.map(|c| (c.span(), c.into_inner()))
+                    },
                 };
                 t.finish(diags);
                 config.channels.push((id, channel));

@@ -28,11 +28,54 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
         let (Some(platform), Some(handle)) = (ch.platform, ch.handle) else {
             continue;
         };
+        let platform = platform.into_inner();
+        let mut credentials = BTreeMap::new();
+        let credentials_span = ch.credentials.as_ref().map(|(span, _)| span.clone());
+        if let Some((span, refs)) = ch.credentials {
+            let wanted = platform.rules().credentials;
+            for (key, r) in refs {
+                if wanted.contains(&key.as_str()) {
+                    credentials.insert(key, r.into_inner());
+                } else {
+                    let help = did_you_mean(&key, wanted.iter().copied()).unwrap_or_else(|| {
+                        format!("{} channels take: {}", platform.rules().display, wanted.join(", "))
+                    });
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "unknown credential `{key}` for a {} channel",
+                            platform.rules().display
+                        ))
+                        .at(source, r.span())
+                        .help(help),
+                    );
+                }
+            }
+            let missing: Vec<&str> = wanted.iter().copied().filter(|k| !credentials.contains_key(*k)).collect();
+            if !missing.is_empty() {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "channel `{}` is missing credentials: {}",
+                        name.get_ref(),
+                        missing.join(", ")
+                    ))
+                    .at(source, span)
+                    .help(format!(
+                        "add e.g. `{} = \"env:HERALD_{}_{}\"`",
+                        missing[0],
+                        name.get_ref().as_str().to_uppercase().replace('-', "_"),
+                        missing[0].to_uppercase()
+                    )),
+                );
+            }
+        }
         channels.push(Channel {
             name: name.into_inner().to_string(),
-            platform: platform.into_inner(),
+            platform,
             handle: handle.into_inner().to_string(),
             language: ch.language.map_or_else(Language::english, Spanned::into_inner),
+            base_url: ch.base_url.map(|u| u.into_inner().to_string()),
+            credentials,
+            credentials_span,
         });
     }
     let mut seen_days: HashMap<String, Range<usize>> = HashMap::new();
@@ -89,7 +132,11 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
             since: day.since.map(Spanned::into_inner),
         });
     }
-    Config { source: Some(source.clone()), channels }
+    Config {
+        source: Some(source.clone()),
+        channels,
+        secrets_file: raw.secrets_file.map(|f| std::path::PathBuf::from(f.into_inner())),
+    }
 }
 
 /// Everything campaign validation needs to look things up.

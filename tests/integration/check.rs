@@ -442,3 +442,42 @@ fn a_post_with_a_bad_day_or_text_still_gets_its_other_mistakes_reported() {
         assert!(r.stderr.contains(expected), "missing {expected:?} in:\n{}", r.stderr);
     }
 }
+
+#[test]
+fn missing_credentials_are_named_without_their_values() {
+    let config = format!(
+        "{}\n[channels.x.credentials]\nconsumer_key = \"env:HERALD_TEST_CK\"\nconsumer_secret = \"env:HERALD_TEST_CS\"\naccess_token = \"env:HERALD_TEST_AT\"\naccess_token_secret = \"env:HERALD_TEST_ATS\"\n",
+        crate::support::CONFIG
+    );
+    let p = TestProject::new()
+        .file("config/herald.toml", &config)
+        .campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["-C"])
+        .arg(p.path())
+        .args(["--color", "never", "check"])
+        .env("HERALD_TEST_CK", "ck-value-visible-nowhere")
+        .env("HERALD_TEST_CS", "cs-value-visible-nowhere")
+        .env("HERALD_TEST_AT", "at-value-visible-nowhere")
+        .env_remove("HERALD_TEST_ATS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "a warning: {stderr}");
+    assert!(stderr.contains("warning: channel `x` cannot publish: credential `access_token_secret` is missing (environment variable HERALD_TEST_ATS is not set (or is empty))"), "{stderr}");
+    assert!(!stderr.contains("visible-nowhere"), "a secret value leaked: {stderr}");
+    let pasted = config.replace("env:HERALD_TEST_CK", "ck-pasted-by-mistake");
+    let r = p.file("config/herald.toml", &pasted).run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("this value does not say where the credential is"), "{}", r.stderr);
+    assert!(r.stderr.contains("config/herald.toml:29:16"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("ck-pasted-by-mistake"),
+        "the line holding a pasted credential is not shown: {}",
+        r.stderr
+    );
+    let typo = config.replace("consumer_secret =", "consumer_secrett =");
+    let r = TestProject::new().file("config/herald.toml", &typo).run(&["check"]);
+    assert!(r.stderr.contains("error: unknown credential `consumer_secrett` for a X/Twitter channel"), "{}", r.stderr);
+    assert!(r.stderr.contains("help: did you mean `consumer_secret`?"), "{}", r.stderr);
+}

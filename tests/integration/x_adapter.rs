@@ -16,6 +16,9 @@ fn channel() -> Channel {
         platform: herald::channels::Platform::Twitter,
         handle: "humansecurityFA".into(),
         language: herald::config::names::Language::english(),
+        base_url: None,
+        credentials: Default::default(),
+        credentials_span: None,
     }
 }
 

@@ -17,5 +17,6 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 10,
     threads: false,
+    credentials: &["page_access_token"],
     example_channel: "platform = \"facebook\"\nhandle = \"HS4Aglobal\"\n",
 };

@@ -17,5 +17,6 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg],
     max_media: 10,
     threads: false,
+    credentials: &["access_token"],
     example_channel: "platform = \"instagram\"\nhandle = \"@humansecurityforall\"\n",
 };

@@ -16,5 +16,6 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif],
     max_media: 20,
     threads: false,
+    credentials: &["access_token"],
     example_channel: "platform = \"linkedin\"\nhandle = \"humansecurityforall\"\nlanguage = \"en\"\n",
 };

@@ -22,5 +22,6 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 4,
     threads: true,
+    credentials: &["consumer_key", "consumer_secret", "access_token", "access_token_secret"],
     example_channel: "platform = \"twitter\"\nhandle = \"@humansecurityFA\"\nlanguage = \"en\"\n",
 };

@@ -1,0 +1,77 @@
+//! From a configured channel to a working adapter: resolving its credentials and choosing its
+//! platform's client. A closed enum, one variant per platform that can publish.
+
+use std::collections::BTreeMap;
+
+use crate::config::Channel;
+use crate::dispatch::boundary::Boundary;
+use crate::dispatch::outcome::Outcome;
+use crate::secrets::{self, Secret, SecretsError, SecretsFile};
+
+use super::Platform;
+use super::adapter::{Adapter, Outgoing};
+use super::twitter;
+
+/// A ready adapter for one channel.
+#[derive(Debug)]
+pub enum AnyAdapter {
+    Twitter(twitter::client::Client),
+}
+
+impl AnyAdapter {
+    pub async fn publish(&self, post: &Outgoing<'_>, http: &Boundary) -> Outcome {
+        match self {
+            AnyAdapter::Twitter(c) => c.publish(post, http).await,
+        }
+    }
+}
+
+/// Resolves every credential of `channel`; the errors name each missing one (never a value).
+pub fn credentials(
+    channel: &Channel,
+    file: Option<&SecretsFile>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, Secret>, Vec<(String, SecretsError)>> {
+    let mut found = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (name, r) in &channel.credentials {
+        match secrets::resolve(r, file, env) {
+            Ok(s) => {
+                found.insert(name.clone(), s);
+            }
+            Err(e) => missing.push((name.clone(), e)),
+        }
+    }
+    if channel.credentials.is_empty() {
+        for name in channel.platform.rules().credentials {
+            missing.push((
+                (*name).to_string(),
+                SecretsError::MissingKey(format!("[channels.{}.credentials] {name}", channel.name)),
+            ));
+        }
+    }
+    if missing.is_empty() { Ok(found) } else { Err(missing) }
+}
+
+/// The adapter for `channel` with `secrets` (missing ones are empty placeholders, which only a dry
+/// run may use: they are never shown, and a live platform refuses them).
+pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>) -> Result<AnyAdapter, String> {
+    let get = |k: &str| secrets.get(k).cloned().unwrap_or_else(|| Secret::new(""));
+    match channel.platform {
+        Platform::Twitter => Ok(AnyAdapter::Twitter(twitter::client::Client {
+            base_url: channel.base_url.clone().unwrap_or_else(|| twitter::client::DEFAULT_BASE_URL.to_string()),
+            credentials: twitter::oauth1::Credentials {
+                consumer_key: get("consumer_key"),
+                consumer_secret: get("consumer_secret"),
+                token: get("access_token"),
+                token_secret: get("access_token_secret"),
+            },
+            handle: channel.handle.clone(),
+        })),
+        other => Err(format!(
+            "publishing to {} is not available yet in this version of herald (channel `{}`); preview and check work",
+            other.rules().display,
+            channel.name
+        )),
+    }
+}
