@@ -45,8 +45,11 @@ pub struct TomlChannel {
     pub base_url: S<Link>,
     /// `[channels.NAME.credentials]`: where each credential is (`env:VAR` or `file:key`), never the
     /// credential itself.
-    pub credentials: Option<(Range<usize>, BTreeMap<String, Spanned<SecretRef>>)>,
+    pub credentials: Option<(Range<usize>, TomlCredentials)>,
 }
+
+/// `[channels.NAME.credentials]`: credential name → where it is.
+pub type TomlCredentials = BTreeMap<String, Spanned<SecretRef>>;
 
 /// `[[day]]` in `config/herald.toml`.
 #[derive(Debug)]
@@ -179,7 +182,7 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
                     base_url: t.optional("base_url", diags),
                     credentials: {
                         let before = diags.len();
-                        let read = t.optional::<BTreeMap<String, Spanned<SecretRef>>>("credentials", diags);
+                        let read = t.optional::<TomlCredentials>("credentials", diags);
                         // Never echo these lines: a value there may be a real credential.
                         diags[before..].iter_mut().for_each(|d| d.sensitive = true);
                         read.map(|c| (c.span(), c.into_inner()))
