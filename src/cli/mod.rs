@@ -7,6 +7,7 @@
 mod check;
 mod days;
 mod preview;
+mod send;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -78,6 +79,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Publish one post now (for a launch check), through the same pipeline as the daemon.
+    Send {
+        /// The post, as CAMPAIGN/POST (e.g. hs4a-2027/iwd).
+        post: String,
+        /// Only this channel (repeatable; default: every channel of the post).
+        #[arg(long = "channel", value_name = "NAME")]
+        channels: Vec<String>,
+        /// Build and show every request (secrets redacted) without sending anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// List international days and their dates.
     Days {
         /// The year to list (default: this year).
@@ -135,6 +147,13 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
             preview::run(&cli.dir, &filter, *format, color, stdout)
         }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
+        Command::Send { post, channels, dry_run } => {
+            let args = send::SendArgs { what: post, channels, dry_run: *dry_run };
+            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(send::run(&cli.dir, &args, chrono::Utc::now())),
+                Err(e) => Err(crate::config::ConfigError::Write { source: e }),
+            }
+        }
     };
     match result {
         Ok(out) => out,

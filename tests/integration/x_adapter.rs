@@ -164,3 +164,80 @@ fn the_spec_check_catches_what_x_would_refuse() {
             .is_err()
     );
 }
+
+/// A project whose `x` channel points at the fake X, with credentials from the environment.
+fn project_on(fake: &FakeX) -> crate::support::TestProject {
+    let config = format!(
+        "[channels.x]\nplatform = \"twitter\"\nhandle = \"@humansecurityFA\"\nbase_url = \"{}\"\n[channels.x.credentials]\nconsumer_key = \"env:HERALD_X_CK\"\nconsumer_secret = \"env:HERALD_X_CS\"\naccess_token = \"env:HERALD_X_AT\"\naccess_token_secret = \"env:HERALD_X_ATS\"\n",
+        fake.uri()
+    );
+    crate::support::TestProject::new().file("config/herald.toml", &config).campaign_on(
+        "c.toml",
+        &["x"],
+        "\n[[post]]\nid = \"water\"\ndate = 2027-03-22\ntext = \"Water is life.\"\n",
+    )
+}
+
+fn send(p: &crate::support::TestProject, args: &[&str]) -> (i32, String) {
+    let c = credentials();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("-C")
+        .arg(p.path())
+        .args(args)
+        .env("HERALD_X_CK", c.consumer_key.expose())
+        .env("HERALD_X_CS", c.consumer_secret.expose())
+        .env("HERALD_X_AT", c.token.expose())
+        .env("HERALD_X_ATS", c.token_secret.expose())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn herald_send_publishes_through_the_same_pipeline_and_a_dry_run_sends_nothing() {
+    let fake = FakeX::start().await;
+    let p = project_on(&fake);
+    let (code, out) = send(&p, &["send", "c/water", "--dry-run"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("POST {}/2/tweets", fake.uri())), "{out}");
+    assert!(out.contains("authorization: ***"), "{out}");
+    assert!(fake.posts().is_empty());
+    let (code, out) = send(&p, &["send", "c/water"]);
+    assert_eq!(code, 0, "{out}");
+    let posts = fake.posts();
+    assert_eq!(posts.len(), 1, "{out}");
+    assert!(posts[0].text.starts_with("Water is life."));
+    assert!(out.contains(&format!("published: https://x.com/humansecurityFA/status/{}", posts[0].id)), "{out}");
+    let c = credentials();
+    for secret in [&c.consumer_key, &c.consumer_secret, &c.token, &c.token_secret] {
+        assert!(!out.contains(secret.expose()), "a secret leaked: {out}");
+    }
+    // Sending again is refused by X as a duplicate, and said so.
+    let (code, out) = send(&p, &["send", "c/water"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("refused as a duplicate"), "{out}");
+}
+
+#[tokio::test]
+async fn images_are_not_dropped_silently() {
+    let fake = FakeX::start().await;
+    let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
+    let parts = vec!["with an image".to_string()];
+    let media = vec![herald::config::Media {
+        file: "media/a.jpg".into(),
+        path: "/tmp/a.jpg".into(),
+        alt: None,
+        kind: herald::channels::MediaType::Jpeg,
+    }];
+    let ch = channel();
+    let o = client
+        .publish(&Outgoing { parts: &parts, link: None, media: &media, channel: &ch }, &Boundary::dry_run())
+        .await;
+    assert!(
+        matches!(o, Outcome::Rejected { ref explanation, .. } if explanation.contains("cannot upload images to X yet")),
+        "{o:?}"
+    );
+}

@@ -38,6 +38,13 @@ impl Client {
 
 impl Adapter for Client {
     async fn publish(&self, post: &Outgoing<'_>, http: &Boundary) -> Outcome {
+        // Said plainly rather than dropping the images without a word.
+        if !post.media.is_empty() {
+            return Outcome::Rejected {
+                platform_message: String::new(),
+                explanation: "this version of herald cannot upload images to X yet; send the post without media or wait for the upload support".into(),
+            };
+        }
         let mut first: Option<(String, Option<String>)> = None;
         let mut previous: Option<String> = None;
         let n = post.parts.len();

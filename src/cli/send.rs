@@ -1,0 +1,160 @@
+//! `herald send CAMPAIGN/POST [--channel NAME]… [--dry-run]`: publish one post now, through the same
+//! pipeline the daemon uses (render, adapter, boundary). A dry run shows every request, redacted.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::{EXIT_FAILURE, EXIT_OK, EXIT_PROBLEMS, Output};
+use crate::channels::adapter::Outgoing;
+use crate::channels::registry;
+use crate::config::{ConfigError, load_project};
+use crate::diagnostic::{self, did_you_mean};
+use crate::dispatch::boundary::Boundary;
+use crate::dispatch::outcome::Outcome;
+use crate::schedule::Filter;
+use crate::secrets::SecretsFile;
+
+/// What to send.
+#[derive(Debug)]
+pub struct SendArgs<'a> {
+    /// `CAMPAIGN/POST`.
+    pub what: &'a str,
+    pub channels: &'a [String],
+    pub dry_run: bool,
+}
+
+fn fail(message: String) -> Output {
+    Output { stderr: message, code: EXIT_FAILURE, ..Output::default() }
+}
+
+pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::Utc>) -> Result<Output, ConfigError> {
+    let loaded = load_project(dir, None)?;
+    let project = &loaded.project;
+    let mut errors: Vec<_> = loaded.diagnostics.into_iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() {
+        diagnostic::sort(&mut errors);
+        let stderr = diagnostic::render_all(&errors, false) + "send stopped: fix these problems first\n";
+        return Ok(Output { stderr, code: EXIT_PROBLEMS, ..Output::default() });
+    }
+    let Some((campaign_id, post_id)) = args.what.split_once('/') else {
+        return Ok(fail(format!(
+            "error: `{}` is not CAMPAIGN/POST\n  help: e.g. `herald send hs4a-2027/iwd`\n",
+            args.what
+        )));
+    };
+    let Some((ci, campaign)) = project.campaigns.iter().enumerate().find(|(_, c)| c.id == campaign_id) else {
+        let help = did_you_mean(campaign_id, project.campaigns.iter().map(|c| c.id.as_str())).unwrap_or_default();
+        return Ok(fail(format!("error: unknown campaign `{campaign_id}`\n  help: {help}\n")));
+    };
+    let Some(pi) = campaign.posts.iter().position(|p| p.id == post_id) else {
+        let help = did_you_mean(post_id, campaign.posts.iter().map(|p| p.id.as_str())).unwrap_or_default();
+        return Ok(fail(format!("error: unknown post `{post_id}` in campaign `{campaign_id}`\n  help: {help}\n")));
+    };
+    // The post's next occurrence on each channel (or its last, when all are past).
+    let filter = Filter { campaigns: vec![campaign.id.clone()], channels: args.channels.to_vec(), ..Filter::default() };
+    let all: Vec<_> = project.occurrences(&filter).into_iter().filter(|o| o.campaign == ci && o.post == pi).collect();
+    let mut chosen = Vec::new();
+    for target in 0..campaign.posts[pi].targets.len() {
+        let mut mine = all.iter().filter(|o| o.target == target);
+        if let Some(o) = mine.clone().find(|o| o.at_utc >= now).or_else(|| mine.next_back()) {
+            chosen.push(o.clone());
+        }
+    }
+    if chosen.is_empty() {
+        return Ok(fail(format!("error: post `{}` has nothing to send on the channels asked for\n", args.what)));
+    }
+    let file = match &project.config.secrets_file {
+        Some(path) => match SecretsFile::load(&project.root.join(path)) {
+            Ok(f) => Some(f),
+            // A dry run shows the requests even without credentials (they are redacted anyway).
+            Err(_) if args.dry_run => None,
+            Err(e) => return Ok(fail(format!("error: {e}\n"))),
+        },
+        None => None,
+    };
+    let boundary = if args.dry_run {
+        Boundary::dry_run()
+    } else {
+        Boundary::live(std::time::Duration::from_secs(30))
+            .map_err(|e| ConfigError::Write { source: std::io::Error::other(e) })?
+    };
+    let (mut stdout, mut code) = (String::new(), EXIT_OK);
+    for occ in &chosen {
+        let target = &campaign.posts[pi].targets[occ.target];
+        let channel = &project.config.channels[target.channel];
+        let _ = writeln!(
+            stdout,
+            "{} → {} ({} @{}), for {}",
+            args.what,
+            channel.name,
+            channel.platform,
+            channel.handle,
+            occ.at_local.format("%Y-%m-%d %H:%M")
+        );
+        let rendered = match crate::render::render(project, occ) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = writeln!(stdout, "  cannot be published: {e}");
+                code = EXIT_PROBLEMS;
+                continue;
+            }
+        };
+        let secrets = match registry::credentials(channel, file.as_ref(), &|n| std::env::var(n).ok()) {
+            Ok(s) => s,
+            Err(_) if args.dry_run => Default::default(),
+            Err(missing) => {
+                for (name, why) in missing {
+                    let _ = writeln!(stdout, "  not sent: credential `{name}` is missing ({why})");
+                }
+                code = EXIT_FAILURE;
+                continue;
+            }
+        };
+        let adapter = match registry::build(channel, &secrets) {
+            Ok(a) => a,
+            Err(why) => {
+                let _ = writeln!(stdout, "  not sent: {why}");
+                code = EXIT_FAILURE;
+                continue;
+            }
+        };
+        let before = boundary.transcript().len();
+        let outgoing =
+            Outgoing { parts: &rendered.parts, link: rendered.link_field.as_deref(), media: &rendered.media, channel };
+        let outcome = adapter.publish(&outgoing, &boundary).await;
+        if args.dry_run {
+            let _ = writeln!(stdout, "  dry run: nothing was sent; the requests would be:");
+            for req in &boundary.transcript()[before..] {
+                for line in req.redacted().lines() {
+                    let _ = writeln!(stdout, "    {line}");
+                }
+                stdout.push('\n');
+            }
+            continue;
+        }
+        let line = match &outcome {
+            Outcome::Published { url, remote_id } => {
+                format!("published: {}", url.clone().unwrap_or_else(|| remote_id.clone()))
+            }
+            Outcome::RetryLater { after, reason } => format!(
+                "not published, try again{}: {reason}",
+                after.map(|d| format!(" in {} s", d.as_secs())).unwrap_or_default()
+            ),
+            Outcome::Rejected { platform_message, explanation } => {
+                format!("rejected: {explanation} (the platform said: {platform_message})")
+            }
+            Outcome::Duplicate { platform_message } => {
+                format!("refused as a duplicate of a post already published: {platform_message}")
+            }
+            Outcome::NeedsReauth { platform_message } => {
+                format!("the channel must be re-authorised: {platform_message}")
+            }
+            Outcome::Unknown { reason } => format!("outcome unknown, check the account before sending again: {reason}"),
+        };
+        if !matches!(outcome, Outcome::Published { .. }) {
+            code = EXIT_PROBLEMS;
+        }
+        let _ = writeln!(stdout, "  {line}");
+    }
+    Ok(Output { stdout, stderr: String::new(), code })
+}
