@@ -33,11 +33,14 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
         match render::render(project, occ) {
             Ok(r) => {
                 for w in r.warnings {
-                    if reported.insert((occ.campaign, occ.post, occ.target, w.clone())) {
+                    if reported.insert((occ.campaign, occ.post, occ.target, w.message.clone())) {
                         diagnostics.push(
-                            Diagnostic::warning(format!("post `{}` on channel `{}`: {w}", post.id, channel.name))
-                                .at(&campaign.source, target.text_span.clone())
-                                .help("write \"link in bio\" instead, or give this platform its own `text`"),
+                            Diagnostic::warning(format!(
+                                "post `{}` on channel `{}`: {}",
+                                post.id, channel.name, w.message
+                            ))
+                            .at(&campaign.source, target.text_span.clone())
+                            .help(w.help),
                         );
                     }
                 }

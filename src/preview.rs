@@ -168,7 +168,7 @@ fn build_entry<'a>(
             e.length = r.length;
             e.limit = r.limit;
             e.link = r.link_field;
-            e.warnings = r.warnings;
+            e.warnings = r.warnings.into_iter().map(|w| w.message).collect();
             e.notes = r.notes;
         }
         Err(err) => {

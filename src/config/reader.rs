@@ -25,13 +25,24 @@ pub fn parse<'i>(source: &'i Source, diags: &mut Vec<Diagnostic>) -> Option<Span
     }
     for e in errors {
         let span = e.span().unwrap_or(0..0);
-        diags.push(
-            Diagnostic::error(format!("invalid TOML: {}", first_line(e.message())))
-                .at(source, span)
-                .help("check the TOML syntax near here: strings need quotes, tables `[name]`, lists `[a, b]`"),
-        );
+        let message = first_line(e.message());
+        diags.push(Diagnostic::error(format!("invalid TOML: {message}")).at(source, span).help(syntax_help(message)));
     }
     None
+}
+
+/// A fix for a TOML syntax error, by what the parser said.
+fn syntax_help(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("date") || m.contains("time") {
+        "write a real date as YYYY-MM-DD (e.g. 2027-02-28), or a time in quotes (\"09:00\")"
+    } else if m.contains("string") || m.contains("quote") {
+        "close the string with the same quote it opened with; multi-line text goes between \"\"\" and \"\"\""
+    } else if m.contains("duplicate key") {
+        "each key may appear once per table; remove or rename the second one"
+    } else {
+        "check the TOML syntax near here: text needs quotes, tables are `[name]`, lists `[a, b]`"
+    }
 }
 
 fn first_line(s: &str) -> &str {
@@ -297,6 +308,15 @@ mod tests {
         let (diags, ..) = read("a = \nb = [1, \n");
         assert!(!diags.is_empty());
         assert!(diags.iter().all(|d| d.message.starts_with("invalid TOML")));
+    }
+
+    #[test]
+    fn syntax_help_fits_the_mistake() {
+        let (diags, ..) = read("starts = 2027-02-30\n");
+        assert_eq!(diags[0].help.as_deref(), Some(syntax_help("invalid date")));
+        assert!(diags[0].help.as_deref().unwrap().contains("YYYY-MM-DD"));
+        let (diags, ..) = read("name = \"open\n");
+        assert!(diags[0].help.as_deref().unwrap().contains("close the string"), "{:?}", diags[0]);
     }
 
     #[test]

@@ -33,9 +33,16 @@ pub struct Rendered {
     /// Whether the text is in a right-to-left language.
     pub rtl: bool,
     /// Things worth knowing that do not stop the post.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Plain facts about how the post was adapted (e.g. a link left out on Instagram).
     pub notes: Vec<String>,
+}
+
+/// Something worth fixing that does not stop a post, with how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub message: String,
+    pub help: &'static str,
 }
 
 /// Why a post cannot be rendered for a channel.
@@ -152,7 +159,10 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
         }
     }
     if rules.link == LinkPlacement::NotClickable && contains_url(&text) {
-        warnings.push(format!("the text contains a web address, which is not clickable on {}", rules.display));
+        warnings.push(Warning {
+            message: format!("the text contains a web address, which is not clickable on {}", rules.display),
+            help: "write \"link in bio\" instead, or give this platform its own `text`",
+        });
     }
     for (max, what, sigil) in [(rules.max_hashtags, "hashtags", '#'), (rules.max_mentions, "mentions", '@')] {
         if let Some(max) = max {
