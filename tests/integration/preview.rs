@@ -182,15 +182,9 @@ fn cron_posts_recur_weekly_in_local_time_across_dst() {
         &["x"],
         "\n[[post]]\nid = \"weekly\"\ncron = \"0 0 10 * * Wed\"\ntext = \"Weekly story {{ post.date }}\"\n",
     );
-    let r = p.run(&["preview", "--from", "2027-03-01", "--to", "2027-03-31", "--format", "json"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v = r.json();
-    let times: Vec<(&str, &str)> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["at_local"].as_str().unwrap(), e["at_utc"].as_str().unwrap()))
-        .collect();
+    let v = p.preview_json("2027-03-01", "2027-03-31", &[]);
+    let times: Vec<(&str, &str)> =
+        v.iter().map(|e| (e["at_local"].as_str().unwrap(), e["at_utc"].as_str().unwrap())).collect();
     assert_eq!(
         times,
         vec![
@@ -213,15 +207,9 @@ fn day_posts_use_the_days_date_each_year_with_their_offset() {
             .replace("channels = [\"x\", \"linkedin\", \"facebook\"]", "channels = [\"x\"]")
             + "\n[[post]]\nid = \"habitat\"\nday = \"world-habitat-day\"\noffset = \"-1d\"\ntext = \"Tomorrow: {{ day.name }}, {{ day.date | format_date('%A %-d %B') }}.\"\n"),
     );
-    let r = p.run(&["preview", "--from", "2027-01-01", "--to", "2028-12-31", "--format", "json"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v = r.json();
-    let got: Vec<(&str, &str)> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["at_local"].as_str().unwrap(), e["day"]["date"].as_str().unwrap()))
-        .collect();
+    let v = p.preview_json("2027-01-01", "2028-12-31", &[]);
+    let got: Vec<(&str, &str)> =
+        v.iter().map(|e| (e["at_local"].as_str().unwrap(), e["day"]["date"].as_str().unwrap())).collect();
     // World Habitat Day is the first Monday of October.
     assert_eq!(got, vec![("2027-10-03T09:00:00-04:00", "2027-10-04"), ("2028-10-01T09:00:00-04:00", "2028-10-02")]);
     assert!(
@@ -261,12 +249,8 @@ fn cron_posts_in_the_dst_gap_move_forward_instead_of_vanishing() {
         &["x"],
         "\n[[post]]\nid = \"night\"\ncron = \"0 30 2 * * *\"\ntext = \"Out at {{ post.time }}\"\n",
     );
-    let r = p.run(&["preview", "--from", "2027-03-13", "--to", "2027-03-15", "--format", "json"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v = r.json();
+    let v = p.preview_json("2027-03-13", "2027-03-15", &[]);
     let got: Vec<(&str, &str)> = v
-        .as_array()
-        .unwrap()
         .iter()
         .map(|e| (e["at_local"].as_str().unwrap(), e["text"].as_str().unwrap().lines().next().unwrap()))
         .collect();

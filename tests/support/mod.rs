@@ -118,6 +118,16 @@ impl TestProject {
         self.file(&format!("campaigns/{name}"), &format!("{head}{posts}"))
     }
 
+    /// `preview --format json` from `from` to `to` (plus `extra` arguments), which must succeed: the
+    /// entries.
+    pub fn preview_json(&self, from: &str, to: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+        let mut args = vec!["preview", "--from", from, "--to", to, "--format", "json"];
+        args.extend_from_slice(extra);
+        let r = self.run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.json().as_array().cloned().unwrap_or_default()
+    }
+
     /// Runs `herald -C <project> --color never ARGS`.
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(self.path(), args)
