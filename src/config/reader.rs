@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue, ValueDeserializer};
@@ -253,8 +254,6 @@ pub fn split_help(message: &str) -> (String, Option<String>) {
         None => (message.trim().to_string(), None),
     }
 }
-
-use serde::Deserialize as _;
 
 /// The span of `range` (bytes within `text`, the value of a TOML string) in the file, when the string
 /// literal holds the text verbatim (no escapes); otherwise the whole literal.

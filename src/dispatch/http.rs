@@ -91,7 +91,7 @@ impl Request {
         match &self.body {
             Body::Empty => {}
             Body::Json(v) => {
-                let _ = writeln!(out, "\n{}", serde_json::to_string_pretty(v).unwrap_or_default());
+                let _ = writeln!(out, "\n{}", serde_json::to_string_pretty(&summarise_blobs(v)).unwrap_or_default());
             }
             Body::Form(fields) => {
                 out.push('\n');
@@ -104,6 +104,19 @@ impl Request {
             }
         }
         out
+    }
+}
+
+/// Long unbroken strings (base64 file contents) are shown by size: the request is complete, but a
+/// person reads `<base64: 84,120 characters>`, not the image.
+fn summarise_blobs(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::String(s) if s.len() > 1000 && !s.contains(char::is_whitespace) => {
+            serde_json::Value::String(format!("<base64: {} characters>", s.len()))
+        }
+        serde_json::Value::Array(items) => items.iter().map(summarise_blobs).collect(),
+        serde_json::Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), summarise_blobs(v))).collect(),
+        other => other.clone(),
     }
 }
 
@@ -173,6 +186,17 @@ mod tests {
             shown.contains("message=Hi") && shown.contains("access_token=***") && !shown.contains("EAAG"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn file_contents_are_shown_by_size_and_texts_in_full() {
+        let blob = "A".repeat(5000);
+        let text = "word ".repeat(400);
+        let req = Request::new(Method::Post, "https://api.x.com/2/media/upload")
+            .json(serde_json::json!({"media": blob, "text": text}));
+        let shown = req.redacted();
+        assert!(shown.contains("\"media\": \"<base64: 5000 characters>\""), "{shown}");
+        assert!(shown.contains(text.trim_end()), "post texts are never shortened");
     }
 
     #[test]

@@ -222,22 +222,36 @@ async fn herald_send_publishes_through_the_same_pipeline_and_a_dry_run_sends_not
 }
 
 #[tokio::test]
-async fn images_are_not_dropped_silently() {
+async fn images_are_uploaded_with_their_alt_text_and_attached_to_the_first_part() {
     let fake = FakeX::start().await;
-    let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
-    let parts = vec!["with an image".to_string()];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("card.jpg");
+    std::fs::write(&path, crate::support::JPEG).unwrap();
     let media = vec![herald::config::Media {
-        file: "media/a.jpg".into(),
-        path: "/tmp/a.jpg".into(),
-        alt: None,
+        file: "media/card.jpg".into(),
+        path: path.clone(),
+        alt: Some("Women farmers in Barbados".into()),
         kind: herald::channels::MediaType::Jpeg,
     }];
+    let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
+    let parts = vec!["with an image 1/2".to_string(), "second 2/2".to_string()];
     let ch = channel();
-    let o = client
-        .publish(&Outgoing { parts: &parts, link: None, media: &media, channel: &ch }, &Boundary::dry_run())
-        .await;
+    let post = Outgoing { parts: &parts, link: None, media: &media, channel: &ch };
+    let o = client.publish(&post, &Boundary::live(Duration::from_secs(5)).unwrap()).await;
+    assert!(matches!(o, Outcome::Published { .. }), "{o:?} {:?}", fake.rejected());
+    let posts = fake.posts();
+    assert_eq!(posts[0].media.len(), 1);
+    assert_eq!(posts[0].media[0].1.as_deref(), Some("Women farmers in Barbados"));
+    assert!(posts[1].media.is_empty(), "images go with the first part only");
+    // The dry run shows the upload by size, not as a wall of base64.
+    let dry = Boundary::dry_run();
+    client.publish(&post, &dry).await;
+    let shown: Vec<String> = dry.transcript().iter().map(|r| r.redacted()).collect();
     assert!(
-        matches!(o, Outcome::Rejected { ref explanation, .. } if explanation.contains("cannot upload images to X yet")),
-        "{o:?}"
+        shown[0].contains("/2/media/upload") && shown[0].contains("\"media_category\": \"tweet_image\""),
+        "{}",
+        shown[0]
     );
+    assert!(shown[1].contains("/2/media/metadata") && shown[1].contains("Women farmers in Barbados"), "{}", shown[1]);
+    assert!(shown[2].contains("\"media_ids\": [\n      \"2000000\"\n    ]"), "{}", shown[2]);
 }

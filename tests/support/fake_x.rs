@@ -41,11 +41,15 @@ pub struct Posted {
     pub id: String,
     pub text: String,
     pub reply_to: Option<String>,
+    /// The uploaded images attached, with their alt text.
+    pub media: Vec<(String, Option<String>)>,
 }
 
 #[derive(Default)]
 struct State {
     posts: Vec<Posted>,
+    /// Uploaded media ids, with alt text once set.
+    media: Vec<(String, Option<String>)>,
     script: VecDeque<Script>,
     rejected: Vec<String>,
 }
@@ -59,11 +63,17 @@ impl FakeX {
     pub async fn start() -> Self {
         let server = MockServer::start().await;
         let state = Arc::new(Mutex::new(State::default()));
-        Mock::given(method("POST"))
-            .and(path("/2/tweets"))
-            .respond_with(Responder { state: state.clone() })
-            .mount(&server)
-            .await;
+        for (p, endpoint) in [
+            ("/2/tweets", Endpoint::Tweets),
+            ("/2/media/upload", Endpoint::Upload),
+            ("/2/media/metadata", Endpoint::Metadata),
+        ] {
+            Mock::given(method("POST"))
+                .and(path(p))
+                .respond_with(Responder { state: state.clone(), endpoint })
+                .mount(&server)
+                .await;
+        }
         Self { server, state }
     }
 
@@ -85,8 +95,16 @@ impl FakeX {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Endpoint {
+    Tweets,
+    Upload,
+    Metadata,
+}
+
 struct Responder {
     state: Arc<Mutex<State>>,
+    endpoint: Endpoint,
 }
 
 fn problem(status: u16, title: &str, detail: &str, kind: &str) -> ResponseTemplate {
@@ -97,9 +115,28 @@ fn problem(status: u16, title: &str, detail: &str, kind: &str) -> ResponseTempla
 impl Respond for Responder {
     fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
         let mut state = self.state.lock().unwrap();
-        if let Err(why) = verify(req, &state.posts) {
+        if let Err(why) = verify(req, &state, self.endpoint) {
             state.rejected.push(why.clone());
-            return problem(401, "Unauthorized", &why, "about:blank");
+            let status = if why.starts_with("signature") || why.starts_with("unknown consumer") { 401 } else { 400 };
+            return problem(status, "Invalid Request", &why, "about:blank");
+        }
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        match self.endpoint {
+            Endpoint::Upload => {
+                let id = (1_700_000_000_000_000_000u64 + state.media.len() as u64).to_string();
+                state.media.push((id.clone(), None));
+                return ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": {"id": id, "media_key": format!("3_{id}"), "expires_after_secs": 86400}}));
+            }
+            Endpoint::Metadata => {
+                let id = body["id"].as_str().unwrap_or_default();
+                let alt = body["metadata"]["alt_text"]["text"].as_str().map(String::from);
+                if let Some(m) = state.media.iter_mut().find(|(m, _)| m == id) {
+                    m.1 = alt;
+                }
+                return ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"data": {"associated_metadata": true}}));
+            }
+            Endpoint::Tweets => {}
         }
         let now = chrono::Utc::now().timestamp();
         if let Some(s) = state.script.pop_front() {
@@ -124,7 +161,6 @@ impl Respond for Responder {
                 }
             };
         }
-        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
         let text = body["text"].as_str().unwrap_or_default();
         if state.posts.iter().any(|p| p.text == text) {
             return problem(
@@ -142,16 +178,24 @@ fn record(state: &mut State, req: &wiremock::Request) -> serde_json::Value {
     let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
     let id = (1_800_000_000_000_000_000u64 + state.posts.len() as u64).to_string();
     let text = body["text"].as_str().unwrap_or_default().to_string();
+    let media = body["media"]["media_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| state.media.iter().find(|(id, _)| Some(id.as_str()) == m.as_str()).cloned())
+        .collect();
     state.posts.push(Posted {
         id: id.clone(),
         text: text.clone(),
         reply_to: body["reply"]["in_reply_to_tweet_id"].as_str().map(String::from),
+        media,
     });
     serde_json::json!({"data": {"id": id, "text": text, "edit_history_tweet_ids": [id]}})
 }
 
 /// Checks a request as X would; the error says what X would object to.
-fn verify(req: &wiremock::Request, posts: &[Posted]) -> Result<(), String> {
+fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<(), String> {
+    let posts = &state.posts;
     let creds = credentials();
     let header = req.headers.get("authorization").and_then(|v| v.to_str().ok()).ok_or("no Authorization header")?;
     let params = oauth1::parse_header(header).ok_or("Authorization is not OAuth")?;
@@ -183,8 +227,39 @@ fn verify(req: &wiremock::Request, posts: &[Posted]) -> Result<(), String> {
     }
     let body: serde_json::Value = serde_json::from_slice(&req.body).map_err(|e| format!("body is not JSON: {e}"))?;
     // X's own contract, from its official OpenAPI spec when the shared data is present.
+    let schema = match endpoint {
+        Endpoint::Tweets => "CreatePostsRequest",
+        Endpoint::Upload => "MediaUploadRequest",
+        Endpoint::Metadata => "CreateMediaMetadataRequest",
+    };
     if let Some(spec) = super::openapi::x_spec() {
-        super::openapi::validate(&spec, "CreatePostsRequest", &body)?;
+        super::openapi::validate(&spec, schema, &body)?;
+    }
+    match endpoint {
+        Endpoint::Upload => {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(body["media"].as_str().unwrap_or_default())
+                .map_err(|_| "media is not base64")?;
+            if herald::channels::MediaType::sniff(&bytes).is_none() {
+                return Err("media is not an image".into());
+            }
+            return Ok(());
+        }
+        Endpoint::Metadata => {
+            let id = body["id"].as_str().unwrap_or_default();
+            return if state.media.iter().any(|(m, _)| m == id) {
+                Ok(())
+            } else {
+                Err(format!("metadata for unknown media {id}"))
+            };
+        }
+        Endpoint::Tweets => {}
+    }
+    for m in body["media"]["media_ids"].as_array().into_iter().flatten() {
+        if !state.media.iter().any(|(id, _)| Some(id.as_str()) == m.as_str()) {
+            return Err(format!("unknown media id {m}"));
+        }
     }
     let obj = body.as_object().ok_or("body is not an object")?;
     for key in obj.keys() {
