@@ -12,6 +12,7 @@ use crate::channels::registry;
 use crate::config::reader::span_in_string;
 use crate::config::{Campaign, Post, Project, When};
 use crate::diagnostic::Diagnostic;
+use crate::dispatch::outcome::Outcome;
 use crate::render::{self, RenderError};
 use crate::schedule::Filter;
 use crate::secrets::{SecretRef, SecretsFile};
@@ -159,5 +160,74 @@ fn years_text(years: std::ops::RangeInclusive<i32>) -> String {
         years.start().to_string()
     } else {
         format!("{}–{}", years.start(), years.end())
+    }
+}
+
+/// `check --online`: each channel's harmless authenticated probe (it reads the account, never posts).
+/// Returns a line per channel that answered, and a diagnostic per channel that did not.
+pub async fn probe_channels(project: &Project, env: &dyn Fn(&str) -> Option<String>) -> (Vec<String>, Vec<Diagnostic>) {
+    let (mut lines, mut diagnostics) = (Vec::new(), Vec::new());
+    let Some(source) = &project.config.source else { return (lines, diagnostics) };
+    let file = project.config.secrets_file.as_ref().and_then(|p| SecretsFile::load(&project.root.join(p)).ok());
+    let Ok(http) = crate::dispatch::boundary::Boundary::live(std::time::Duration::from_secs(20)) else {
+        return (lines, diagnostics);
+    };
+    for channel in &project.config.channels {
+        let span = channel.credentials_span.clone().unwrap_or(0..0);
+        let fail =
+            |message: String, help: &str| Diagnostic::error(message).at(source, span.clone()).help(help.to_string());
+        let secrets = match registry::credentials(channel, file.as_ref(), env) {
+            Ok(s) => s,
+            Err(missing) => {
+                let names: Vec<String> = missing.iter().map(|(n, _)| format!("`{n}`")).collect();
+                diagnostics.push(fail(
+                    format!(
+                        "channel `{}` cannot be checked online: missing credentials {}",
+                        channel.name,
+                        names.join(", ")
+                    ),
+                    "configure `[channels.NAME.credentials]` and set them (see README.md, \"Publishing\")",
+                ));
+                continue;
+            }
+        };
+        let adapter = match registry::build(channel, &secrets) {
+            Ok(a) => a,
+            Err(why) => {
+                diagnostics.push(Diagnostic::warning(why).at(source, span.clone()));
+                continue;
+            }
+        };
+        match adapter.probe(&http).await {
+            Ok(who) => lines.push(format!("{}: ok, {who}", channel.name)),
+            Err(outcome) => diagnostics.push(fail(
+                format!("channel `{}` failed its online check: {}", channel.name, describe(&outcome)),
+                "check the credentials and the app's permissions on the platform",
+            )),
+        }
+    }
+    (lines, diagnostics)
+}
+
+/// An outcome in plain words, for messages.
+pub fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Published { url, remote_id } => {
+            format!("published: {}", url.clone().unwrap_or_else(|| remote_id.clone()))
+        }
+        Outcome::RetryLater { after, reason } => {
+            format!(
+                "not done, try again{}: {reason}",
+                after.map(|d| format!(" in {} s", d.as_secs())).unwrap_or_default()
+            )
+        }
+        Outcome::Rejected { platform_message, explanation } => {
+            format!("rejected: {explanation} (the platform said: {platform_message})")
+        }
+        Outcome::Duplicate { platform_message } => {
+            format!("refused as a duplicate of a post already published: {platform_message}")
+        }
+        Outcome::NeedsReauth { platform_message } => format!("the channel must be re-authorised: {platform_message}"),
+        Outcome::Unknown { reason } => format!("outcome unknown, check the account before sending again: {reason}"),
     }
 }

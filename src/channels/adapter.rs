@@ -24,4 +24,8 @@ pub struct Outgoing<'a> {
 pub trait Adapter {
     /// Publishes `post`; every request goes through `http`.
     async fn publish(&self, post: &Outgoing<'_>, http: &Boundary) -> Outcome;
+
+    /// A harmless authenticated request (reads the account, never posts): `Ok` says who the
+    /// credentials belong to.
+    async fn probe(&self, http: &Boundary) -> Result<String, Outcome>;
 }

@@ -24,6 +24,12 @@ impl AnyAdapter {
             AnyAdapter::Twitter(c) => c.publish(post, http).await,
         }
     }
+
+    pub async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
+        match self {
+            AnyAdapter::Twitter(c) => c.probe(http).await,
+        }
+    }
 }
 
 /// Resolves every credential of `channel`; the errors name each missing one (never a value).

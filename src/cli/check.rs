@@ -10,6 +10,7 @@ pub fn run(
     dir: &Path,
     files: &[PathBuf],
     deny_warnings: bool,
+    online: bool,
     format: Format,
     color: bool,
 ) -> Result<Output, ConfigError> {
@@ -25,23 +26,37 @@ pub fn run(
         }
     }
     let loaded = load_project(dir, (!only.is_empty()).then_some(only.as_slice()))?;
-    let diags = crate::check::check(&loaded.project, loaded.diagnostics);
+    let mut diags = crate::check::check(&loaded.project, loaded.diagnostics);
+    let mut probed = Vec::new();
+    if online {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| ConfigError::Write { source })?;
+        let (lines, more) = rt.block_on(crate::check::probe_channels(&loaded.project, &|n| std::env::var(n).ok()));
+        probed = lines;
+        diags.extend(more);
+        diagnostic::sort(&mut diags);
+    }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     let code = if errors > 0 || (deny_warnings && warnings > 0) { EXIT_PROBLEMS } else { EXIT_OK };
     Ok(match format {
         Format::Json => Output { stdout: format!("{}\n", diagnostic::to_json(&diags)), stderr: String::new(), code },
         Format::Text => {
-            let mut stderr = diagnostic::render_all(&diags, color);
+            let mut stderr: String = probed.iter().map(|l| format!("{l}\n")).collect();
+            stderr.push_str(&diagnostic::render_all(&diags, color));
             if diags.is_empty() {
+                let probes: String = probed.iter().map(|l| format!("{l}\n")).collect();
                 let p = &loaded.project;
                 let posts: usize = p.campaigns.iter().map(|c| c.posts.len()).sum();
-                stderr = format!(
-                    "ok: {} checked ({} in {}), no problems\n",
-                    diagnostic::plural(p.campaigns.len(), "campaign"),
-                    diagnostic::plural(posts, "post"),
-                    diagnostic::plural(p.config.channels.len(), "channel")
-                );
+                stderr = probes
+                    + &format!(
+                        "ok: {} checked ({} in {}), no problems\n",
+                        diagnostic::plural(p.campaigns.len(), "campaign"),
+                        diagnostic::plural(posts, "post"),
+                        diagnostic::plural(p.config.channels.len(), "channel")
+                    );
             }
             Output { stdout: String::new(), stderr, code }
         }

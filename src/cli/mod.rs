@@ -59,6 +59,9 @@ pub enum Command {
         /// Fail (exit 1) on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also run each channel's harmless authenticated probe (reads the account, never posts).
+        #[arg(long)]
+        online: bool,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
@@ -125,8 +128,8 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
         }
     };
     let result = match &cli.command {
-        Command::Check { files, deny_warnings, format } => {
-            check::run(&cli.dir, files, *deny_warnings, *format, color.1)
+        Command::Check { files, deny_warnings, online, format } => {
+            check::run(&cli.dir, files, *deny_warnings, *online, *format, color.1)
         }
         Command::Preview { from, to, campaigns, channels, format } => {
             let from = from.unwrap_or(today);

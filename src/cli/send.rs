@@ -132,25 +132,7 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
             }
             continue;
         }
-        let line = match &outcome {
-            Outcome::Published { url, remote_id } => {
-                format!("published: {}", url.clone().unwrap_or_else(|| remote_id.clone()))
-            }
-            Outcome::RetryLater { after, reason } => format!(
-                "not published, try again{}: {reason}",
-                after.map(|d| format!(" in {} s", d.as_secs())).unwrap_or_default()
-            ),
-            Outcome::Rejected { platform_message, explanation } => {
-                format!("rejected: {explanation} (the platform said: {platform_message})")
-            }
-            Outcome::Duplicate { platform_message } => {
-                format!("refused as a duplicate of a post already published: {platform_message}")
-            }
-            Outcome::NeedsReauth { platform_message } => {
-                format!("the channel must be re-authorised: {platform_message}")
-            }
-            Outcome::Unknown { reason } => format!("outcome unknown, check the account before sending again: {reason}"),
-        };
+        let line = crate::check::describe(&outcome);
         if !matches!(outcome, Outcome::Published { .. }) {
             code = EXIT_PROBLEMS;
         }

@@ -255,3 +255,31 @@ async fn images_are_uploaded_with_their_alt_text_and_attached_to_the_first_part(
     assert!(shown[1].contains("/2/media/metadata") && shown[1].contains("Women farmers in Barbados"), "{}", shown[1]);
     assert!(shown[2].contains("\"media_ids\": [\n      \"2000000\"\n    ]"), "{}", shown[2]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_online_runs_each_channels_probe_without_posting() {
+    let fake = FakeX::start().await;
+    let p = project_on(&fake);
+    let (code, out) = send(&p, &["check", "--online"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("x: ok, authenticated as @humansecurityFA"), "{out}");
+    assert!(fake.posts().is_empty(), "a probe never posts");
+    assert!(fake.rejected().is_empty(), "{:?}", fake.rejected());
+    // Wrong credentials: the probe says so.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("-C")
+        .arg(p.path())
+        .args(["--color", "never", "check", "--online"])
+        .env("HERALD_X_CK", "wrong")
+        .env("HERALD_X_CS", "wrong")
+        .env("HERALD_X_AT", "wrong")
+        .env("HERALD_X_ATS", "wrong")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: channel `x` failed its online check: the channel must be re-authorised"),
+        "{stderr}"
+    );
+}

@@ -74,6 +74,11 @@ impl FakeX {
                 .mount(&server)
                 .await;
         }
+        Mock::given(method("GET"))
+            .and(path("/2/users/me"))
+            .respond_with(Responder { state: state.clone(), endpoint: Endpoint::Me })
+            .mount(&server)
+            .await;
         Self { server, state }
     }
 
@@ -100,6 +105,8 @@ enum Endpoint {
     Tweets,
     Upload,
     Metadata,
+    /// `GET /2/users/me`, the probe.
+    Me,
 }
 
 struct Responder {
@@ -122,6 +129,11 @@ impl Respond for Responder {
         }
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
         match self.endpoint {
+            Endpoint::Me => {
+                return ResponseTemplate::new(200).set_body_json(
+                    serde_json::json!({"data": {"id": "2244994945", "name": "HS4A", "username": "humansecurityFA"}}),
+                );
+            }
             Endpoint::Upload => {
                 let id = (1_700_000_000_000_000_000u64 + state.media.len() as u64).to_string();
                 state.media.push((id.clone(), None));
@@ -214,12 +226,15 @@ fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<
     let host = req.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let url = format!("http://{host}{}", req.url.path());
     let expected = oauth1::sign(
-        &oauth1::base_string("POST", &url, &signed),
+        &oauth1::base_string(req.method.as_str(), &url, &signed),
         creds.consumer_secret.expose(),
         creds.token_secret.expose(),
     );
     if get("oauth_signature").as_deref() != Some(expected.as_str()) {
         return Err(format!("signature mismatch for {url}"));
+    }
+    if matches!(endpoint, Endpoint::Me) {
+        return Ok(());
     }
     let content_type = req.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !content_type.starts_with("application/json") {
@@ -231,6 +246,7 @@ fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<
         Endpoint::Tweets => "CreatePostsRequest",
         Endpoint::Upload => "MediaUploadRequest",
         Endpoint::Metadata => "CreateMediaMetadataRequest",
+        Endpoint::Me => unreachable!("a GET has no body to check"),
     };
     if let Some(spec) = super::openapi::x_spec() {
         super::openapi::validate(&spec, schema, &body)?;
@@ -254,7 +270,7 @@ fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<
                 Err(format!("metadata for unknown media {id}"))
             };
         }
-        Endpoint::Tweets => {}
+        Endpoint::Tweets | Endpoint::Me => {}
     }
     for m in body["media"]["media_ids"].as_array().into_iter().flatten() {
         if !state.media.iter().any(|(id, _)| Some(id.as_str()) == m.as_str()) {

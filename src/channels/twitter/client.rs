@@ -122,6 +122,23 @@ impl Client {
 }
 
 impl Adapter for Client {
+    async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
+        let url = format!("{}/2/users/me", self.base_url.trim_end_matches('/'));
+        let now = chrono::Utc::now().timestamp();
+        let auth = oauth1::authorization(&self.credentials, "GET", &url, &[], &oauth1::nonce(), now);
+        let req = Request::new(Method::Get, url).secret_header("authorization", auth);
+        let placeholder = |_: &Request| Response::new(200, r#"{"data":{"id":"1","username":"dry-run"}}"#);
+        match http.send(req, placeholder).await {
+            Ok(r) if r.is_success() => {
+                Ok(format!("authenticated as @{}", r.json()["data"]["username"].as_str().unwrap_or("?")))
+            }
+            Ok(r) => Err(classify(&r, &self.handle, now)),
+            Err(SendError::NotSent(reason) | SendError::Lost(reason)) => {
+                Err(Outcome::RetryLater { after: None, reason })
+            }
+        }
+    }
+
     async fn publish(&self, post: &Outgoing<'_>, http: &Boundary) -> Outcome {
         // Images first: nothing is public until the post itself is created, so any failure here is
         // safe to retry.
