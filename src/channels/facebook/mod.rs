@@ -3,6 +3,8 @@
 //! Messages up to 63,206 characters; the link goes in the API's `link` field (which builds the preview
 //! card) rather than in the text; photos JPEG, PNG, GIF or WEBP.
 
+pub mod classify;
+
 use super::{Counting, LinkPlacement, MediaType, Rules};
 
 pub const RULES: Rules = Rules {
