@@ -81,3 +81,41 @@ pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>) -> Result<An
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channels::PLATFORMS;
+    use crate::config::names::Language;
+
+    fn channel(platform: Platform) -> Channel {
+        Channel {
+            name: platform.name().into(),
+            platform,
+            handle: "hs4a".into(),
+            language: Language::english(),
+            base_url: None,
+            credentials: BTreeMap::new(),
+            credentials_span: None,
+        }
+    }
+
+    #[test]
+    fn every_platform_names_its_credentials_and_builds_or_says_why_not() {
+        for p in PLATFORMS {
+            assert!(!p.rules().credentials.is_empty(), "{p}");
+            match build(&channel(*p), &BTreeMap::new()) {
+                Ok(_) => {}
+                Err(why) => assert!(why.contains("not available yet") && why.contains(p.rules().display), "{p}: {why}"),
+            }
+        }
+        assert!(build(&channel(Platform::Twitter), &BTreeMap::new()).is_ok());
+    }
+
+    #[test]
+    fn a_channel_without_credentials_lists_every_one_it_needs() {
+        let missing = credentials(&channel(Platform::Twitter), None, &|_| None).unwrap_err();
+        let names: Vec<&str> = missing.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["consumer_key", "consumer_secret", "access_token", "access_token_secret"]);
+    }
+}
