@@ -12,10 +12,8 @@ use crate::channels::registry;
 use crate::config::reader::span_in_string;
 use crate::config::{Campaign, Post, Project, When};
 use crate::diagnostic::Diagnostic;
-use crate::dispatch::outcome::Outcome;
 use crate::render::{self, RenderError};
 use crate::schedule::Filter;
-use crate::secrets::{SecretRef, SecretsFile};
 
 /// Renders every occurrence in every campaign's window and returns the problems found, added to
 /// `diagnostics` (the problems found while loading).
@@ -95,16 +93,12 @@ pub fn check_credentials(project: &Project, env: &dyn Fn(&str) -> Option<String>
     if configured.is_empty() {
         return;
     }
-    let needs_file = configured.iter().any(|c| c.credentials.values().any(|r| matches!(r, SecretRef::File(_))));
-    let file = match (&project.config.secrets_file, needs_file) {
-        (Some(path), true) => match SecretsFile::load(&project.root.join(path)) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                diagnostics.push(Diagnostic::error(e.to_string()).in_file(source));
-                None
-            }
-        },
-        _ => None,
+    let file = match project.config.secrets(&project.root) {
+        Ok(f) => f,
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(e.to_string()).in_file(source));
+            None
+        }
     };
     for channel in configured {
         if let Err(missing) = registry::credentials(channel, file.as_ref(), env) {
@@ -168,7 +162,8 @@ fn years_text(years: std::ops::RangeInclusive<i32>) -> String {
 pub async fn probe_channels(project: &Project, env: &dyn Fn(&str) -> Option<String>) -> (Vec<String>, Vec<Diagnostic>) {
     let (mut lines, mut diagnostics) = (Vec::new(), Vec::new());
     let Some(source) = &project.config.source else { return (lines, diagnostics) };
-    let file = project.config.secrets_file.as_ref().and_then(|p| SecretsFile::load(&project.root.join(p)).ok());
+    // A secrets file that cannot be used was already reported by `check_credentials`.
+    let file = project.config.secrets(&project.root).ok().flatten();
     let Ok(http) = crate::dispatch::boundary::Boundary::live(std::time::Duration::from_secs(20)) else {
         return (lines, diagnostics);
     };
@@ -201,33 +196,10 @@ pub async fn probe_channels(project: &Project, env: &dyn Fn(&str) -> Option<Stri
         match adapter.probe(&http).await {
             Ok(who) => lines.push(format!("{}: ok, {who}", channel.name)),
             Err(outcome) => diagnostics.push(fail(
-                format!("channel `{}` failed its online check: {}", channel.name, describe(&outcome)),
+                format!("channel `{}` failed its online check: {}", channel.name, outcome),
                 "check the credentials and the app's permissions on the platform",
             )),
         }
     }
     (lines, diagnostics)
-}
-
-/// An outcome in plain words, for messages.
-pub fn describe(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Published { url, remote_id } => {
-            format!("published: {}", url.clone().unwrap_or_else(|| remote_id.clone()))
-        }
-        Outcome::RetryLater { after, reason } => {
-            format!(
-                "not done, try again{}: {reason}",
-                after.map(|d| format!(" in {} s", d.as_secs())).unwrap_or_default()
-            )
-        }
-        Outcome::Rejected { platform_message, explanation } => {
-            format!("rejected: {explanation} (the platform said: {platform_message})")
-        }
-        Outcome::Duplicate { platform_message } => {
-            format!("refused as a duplicate of a post already published: {platform_message}")
-        }
-        Outcome::NeedsReauth { platform_message } => format!("the channel must be re-authorised: {platform_message}"),
-        Outcome::Unknown { reason } => format!("outcome unknown, check the account before sending again: {reason}"),
-    }
 }

@@ -77,8 +77,10 @@ impl fmt::Display for SecretRef {
 /// Why a credential could not be had. Messages name where it was looked for, never a value.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SecretsError {
-    #[error("environment variable {0} is not set (or is empty)")]
+    #[error("environment variable {0} is not set or is empty")]
     MissingEnv(String),
+    #[error("not configured: add `[channels.{0}.credentials]` to config/herald.toml")]
+    NotConfigured(String),
     #[error("the secrets file has no key `{0}`")]
     MissingKey(String),
     #[error("a credential is read from the secrets file, but no secrets file is configured")]
@@ -211,14 +213,22 @@ mod tests {
         assert_eq!(resolve(&SecretRef::File("k".into()), None, &env), Err(SecretsError::NoFile));
     }
 
+    /// A secrets file with `contents` and permission `mode`.
+    #[cfg(unix)]
+    fn secrets_file(contents: &str, mode: u32) -> (tempfile::TempDir, PathBuf) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets.toml");
+        std::fs::write(&path, contents).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        (dir, path)
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_secrets_file_readable_by_others_is_refused() {
         use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("secrets.toml");
-        std::fs::write(&path, "[x]\ntoken = \"s3cr3t-value\"\n").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (_dir, path) = secrets_file("[x]\ntoken = \"s3cr3t-value\"\n", 0o644);
         let e = SecretsFile::load(&path).unwrap_err();
         assert!(matches!(e, SecretsError::Readable { mode: 0o644, .. }), "{e:?}");
         assert!(e.to_string().contains("chmod 600"));
@@ -230,11 +240,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_broken_secrets_file_error_does_not_echo_its_content() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("secrets.toml");
-        std::fs::write(&path, "token = s3cr3t-value-unquoted\n").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (_dir, path) = secrets_file("token = s3cr3t-value-unquoted\n", 0o600);
         let e = SecretsFile::load(&path).unwrap_err().to_string();
         assert!(!e.contains("s3cr3t"), "{e}");
     }

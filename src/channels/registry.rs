@@ -50,10 +50,7 @@ pub fn credentials(
     }
     if channel.credentials.is_empty() {
         for name in channel.platform.rules().credentials {
-            missing.push((
-                (*name).to_string(),
-                SecretsError::MissingKey(format!("[channels.{}.credentials] {name}", channel.name)),
-            ));
+            missing.push(((*name).to_string(), SecretsError::NotConfigured(channel.name.clone())));
         }
     }
     if missing.is_empty() { Ok(found) } else { Err(missing) }
@@ -117,5 +114,9 @@ mod tests {
         let missing = credentials(&channel(Platform::Twitter), None, &|_| None).unwrap_err();
         let names: Vec<&str> = missing.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["consumer_key", "consumer_secret", "access_token", "access_token_secret"]);
+        assert_eq!(
+            missing[0].1.to_string(),
+            "not configured: add `[channels.twitter.credentials]` to config/herald.toml"
+        );
     }
 }

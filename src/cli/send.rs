@@ -12,7 +12,6 @@ use crate::diagnostic::{self, did_you_mean};
 use crate::dispatch::boundary::Boundary;
 use crate::dispatch::outcome::Outcome;
 use crate::schedule::Filter;
-use crate::secrets::SecretsFile;
 
 /// What to send.
 #[derive(Debug)]
@@ -63,14 +62,11 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
     if chosen.is_empty() {
         return Ok(fail(format!("error: post `{}` has nothing to send on the channels asked for\n", args.what)));
     }
-    let file = match &project.config.secrets_file {
-        Some(path) => match SecretsFile::load(&project.root.join(path)) {
-            Ok(f) => Some(f),
-            // A dry run shows the requests even without credentials (they are redacted anyway).
-            Err(_) if args.dry_run => None,
-            Err(e) => return Ok(fail(format!("error: {e}\n"))),
-        },
-        None => None,
+    let file = match project.config.secrets(&project.root) {
+        Ok(f) => f,
+        // A dry run shows the requests even without credentials (they are redacted anyway).
+        Err(_) if args.dry_run => None,
+        Err(e) => return Ok(fail(format!("error: {e}\n"))),
     };
     let boundary = if args.dry_run {
         Boundary::dry_run()
@@ -132,7 +128,7 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
             }
             continue;
         }
-        let line = crate::check::describe(&outcome);
+        let line = outcome.to_string();
         if !matches!(outcome, Outcome::Published { .. }) {
             code = EXIT_PROBLEMS;
         }

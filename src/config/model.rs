@@ -41,6 +41,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The secrets file, when one is configured (relative paths are relative to the project).
+    pub fn secrets(
+        &self,
+        root: &std::path::Path,
+    ) -> Result<Option<crate::secrets::SecretsFile>, crate::secrets::SecretsError> {
+        self.secrets_file.as_ref().map(|p| crate::secrets::SecretsFile::load(&root.join(p))).transpose()
+    }
+
     pub fn channel(&self, name: &str) -> Option<(usize, &Channel)> {
         self.channels.iter().enumerate().find(|(_, c)| c.name == name)
     }

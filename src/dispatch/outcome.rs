@@ -23,6 +23,31 @@ pub enum Outcome {
     Unknown { reason: String },
 }
 
+/// The outcome in plain words, for people (`send`, `check --online`, logs).
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Published { url, remote_id } => write!(f, "published: {}", url.as_deref().unwrap_or(remote_id)),
+            Outcome::RetryLater { after, reason } => match after {
+                Some(d) => write!(f, "not done, try again in {} s: {reason}", d.as_secs()),
+                None => write!(f, "not done, try again: {reason}"),
+            },
+            Outcome::Rejected { platform_message, explanation } => {
+                write!(f, "rejected: {explanation} (the platform said: {platform_message})")
+            }
+            Outcome::Duplicate { platform_message } => {
+                write!(f, "refused as a duplicate of a post already published: {platform_message}")
+            }
+            Outcome::NeedsReauth { platform_message } => {
+                write!(f, "the channel must be re-authorised: {platform_message}")
+            }
+            Outcome::Unknown { reason } => {
+                write!(f, "outcome unknown, check the account before sending again: {reason}")
+            }
+        }
+    }
+}
+
 impl Outcome {
     /// Whether a retry may be scheduled.
     pub fn is_retryable(&self) -> bool {

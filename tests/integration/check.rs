@@ -464,7 +464,7 @@ fn missing_credentials_are_named_without_their_values() {
         .unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(0), "a warning: {stderr}");
-    assert!(stderr.contains("warning: channel `x` cannot publish: credential `access_token_secret` is missing (environment variable HERALD_TEST_ATS is not set (or is empty))"), "{stderr}");
+    assert!(stderr.contains("warning: channel `x` cannot publish: credential `access_token_secret` is missing (environment variable HERALD_TEST_ATS is not set or is empty)"), "{stderr}");
     assert!(!stderr.contains("visible-nowhere"), "a secret value leaked: {stderr}");
     let pasted = config.replace("env:HERALD_TEST_CK", "ck-pasted-by-mistake");
     let r = p.file("config/herald.toml", &pasted).run(&["check"]);

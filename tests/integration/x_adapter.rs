@@ -283,3 +283,19 @@ async fn check_online_runs_each_channels_probe_without_posting() {
         "{stderr}"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn check_online_says_when_the_secrets_file_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fake = FakeX::start().await;
+    let p = project_on(&fake);
+    let config = std::fs::read_to_string(p.path().join("config/herald.toml")).unwrap();
+    let config = format!("secrets_file = \"secrets.toml\"\n{}", config.replace("env:HERALD_X_ATS", "file:x.ats"));
+    let p = p.file("config/herald.toml", &config).file("secrets.toml", "[x]\nats = \"whatever\"\n");
+    std::fs::set_permissions(p.path().join("secrets.toml"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, out) = send(&p, &["--color", "never", "check", "--online"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("can be read by other users (mode 644); herald refuses it"), "{out}");
+    assert!(out.contains("chmod 600"), "{out}");
+}
