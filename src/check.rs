@@ -19,7 +19,7 @@ use crate::schedule::Filter;
 /// `diagnostics` (the problems found while loading).
 pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     check_credentials(project, &|name| std::env::var(name).ok(), &mut diagnostics);
-    let occurrences = project.occurrences(&Filter::default());
+    let occurrences = project.occurrences(&Filter { include_broken: true, ..Filter::default() });
     let mut seen_posts = HashSet::new();
     let mut reported = HashSet::new();
     for occ in &occurrences {

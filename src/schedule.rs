@@ -36,6 +36,8 @@ pub struct Filter {
     pub to: Option<NaiveDate>,
     pub campaigns: Vec<String>,
     pub channels: Vec<String>,
+    /// Include campaigns whose files have errors (only `check` does, to report every problem at once).
+    pub include_broken: bool,
 }
 
 impl Project {
@@ -43,7 +45,9 @@ impl Project {
     pub fn occurrences(&self, filter: &Filter) -> Vec<Occurrence> {
         let mut out = Vec::new();
         for (ci, campaign) in self.campaigns.iter().enumerate() {
-            if !filter.campaigns.is_empty() && !filter.campaigns.contains(&campaign.id) {
+            if (campaign.broken && !filter.include_broken)
+                || (!filter.campaigns.is_empty() && !filter.campaigns.contains(&campaign.id))
+            {
                 continue;
             }
             let from = filter.from.map_or(campaign.starts, |f| f.max(campaign.starts));

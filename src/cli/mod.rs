@@ -146,6 +146,7 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
                 to: Some(to),
                 campaigns: campaigns.clone(),
                 channels: channels.clone(),
+                include_broken: false,
             };
             preview::run(&cli.dir, &filter, *format, color, stdout)
         }

@@ -26,7 +26,7 @@ pub struct Project {
     pub root: PathBuf,
     pub config: Config,
     pub calendar: Calendar,
-    /// Campaigns that passed validation, sorted by id.
+    /// Campaigns, sorted by id (those with errors are marked `broken`).
     pub campaigns: Vec<Campaign>,
     pub templates: Templates,
 }
@@ -83,6 +83,9 @@ pub struct Campaign {
     pub starts: NaiveDate,
     pub ends: NaiveDate,
     pub posts: Vec<Post>,
+    /// The file has errors. Its valid posts are kept only so `check` can check them too; they are
+    /// never previewed, sent or published ([`crate::schedule::Filter::include_broken`]).
+    pub broken: bool,
 }
 
 /// A validated post.

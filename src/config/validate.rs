@@ -246,10 +246,9 @@ pub fn campaign(
             posts.push(post);
         }
     }
-    let errors_after = diags.iter().filter(|d| d.is_error()).count();
-    if errors_after > errors_before {
-        return None;
-    }
+    // A file with errors keeps its valid posts, marked broken: `check` still renders them (so every
+    // problem shows at once), and nothing else ever schedules them.
+    let broken = diags.iter().filter(|d| d.is_error()).count() > errors_before;
     Some(Campaign {
         id,
         name: c.name?.into_inner(),
@@ -260,6 +259,7 @@ pub fn campaign(
         starts: c.starts?.into_inner().0,
         ends: c.ends?.into_inner().0,
         posts,
+        broken,
     })
 }
 

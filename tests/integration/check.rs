@@ -481,3 +481,24 @@ fn missing_credentials_are_named_without_their_values() {
     assert!(r.stderr.contains("error: unknown credential `consumer_secrett` for a X/Twitter channel"), "{}", r.stderr);
     assert!(r.stderr.contains("help: did you mean `consumer_secret`?"), "{}", r.stderr);
 }
+
+#[test]
+fn a_file_with_errors_still_gets_its_valid_posts_length_checked() {
+    let long = "Human security means freedom from fear and freedom from want. ".repeat(6);
+    let p = TestProject::new().campaign(
+        "c.toml",
+        &format!("\n[[post]]\nid = \"typo\"\nday = \"world-watter-day\"\ntext = \"a\"\n\n[[post]]\nid = \"long\"\ndate = 2027-03-08\ntext = \"{long}\"\n"),
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: unknown day `world-watter-day`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: post `long` on channel `x` (2027-03-08 09:00): the text is 417 characters"),
+        "all at once: {}",
+        r.stderr
+    );
+    // …and a broken file is never previewed.
+    let r = p.run(&["preview", "--from", "2027-03-01", "--to", "2027-03-31"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+}
