@@ -1,8 +1,17 @@
-//! The small trait every platform adapter implements, and what it is given to publish.
+//! The small trait every platform adapter implements, what it is given to publish, and the journal
+//! it keeps of the steps already done.
 //!
 //! An adapter turns a rendered post into the platform's API calls, through the
 //! [`Boundary`](crate::dispatch::boundary::Boundary) (never an HTTP client of its own), and classifies
-//! the answers into an [`Outcome`].
+//! the answers into an [`Outcome`]. Multi-step publishes (upload then post, container then publish,
+//! thread parts) record each finished step in a [`Journal`] *before* taking the next one; the caller
+//! persists the journal, so after a crash or a lost answer the next attempt resumes instead of
+//! repeating a public side effect, and [`Adapter::find_existing`] knows what to look for.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
 
 use crate::config::{Channel, Media};
 use crate::dispatch::boundary::Boundary;
@@ -17,15 +26,161 @@ pub struct Outgoing<'a> {
     pub link: Option<&'a str>,
     pub media: &'a [Media],
     pub channel: &'a Channel,
+    /// The project's `campaigns/` folder: a media file's public URL is its path below this folder,
+    /// appended to the channel's `media_base_url`.
+    pub campaigns_dir: &'a Path,
+}
+
+impl Outgoing<'_> {
+    /// The public address the platform fetches `media` from, when the channel has a `media_base_url`
+    /// (`{media_base_url}/{path below campaigns/}`, each path segment percent-encoded).
+    pub fn media_url(&self, media: &Media) -> Option<String> {
+        let base = self.channel.media_base_url.as_deref()?;
+        let rel = media.path.strip_prefix(self.campaigns_dir).unwrap_or(Path::new(&media.file));
+        let segments: Vec<String> = rel
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(s) => Some(crate::dispatch::http::percent_encode(&s.to_string_lossy())),
+                _ => None,
+            })
+            .collect();
+        Some(format!("{}/{}", base.trim_end_matches('/'), segments.join("/")))
+    }
+
+    /// The whole text (thread parts joined), for matching a post found on the account.
+    pub fn full_text(&self) -> String {
+        self.parts.join("\n")
+    }
+}
+
+/// The steps of one publication already done on the platform (an uploaded image's id, a created
+/// container, a published thread part), by name. Every [`Journal::record`] is handed to the sink at
+/// once, so the caller can store it before the adapter's next request.
+pub struct Journal<'a> {
+    entries: BTreeMap<String, String>,
+    sink: Box<dyn FnMut(&BTreeMap<String, String>) + Send + 'a>,
+}
+
+impl std::fmt::Debug for Journal<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("entries", &self.entries).finish_non_exhaustive()
+    }
+}
+
+impl<'a> Journal<'a> {
+    /// A journal resumed from `entries` (empty for a first attempt) that reports every change to `sink`.
+    pub fn new(entries: BTreeMap<String, String>, sink: impl FnMut(&BTreeMap<String, String>) + Send + 'a) -> Self {
+        Self { entries, sink: Box::new(sink) }
+    }
+
+    /// A journal kept in memory only (`herald send`, tests).
+    pub fn in_memory() -> Journal<'static> {
+        Journal::new(BTreeMap::new(), |_| {})
+    }
+
+    pub fn get(&self, step: &str) -> Option<&str> {
+        self.entries.get(step).map(String::as_str)
+    }
+
+    /// Records a finished step and hands the journal to the sink before returning.
+    pub fn record(&mut self, step: &str, value: impl Into<String>) {
+        self.entries.insert(step.to_string(), value.into());
+        (self.sink)(&self.entries);
+    }
+
+    /// Forgets a step (e.g. a container that expired), and hands the journal to the sink.
+    pub fn forget(&mut self, step: &str) {
+        if self.entries.remove(step).is_some() {
+            (self.sink)(&self.entries);
+        }
+    }
+
+    pub fn entries(&self) -> &BTreeMap<String, String> {
+        &self.entries
+    }
+}
+
+/// What a lookup on the account found, after an attempt whose outcome was lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The post is live: the earlier attempt went through.
+    Found { remote_id: String, url: Option<String> },
+    /// The post is certainly not there: publishing again is safe.
+    NotFound,
+    /// The lookup could not answer (network, permissions, the platform offers no way): the outcome
+    /// stays unknown and a person decides.
+    Unavailable { reason: String },
 }
 
 /// A platform adapter.
-#[allow(async_fn_in_trait)] // the registry is a closed enum: no `dyn` use, no Send bound needed here
+#[allow(async_fn_in_trait)] // the registry is a closed enum: no `dyn` use, so no Send bound is needed here
 pub trait Adapter {
-    /// Publishes `post`; every request goes through `http`.
-    async fn publish(&self, post: &Outgoing<'_>, http: &Boundary) -> Outcome;
+    /// Publishes `post`, resuming after the steps already in `journal` and recording each new one;
+    /// every request goes through `http`.
+    async fn publish(&self, post: &Outgoing<'_>, journal: &mut Journal<'_>, http: &Boundary) -> Outcome;
+
+    /// After an [`Outcome::Unknown`]: is `post` live on the account? `journal` holds the steps the lost
+    /// attempt recorded; `since` is when that attempt started. A lookup that finds some steps done
+    /// (the first parts of a thread) records them and answers [`Lookup::NotFound`], so the next
+    /// [`Adapter::publish`] resumes after them.
+    async fn find_existing(
+        &self,
+        post: &Outgoing<'_>,
+        journal: &mut Journal<'_>,
+        since: DateTime<Utc>,
+        http: &Boundary,
+    ) -> Lookup;
 
     /// A harmless authenticated request (reads the account, never posts): `Ok` says who the
     /// credentials belong to.
     async fn probe(&self, http: &Boundary) -> Result<String, Outcome>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::channels::{MediaType, Platform};
+
+    #[test]
+    fn every_record_reaches_the_sink_before_the_next_step() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let mut j = Journal::new(BTreeMap::new(), move |e| s.lock().unwrap().push(e.clone()));
+        j.record("part.1", "100");
+        j.record("part.2", "101");
+        j.forget("part.9");
+        j.forget("part.2");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3, "forgetting a missing step is not a change");
+        assert_eq!(seen[1].get("part.2").map(String::as_str), Some("101"));
+        assert!(!seen[2].contains_key("part.2"));
+    }
+
+    #[test]
+    fn media_urls_are_the_path_below_campaigns_on_the_public_host() {
+        let mut ch = Channel::new("instagram", Platform::Instagram, "@hs4a");
+        let media = Media {
+            file: "media/water day.jpg".into(),
+            path: PathBuf::from("/srv/project/campaigns/2027/media/water day.jpg"),
+            alt: None,
+            kind: MediaType::Jpeg,
+        };
+        let parts = [String::new()];
+        let url = |ch: &Channel| {
+            Outgoing {
+                parts: &parts,
+                link: None,
+                media: &[],
+                channel: ch,
+                campaigns_dir: Path::new("/srv/project/campaigns"),
+            }
+            .media_url(&media)
+        };
+        assert_eq!(url(&ch), None);
+        ch.media_base_url = Some("https://media.example.org/herald/".into());
+        assert_eq!(url(&ch).as_deref(), Some("https://media.example.org/herald/2027/media/water%20day.jpg"));
+    }
 }

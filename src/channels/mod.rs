@@ -73,8 +73,60 @@ pub struct Rules {
     pub threads: bool,
     /// An example channel for this platform, as written in `config/herald.toml`.
     pub example_channel: &'static str,
-    /// The credentials a channel of this platform needs, by name (`[channels.NAME.credentials]`).
-    pub credentials: &'static [&'static str],
+    /// The ways a channel of this platform can sign in (`auth = "…"`); the first is the default.
+    pub auth: &'static [Auth],
+    /// What `account = "…"` names on this platform (e.g. the Page id), when the API needs it.
+    pub account: Option<Setting>,
+    /// Whether the platform fetches media from a public URL (`media_base_url`) instead of taking bytes.
+    pub media_by_url: MediaByUrl,
+    /// The API version used when the channel sets no `api_version`.
+    pub default_api_version: Option<&'static str>,
+}
+
+/// One way of signing in to a platform, and the credentials it takes (`[channels.NAME.credentials]`).
+#[derive(Debug)]
+pub struct Auth {
+    /// The value of `auth = "…"` in the channel.
+    pub name: &'static str,
+    /// Credentials that must be configured.
+    pub required: &'static [&'static str],
+    /// Credentials that may be configured.
+    pub optional: &'static [&'static str],
+}
+
+/// A platform-specific channel setting, described for error messages.
+#[derive(Debug)]
+pub struct Setting {
+    /// What the value is, in plain words.
+    pub meaning: &'static str,
+    /// An example value.
+    pub example: &'static str,
+}
+
+/// How a platform gets a post's images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaByUrl {
+    /// Uploaded as bytes; `media_base_url` is not used.
+    Never,
+    /// Fetched from `media_base_url` when it is set, uploaded as bytes otherwise.
+    Optional,
+    /// Always fetched by the platform: `media_base_url` is required.
+    Required,
+}
+
+impl Rules {
+    /// The sign-in named `name` (the default when `None`).
+    pub fn auth(&self, name: Option<&str>) -> Option<&'static Auth> {
+        match name {
+            None => self.auth.first(),
+            Some(n) => self.auth.iter().find(|a| a.name == n),
+        }
+    }
+
+    /// The credentials of the default sign-in, for messages.
+    pub fn credentials(&self) -> &'static [&'static str] {
+        self.auth.first().map_or(&[], |a| a.required)
+    }
 }
 
 impl Platform {

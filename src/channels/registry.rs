@@ -3,13 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use crate::config::Channel;
 use crate::dispatch::boundary::Boundary;
 use crate::dispatch::outcome::Outcome;
 use crate::secrets::{self, Secret, SecretsError, SecretsFile};
 
 use super::Platform;
-use super::adapter::{Adapter, Outgoing};
+use super::adapter::{Adapter, Journal, Lookup, Outgoing};
 use super::twitter;
 
 /// A ready adapter for one channel.
@@ -19,9 +21,21 @@ pub enum AnyAdapter {
 }
 
 impl AnyAdapter {
-    pub async fn publish(&self, post: &Outgoing<'_>, http: &Boundary) -> Outcome {
+    pub async fn publish(&self, post: &Outgoing<'_>, journal: &mut Journal<'_>, http: &Boundary) -> Outcome {
         match self {
-            AnyAdapter::Twitter(c) => c.publish(post, http).await,
+            AnyAdapter::Twitter(c) => c.publish(post, journal, http).await,
+        }
+    }
+
+    pub async fn find_existing(
+        &self,
+        post: &Outgoing<'_>,
+        journal: &mut Journal<'_>,
+        since: DateTime<Utc>,
+        http: &Boundary,
+    ) -> Lookup {
+        match self {
+            AnyAdapter::Twitter(c) => c.find_existing(post, journal, since, http).await,
         }
     }
 
@@ -49,7 +63,7 @@ pub fn credentials(
         }
     }
     if channel.credentials.is_empty() {
-        for name in channel.platform.rules().credentials {
+        for name in channel.auth.required {
             missing.push(((*name).to_string(), SecretsError::NotConfigured(channel.name.clone())));
         }
     }
@@ -83,24 +97,15 @@ pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>) -> Result<An
 mod tests {
     use super::*;
     use crate::channels::PLATFORMS;
-    use crate::config::names::Language;
 
     fn channel(platform: Platform) -> Channel {
-        Channel {
-            name: platform.name().into(),
-            platform,
-            handle: "hs4a".into(),
-            language: Language::english(),
-            base_url: None,
-            credentials: BTreeMap::new(),
-            credentials_span: None,
-        }
+        Channel::new(platform.name(), platform, "hs4a")
     }
 
     #[test]
     fn every_platform_names_its_credentials_and_builds_or_says_why_not() {
         for p in PLATFORMS {
-            assert!(!p.rules().credentials.is_empty(), "{p}");
+            assert!(!p.rules().credentials().is_empty(), "{p}");
             match build(&channel(*p), &BTreeMap::new()) {
                 Ok(_) => {}
                 Err(why) => assert!(why.contains("not available yet") && why.contains(p.rules().display), "{p}: {why}"),

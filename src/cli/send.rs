@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_PROBLEMS, Output};
-use crate::channels::adapter::Outgoing;
+use crate::channels::adapter::{Journal, Outgoing};
 use crate::channels::registry;
 use crate::config::{ConfigError, load_project};
 use crate::diagnostic::{self, did_you_mean};
@@ -115,9 +115,15 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
             }
         };
         let before = boundary.transcript().len();
-        let outgoing =
-            Outgoing { parts: &rendered.parts, link: rendered.link_field.as_deref(), media: &rendered.media, channel };
-        let outcome = adapter.publish(&outgoing, &boundary).await;
+        let campaigns_dir = project.root.join(crate::config::CAMPAIGNS_DIR);
+        let outgoing = Outgoing {
+            parts: &rendered.parts,
+            link: rendered.link_field.as_deref(),
+            media: &rendered.media,
+            channel,
+            campaigns_dir: &campaigns_dir,
+        };
+        let outcome = adapter.publish(&outgoing, &mut Journal::in_memory(), &boundary).await;
         if args.dry_run {
             let _ = writeln!(stdout, "  dry run: nothing was sent; the requests would be:");
             for req in &boundary.transcript()[before..] {

@@ -40,6 +40,31 @@ pub struct Config {
     pub secrets_file: Option<PathBuf>,
 }
 
+impl Channel {
+    /// A channel with the platform's defaults and no credentials (as a config with only `platform`
+    /// and `handle` gives); tests and tools fill in the rest.
+    pub fn new(name: &str, platform: Platform, handle: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            platform,
+            handle: handle.trim_start_matches('@').to_string(),
+            language: Language::english(),
+            base_url: None,
+            auth: &platform.rules().auth[0],
+            account: None,
+            api_version: None,
+            media_base_url: None,
+            credentials: BTreeMap::new(),
+            credentials_span: None,
+        }
+    }
+
+    /// The API version in use: the channel's own, or the platform's default.
+    pub fn api_version(&self) -> &str {
+        self.api_version.as_deref().or(self.platform.rules().default_api_version).unwrap_or_default()
+    }
+}
+
 impl Config {
     /// The secrets file, when one is configured (relative paths are relative to the project).
     pub fn secrets(
@@ -64,6 +89,14 @@ pub struct Channel {
     pub language: Language,
     /// The API's address, when not the platform's real host.
     pub base_url: Option<String>,
+    /// How the channel signs in (one of the platform's [`crate::channels::Rules::auth`]).
+    pub auth: &'static crate::channels::Auth,
+    /// The account published as (Instagram user id, Page id, LinkedIn author URN), when the platform needs one.
+    pub account: Option<String>,
+    /// The API version, when not the platform's default.
+    pub api_version: Option<String>,
+    /// Where the campaigns folder is served publicly (for platforms that fetch images by URL).
+    pub media_base_url: Option<String>,
     /// Where each credential is, by name; empty when the channel has none configured.
     pub credentials: BTreeMap<String, SecretRef>,
     /// Where `[channels.NAME.credentials]` is in the config, for diagnostics.

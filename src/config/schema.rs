@@ -43,6 +43,18 @@ pub struct TomlChannel {
     pub language: S<Language>,
     /// The API's address (the platform's real host by default; a fake's in tests).
     pub base_url: S<Link>,
+    /// How the channel signs in, when the platform offers several (`oauth1` or `oauth2` on X,
+    /// `facebook-login` or `instagram-login` on Instagram).
+    pub auth: S<String>,
+    /// The account the API publishes as: the Instagram user id, the Facebook Page id, the LinkedIn
+    /// author URN (`urn:li:organization:…` or `urn:li:person:…`).
+    pub account: S<String>,
+    /// The API version (`v25.0` on Meta's Graph API, `202607` on LinkedIn); a recent one by default.
+    pub api_version: S<String>,
+    /// The public web address where the campaign folders are served, for platforms that fetch images
+    /// themselves (Instagram; Facebook when set): `media/iwd.jpg` of campaign `hs4a-2027` is fetched from
+    /// `{media_base_url}/hs4a-2027/media/iwd.jpg`... see README.md.
+    pub media_base_url: S<Link>,
     /// `[channels.NAME.credentials]`: where each credential is (`env:VAR` or `file:key`), never the
     /// credential itself.
     pub credentials: Option<(Range<usize>, TomlCredentials)>,
@@ -180,6 +192,10 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
                     handle: t.required("handle", "\"@humansecurityFA\"", diags),
                     language: t.optional("language", diags),
                     base_url: t.optional("base_url", diags),
+                    auth: t.optional("auth", diags),
+                    account: t.optional("account", diags),
+                    api_version: t.optional("api_version", diags),
+                    media_base_url: t.optional("media_base_url", diags),
                     credentials: {
                         let before = diags.len();
                         let read = t.optional::<TomlCredentials>("credentials", diags);

@@ -16,7 +16,7 @@ use toml::Spanned;
 use super::model::{Campaign, Channel, Config, Media, Post, Target, When};
 use super::names::{Hashtag, Id, Language, LinkSetting};
 use super::schema::{TomlCampaign, TomlCampaignFile, TomlConfig, TomlContent, TomlMedia, TomlPost};
-use crate::channels::{MediaType, PLATFORMS, Platform};
+use crate::channels::{MediaByUrl, MediaType, PLATFORMS, Platform};
 use crate::days::{Calendar, DayRule, Observance};
 use crate::diagnostic::{Diagnostic, Source, did_you_mean};
 use crate::render::template::{Scope, Templates};
@@ -29,16 +29,85 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
             continue;
         };
         let platform = platform.into_inner();
+        let rules = platform.rules();
+        let auth = match &ch.auth {
+            None => &rules.auth[0],
+            Some(a) => match rules.auth(Some(a.get_ref())) {
+                Some(found) => found,
+                None => {
+                    let names = rules.auth.iter().map(|a| a.name);
+                    let help = did_you_mean(a.get_ref(), names.clone()).unwrap_or_else(|| {
+                        format!(
+                            "{} channels sign in with: {}",
+                            rules.display,
+                            names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                        )
+                    });
+                    diags.push(
+                        Diagnostic::error(format!("unknown sign-in `{}` for a {} channel", a.get_ref(), rules.display))
+                            .at(source, a.span())
+                            .help(help),
+                    );
+                    continue;
+                }
+            },
+        };
+        let auth: &'static crate::channels::Auth = auth;
+        if let Some(a) = &ch.account
+            && rules.account.is_none()
+        {
+            diags.push(
+                Diagnostic::error(format!("{} channels take no `account`", rules.display))
+                    .at(source, a.span())
+                    .help("remove it: the credentials say which account posts"),
+            );
+        }
+        if let Some(u) = &ch.media_base_url
+            && rules.media_by_url == MediaByUrl::Never
+        {
+            diags.push(
+                Diagnostic::warning(format!(
+                    "{} channels upload images as bytes: `media_base_url` is not used",
+                    rules.display
+                ))
+                .at(source, u.span())
+                .help("remove it"),
+            );
+        }
         let mut credentials = BTreeMap::new();
         let credentials_span = ch.credentials.as_ref().map(|(span, _)| span.clone());
         if let Some((span, refs)) = ch.credentials {
-            let wanted = platform.rules().credentials;
+            // A channel ready to publish needs what its API addresses, not only credentials.
+            if let (Some(setting), None) = (&rules.account, &ch.account) {
+                diags.push(
+                    Diagnostic::error(format!("channel `{}` has credentials but no `account`", name.get_ref()))
+                        .at(source, span.clone())
+                        .help(format!("add `account = \"{}\"`: {}", setting.example, setting.meaning)),
+                );
+            }
+            if rules.media_by_url == MediaByUrl::Required && ch.media_base_url.is_none() {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "channel `{}` needs `media_base_url`: {} fetches images from a public address",
+                        name.get_ref(),
+                        rules.display
+                    ))
+                    .at(source, span.clone())
+                    .help("add e.g. `media_base_url = \"https://media.example.org/herald\"`, where the `campaigns/` folder is served"),
+                );
+            }
+            let wanted: Vec<&str> = auth.required.iter().chain(auth.optional).copied().collect();
             for (key, r) in refs {
                 if wanted.contains(&key.as_str()) {
                     credentials.insert(key, r.into_inner());
                 } else {
                     let help = did_you_mean(&key, wanted.iter().copied()).unwrap_or_else(|| {
-                        format!("{} channels take: {}", platform.rules().display, wanted.join(", "))
+                        format!(
+                            "{} channels with `auth = \"{}\"` take: {}",
+                            rules.display,
+                            auth.name,
+                            wanted.join(", ")
+                        )
                     });
                     diags.push(
                         Diagnostic::error(format!(
@@ -50,7 +119,7 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                     );
                 }
             }
-            let missing: Vec<&str> = wanted.iter().copied().filter(|k| !credentials.contains_key(*k)).collect();
+            let missing: Vec<&str> = auth.required.iter().copied().filter(|k| !credentials.contains_key(*k)).collect();
             if !missing.is_empty() {
                 diags.push(
                     Diagnostic::error(format!(
@@ -74,6 +143,10 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
             handle: handle.into_inner().to_string(),
             language: ch.language.map_or_else(Language::english, Spanned::into_inner),
             base_url: ch.base_url.map(|u| u.into_inner().to_string()),
+            auth,
+            account: ch.account.map(Spanned::into_inner),
+            api_version: ch.api_version.map(Spanned::into_inner),
+            media_base_url: ch.media_base_url.map(|u| u.into_inner().to_string().trim_end_matches('/').to_string()),
             credentials,
             credentials_span,
         });

@@ -125,16 +125,9 @@ fn classify(e: reqwest::Error) -> SendError {
     if e.is_connect() || e.is_builder() { SendError::NotSent(e.to_string()) } else { SendError::Lost(e.to_string()) }
 }
 
-/// `application/x-www-form-urlencoded` encoding of one key or value.
+/// `application/x-www-form-urlencoded` encoding of one key or value (RFC 3986: spaces as `%20`).
 pub fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    super::http::percent_encode(s)
 }
 
 #[cfg(test)]

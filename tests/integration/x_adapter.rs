@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use herald::channels::adapter::{Adapter, Outgoing};
+use herald::channels::adapter::{Adapter, Journal, Outgoing};
 use herald::channels::twitter::client::Client;
 use herald::config::Channel;
 use herald::dispatch::boundary::Boundary;
@@ -11,23 +11,21 @@ use herald::dispatch::outcome::Outcome;
 use crate::support::fake_x::{FakeX, Script, credentials};
 
 fn channel() -> Channel {
-    Channel {
-        name: "x".into(),
-        platform: herald::channels::Platform::Twitter,
-        handle: "humansecurityFA".into(),
-        language: herald::config::names::Language::english(),
-        base_url: None,
-        credentials: Default::default(),
-        credentials_span: None,
-    }
+    Channel::new("x", herald::channels::Platform::Twitter, "humansecurityFA")
 }
 
 async fn publish(fake: &FakeX, parts: &[&str], timeout: Duration) -> Outcome {
     let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
     let parts: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
     let ch = channel();
-    let post = Outgoing { parts: &parts, link: None, media: &[], channel: &ch };
-    client.publish(&post, &Boundary::live(timeout).unwrap()).await
+    let post = Outgoing {
+        parts: &parts,
+        link: None,
+        media: &[],
+        channel: &ch,
+        campaigns_dir: std::path::Path::new("campaigns"),
+    };
+    client.publish(&post, &mut Journal::in_memory(), &Boundary::live(timeout).unwrap()).await
 }
 
 #[tokio::test]
@@ -93,7 +91,19 @@ async fn a_dry_run_shows_every_request_with_secrets_redacted_and_sends_nothing()
     let parts = vec!["one 1/2".to_string(), "two 2/2".to_string()];
     let ch = channel();
     let dry = Boundary::dry_run();
-    let o = client.publish(&Outgoing { parts: &parts, link: None, media: &[], channel: &ch }, &dry).await;
+    let o = client
+        .publish(
+            &Outgoing {
+                parts: &parts,
+                link: None,
+                media: &[],
+                channel: &ch,
+                campaigns_dir: std::path::Path::new("campaigns"),
+            },
+            &mut Journal::in_memory(),
+            &dry,
+        )
+        .await;
     assert!(matches!(o, Outcome::Published { .. }));
     assert!(fake.posts().is_empty(), "nothing reached the platform");
     let shown: Vec<String> = dry.transcript().iter().map(|r| r.redacted()).collect();
@@ -119,7 +129,14 @@ async fn the_fake_refuses_a_wrong_signature_as_x_does() {
     let ch = channel();
     let o = client
         .publish(
-            &Outgoing { parts: &parts, link: None, media: &[], channel: &ch },
+            &Outgoing {
+                parts: &parts,
+                link: None,
+                media: &[],
+                channel: &ch,
+                campaigns_dir: std::path::Path::new("campaigns"),
+            },
+            &mut Journal::in_memory(),
             &Boundary::live(Duration::from_secs(5)).unwrap(),
         )
         .await;
@@ -236,8 +253,14 @@ async fn images_are_uploaded_with_their_alt_text_and_attached_to_the_first_part(
     let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
     let parts = vec!["with an image 1/2".to_string(), "second 2/2".to_string()];
     let ch = channel();
-    let post = Outgoing { parts: &parts, link: None, media: &media, channel: &ch };
-    let o = client.publish(&post, &Boundary::live(Duration::from_secs(5)).unwrap()).await;
+    let post = Outgoing {
+        parts: &parts,
+        link: None,
+        media: &media,
+        channel: &ch,
+        campaigns_dir: std::path::Path::new("campaigns"),
+    };
+    let o = client.publish(&post, &mut Journal::in_memory(), &Boundary::live(Duration::from_secs(5)).unwrap()).await;
     assert!(matches!(o, Outcome::Published { .. }), "{o:?} {:?}", fake.rejected());
     let posts = fake.posts();
     assert_eq!(posts[0].media.len(), 1);
@@ -245,7 +268,7 @@ async fn images_are_uploaded_with_their_alt_text_and_attached_to_the_first_part(
     assert!(posts[1].media.is_empty(), "images go with the first part only");
     // The dry run shows the upload by size, not as a wall of base64.
     let dry = Boundary::dry_run();
-    client.publish(&post, &dry).await;
+    client.publish(&post, &mut Journal::in_memory(), &dry).await;
     let shown: Vec<String> = dry.transcript().iter().map(|r| r.redacted()).collect();
     assert!(
         shown[0].contains("/2/media/upload") && shown[0].contains("\"media_category\": \"tweet_image\""),

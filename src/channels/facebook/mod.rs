@@ -5,7 +5,7 @@
 
 pub mod classify;
 
-use super::{Counting, LinkPlacement, MediaType, Rules};
+use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
 
 pub const RULES: Rules = Rules {
     name: "facebook",
@@ -19,6 +19,9 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 10,
     threads: false,
-    credentials: &["page_access_token"],
+    auth: &[Auth { name: "page-token", required: &["page_access_token"], optional: &[] }],
+    account: Some(Setting { meaning: "the Facebook Page id", example: "100000000000000" }),
+    media_by_url: MediaByUrl::Optional,
+    default_api_version: Some("v25.0"),
     example_channel: "platform = \"facebook\"\nhandle = \"HS4Aglobal\"\n",
 };

@@ -3,7 +3,7 @@
 //! Captions up to 2,200 characters with at most 30 hashtags and 20 @-mentions; every post needs an
 //! image (feed images are JPEG only); links in captions are not clickable, so the post's link is left out.
 
-use super::{Counting, LinkPlacement, MediaType, Rules};
+use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
 
 pub const RULES: Rules = Rules {
     name: "instagram",
@@ -17,6 +17,12 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg],
     max_media: 10,
     threads: false,
-    credentials: &["access_token"],
+    auth: &[
+        Auth { name: "facebook-login", required: &["access_token"], optional: &[] },
+        Auth { name: "instagram-login", required: &["access_token"], optional: &[] },
+    ],
+    account: Some(Setting { meaning: "the Instagram professional account's user id", example: "17841400000000000" }),
+    media_by_url: MediaByUrl::Required,
+    default_api_version: Some("v25.0"),
     example_channel: "platform = \"instagram\"\nhandle = \"@humansecurityforall\"\n",
 };

@@ -4,7 +4,7 @@
 
 pub mod little_text;
 
-use super::{Counting, LinkPlacement, MediaType, Rules};
+use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
 
 pub const RULES: Rules = Rules {
     name: "linkedin",
@@ -18,6 +18,12 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif],
     max_media: 20,
     threads: false,
-    credentials: &["access_token"],
+    auth: &[Auth { name: "oauth2", required: &["access_token"], optional: &[] }],
+    account: Some(Setting {
+        meaning: "the author: a person or organization URN",
+        example: "urn:li:organization:12345678",
+    }),
+    media_by_url: MediaByUrl::Never,
+    default_api_version: Some("202607"),
     example_channel: "platform = \"linkedin\"\nhandle = \"humansecurityforall\"\nlanguage = \"en\"\n",
 };

@@ -5,13 +5,13 @@
 use base64::Engine as _;
 
 use crate::channels::MediaType;
-use crate::channels::adapter::{Adapter, Outgoing};
+use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing};
 use crate::config::Media;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{Method, Request, Response};
 use crate::dispatch::outcome::Outcome;
 
-use super::classify::classify;
+use super::classify::{classify, post_url};
 use super::oauth1::{self, Credentials};
 
 /// The default API host.
@@ -42,6 +42,19 @@ impl Client {
 }
 
 impl Client {
+    /// A request with the `Authorization` header for `method` and `url` (its query is signed along).
+    fn authorized(&self, method: Method, url: &str) -> Request {
+        let auth = oauth1::authorization(
+            &self.credentials,
+            method.as_str(),
+            url,
+            &[],
+            &oauth1::nonce(),
+            chrono::Utc::now().timestamp(),
+        );
+        Request::new(method, url).secret_header("authorization", auth)
+    }
+
     fn signed(&self, method: Method, path: &str, body: serde_json::Value) -> Request {
         let url = format!("{}{path}", self.base_url.trim_end_matches('/'));
         let auth = oauth1::authorization(
@@ -125,8 +138,7 @@ impl Adapter for Client {
     async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
         let url = format!("{}/2/users/me", self.base_url.trim_end_matches('/'));
         let now = chrono::Utc::now().timestamp();
-        let auth = oauth1::authorization(&self.credentials, "GET", &url, &[], &oauth1::nonce(), now);
-        let req = Request::new(Method::Get, url).secret_header("authorization", auth);
+        let req = self.authorized(Method::Get, &url);
         let placeholder = |_: &Request| Response::new(200, r#"{"data":{"id":"1","username":"dry-run"}}"#);
         match http.send(req, placeholder).await {
             Ok(r) if r.is_success() => {
@@ -139,20 +151,31 @@ impl Adapter for Client {
         }
     }
 
-    async fn publish(&self, post: &Outgoing<'_>, http: &Boundary) -> Outcome {
+    async fn publish(&self, post: &Outgoing<'_>, journal: &mut Journal<'_>, http: &Boundary) -> Outcome {
         // Images first: nothing is public until the post itself is created, so any failure here is
-        // safe to retry.
+        // safe to retry; uploaded ids are kept (X keeps them 24 hours) so a retry does not upload again.
         let mut media_ids = Vec::new();
         for (i, m) in post.media.iter().enumerate() {
+            let step = format!("media.{i}");
+            if let Some(id) = journal.get(&step) {
+                media_ids.push(id.to_string());
+                continue;
+            }
             match self.upload(m, i, http).await {
-                Ok(id) => media_ids.push(id),
+                Ok(id) => {
+                    journal.record(&step, &id);
+                    media_ids.push(id);
+                }
                 Err(outcome) => return outcome,
             }
         }
-        let mut first: Option<(String, Option<String>)> = None;
-        let mut previous: Option<String> = None;
         let n = post.parts.len();
         for (i, part) in post.parts.iter().enumerate() {
+            let step = format!("part.{i}");
+            if journal.get(&step).is_some() {
+                continue; // published by an earlier attempt
+            }
+            let previous = i.checked_sub(1).and_then(|p| journal.get(&format!("part.{p}"))).map(str::to_string);
             let now = chrono::Utc::now().timestamp();
             let mut req = self.post_request(part, previous.as_deref(), &oauth1::nonce(), now);
             if i == 0
@@ -169,29 +192,123 @@ impl Adapter for Client {
                 Err(SendError::Lost(reason)) => Outcome::Unknown { reason },
             };
             match outcome {
-                Outcome::Published { remote_id, url } => {
-                    first.get_or_insert((remote_id.clone(), url));
-                    previous = Some(remote_id);
+                Outcome::Published { remote_id, .. } => journal.record(&step, remote_id),
+                // A later part refused as a duplicate went out before, but its id is unknown: the
+                // lookup finds it.
+                Outcome::Duplicate { platform_message } if i > 0 => {
+                    return Outcome::Unknown {
+                        reason: format!("part {} of {n} was refused as a duplicate: {platform_message}", i + 1),
+                    };
                 }
                 other if i == 0 => return other,
-                // A thread cut short: its first parts are live, so it must not be retried whole.
+                // The parts before are live and in the journal: the next attempt resumes here.
                 other => {
-                    let live = first.as_ref().and_then(|f| f.1.clone()).unwrap_or_default();
-                    return Outcome::Unknown {
-                        reason: format!(
-                            "the thread stopped at part {} of {n} ({other:?}); parts 1–{i} are live at {live}",
-                            i + 1
-                        ),
+                    let live = journal.get("part.0").map(|id| post_url(&self.handle, id)).unwrap_or_default();
+                    return match other {
+                        Outcome::Rejected { platform_message, explanation } => Outcome::Rejected {
+                            platform_message,
+                            explanation: format!(
+                                "{explanation}; the thread stopped at part {} of {n} (parts 1–{i} are live at {live})",
+                                i + 1
+                            ),
+                        },
+                        other => other,
                     };
                 }
             }
         }
-        match first {
-            Some((remote_id, url)) => Outcome::Published { remote_id, url },
+        match journal.get("part.0") {
+            Some(id) => Outcome::Published { remote_id: id.to_string(), url: Some(post_url(&self.handle, id)) },
             None => Outcome::Rejected {
                 platform_message: String::new(),
                 explanation: "the post has no text to publish".into(),
             },
         }
+    }
+
+    /// Reads the account's posts since the lost attempt (`GET /2/users/{id}/tweets`) and matches each
+    /// missing part by its text (links compared as links: X shortens them to t.co).
+    async fn find_existing(
+        &self,
+        post: &Outgoing<'_>,
+        journal: &mut Journal<'_>,
+        since: chrono::DateTime<chrono::Utc>,
+        http: &Boundary,
+    ) -> Lookup {
+        let user_id = match journal.get("user_id") {
+            Some(id) => id.to_string(),
+            None => {
+                let url = format!("{}/2/users/me", self.base_url.trim_end_matches('/'));
+                let placeholder = |_: &Request| Response::new(200, r#"{"data":{"id":"1","username":"dry-run"}}"#);
+                match http.send(self.authorized(Method::Get, &url), placeholder).await {
+                    Ok(r) if r.is_success() && r.json()["data"]["id"].is_string() => {
+                        let id = r.json()["data"]["id"].as_str().unwrap_or_default().to_string();
+                        journal.record("user_id", &id);
+                        id
+                    }
+                    Ok(r) => return Lookup::Unavailable { reason: classify(&r, &self.handle, 0).to_string() },
+                    Err(e) => return Lookup::Unavailable { reason: e.to_string() },
+                }
+            }
+        };
+        let start = (since - chrono::Duration::minutes(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let url = format!(
+            "{}/2/users/{}/tweets?max_results=100&start_time={}&tweet.fields=created_at",
+            self.base_url.trim_end_matches('/'),
+            crate::dispatch::http::percent_encode(&user_id),
+            crate::dispatch::http::percent_encode(&start)
+        );
+        let placeholder = |_: &Request| Response::new(200, r#"{"meta":{"result_count":0}}"#);
+        let timeline = match http.send(self.authorized(Method::Get, &url), placeholder).await {
+            Ok(r) if r.is_success() => r.json(),
+            Ok(r) => return Lookup::Unavailable { reason: classify(&r, &self.handle, 0).to_string() },
+            Err(e) => return Lookup::Unavailable { reason: e.to_string() },
+        };
+        let found: Vec<(String, String)> = timeline["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| Some((t["id"].as_str()?.to_string(), same_text_key(t["text"].as_str()?))))
+            .collect();
+        for (i, part) in post.parts.iter().enumerate() {
+            let step = format!("part.{i}");
+            if journal.get(&step).is_some() {
+                continue;
+            }
+            let key = same_text_key(part);
+            match found.iter().find(|(_, text)| *text == key) {
+                Some((id, _)) => journal.record(&step, id),
+                None => return Lookup::NotFound,
+            }
+        }
+        match journal.get("part.0") {
+            Some(id) => Lookup::Found { remote_id: id.to_string(), url: Some(post_url(&self.handle, id)) },
+            None => Lookup::NotFound,
+        }
+    }
+}
+
+/// A post's text as compared with what X returns: links replaced by a marker (X rewrites them to
+/// t.co), HTML entities decoded (X returns `&amp;`), whitespace collapsed.
+fn same_text_key(text: &str) -> String {
+    let decoded = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    decoded
+        .split_whitespace()
+        .map(|w| if w.starts_with("http://") || w.starts_with("https://") { "<link>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text_key;
+
+    #[test]
+    fn texts_match_after_x_shortens_links_and_escapes_entities() {
+        assert_eq!(
+            same_text_key("Water & peace\nhttps://www.humansecurity.world/?utm_source=x"),
+            same_text_key("Water &amp; peace https://t.co/AbC123")
+        );
+        assert_ne!(same_text_key("Water & peace"), same_text_key("Water & war"));
     }
 }

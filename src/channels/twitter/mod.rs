@@ -8,7 +8,7 @@ pub mod client;
 pub mod oauth1;
 pub mod text;
 
-use super::{Counting, LinkPlacement, MediaType, Rules};
+use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules};
 
 pub const RULES: Rules = Rules {
     name: "twitter",
@@ -22,6 +22,17 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 4,
     threads: true,
-    credentials: &["consumer_key", "consumer_secret", "access_token", "access_token_secret"],
+    auth: &[
+        Auth {
+            name: "oauth1",
+            required: &["consumer_key", "consumer_secret", "access_token", "access_token_secret"],
+            optional: &[],
+        },
+        // OAuth 2.0 user context: the refresh token rotates, herald keeps the newest in its state folder.
+        Auth { name: "oauth2", required: &["client_id", "refresh_token"], optional: &["client_secret"] },
+    ],
+    account: None,
+    media_by_url: MediaByUrl::Never,
+    default_api_version: None,
     example_channel: "platform = \"twitter\"\nhandle = \"@humansecurityFA\"\nlanguage = \"en\"\n",
 };
