@@ -58,8 +58,11 @@ impl Outgoing<'_> {
 /// once, so the caller can store it before the adapter's next request.
 pub struct Journal<'a> {
     entries: BTreeMap<String, String>,
-    sink: Box<dyn FnMut(&BTreeMap<String, String>) + Send + 'a>,
+    sink: Sink<'a>,
 }
+
+/// Where a journal's changes go (the ledger, in the daemon).
+type Sink<'a> = Box<dyn FnMut(&BTreeMap<String, String>) + Send + 'a>;
 
 impl std::fmt::Debug for Journal<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
