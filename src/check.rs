@@ -186,7 +186,11 @@ pub async fn probe_channels(project: &Project, env: &dyn Fn(&str) -> Option<Stri
                 continue;
             }
         };
-        let adapter = match registry::build(channel, &secrets) {
+        let adapter = match registry::build(
+            channel,
+            &secrets,
+            &crate::tokens::TokenStore::new(&project.config.state_dir(&project.root)),
+        ) {
             Ok(a) => a,
             Err(why) => {
                 diagnostics.push(Diagnostic::warning(why).at(source, span.clone()));

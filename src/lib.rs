@@ -13,7 +13,10 @@
 //! - [`channels`]: the closed registry of platforms and their rules, one folder per platform.
 //! - [`check`] and [`preview`]: the two read-only commands' logic.
 //! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
-
+//! - [`dispatch`]: publishing machinery shared by the adapters: requests as values, the boundary where
+//!   a dry run stops, outcomes, retry decisions, per-channel limits.
+//! - [`secrets`] and [`tokens`]: credentials (kept out of every output) and refreshed tokens (stored
+//!   durably before use).
 //!
 //! # Example
 //!
@@ -39,3 +42,4 @@ pub mod preview;
 pub mod render;
 pub mod schedule;
 pub mod secrets;
+pub mod tokens;

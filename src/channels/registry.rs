@@ -9,6 +9,7 @@ use crate::config::Channel;
 use crate::dispatch::boundary::Boundary;
 use crate::dispatch::outcome::Outcome;
 use crate::secrets::{self, Secret, SecretsError, SecretsFile};
+use crate::tokens::TokenStore;
 
 use super::Platform;
 use super::adapter::{Adapter, Journal, Lookup, Outgoing};
@@ -71,20 +72,31 @@ pub fn credentials(
 }
 
 /// The adapter for `channel` with `secrets` (missing ones are empty placeholders, which only a dry
-/// run may use: they are never shown, and a live platform refuses them).
-pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>) -> Result<AnyAdapter, String> {
+/// run may use: they are never shown, and a live platform refuses them). Refreshed tokens are kept in
+/// `tokens`.
+pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>, tokens: &TokenStore) -> Result<AnyAdapter, String> {
     let get = |k: &str| secrets.get(k).cloned().unwrap_or_else(|| Secret::new(""));
     match channel.platform {
-        Platform::Twitter => Ok(AnyAdapter::Twitter(twitter::client::Client {
-            base_url: channel.base_url.clone().unwrap_or_else(|| twitter::client::DEFAULT_BASE_URL.to_string()),
-            credentials: twitter::oauth1::Credentials {
-                consumer_key: get("consumer_key"),
-                consumer_secret: get("consumer_secret"),
-                token: get("access_token"),
-                token_secret: get("access_token_secret"),
-            },
-            handle: channel.handle.clone(),
-        })),
+        Platform::Twitter => {
+            let base_url = channel.base_url.clone().unwrap_or_else(|| twitter::client::DEFAULT_BASE_URL.to_string());
+            let auth = match channel.auth.name {
+                "oauth2" => twitter::client::Auth::OAuth2(twitter::oauth2::Session::new(
+                    &channel.name,
+                    &base_url,
+                    get("client_id"),
+                    secrets.get("client_secret").cloned(),
+                    get("refresh_token"),
+                    tokens.clone(),
+                )),
+                _ => twitter::client::Auth::OAuth1(twitter::oauth1::Credentials {
+                    consumer_key: get("consumer_key"),
+                    consumer_secret: get("consumer_secret"),
+                    token: get("access_token"),
+                    token_secret: get("access_token_secret"),
+                }),
+            };
+            Ok(AnyAdapter::Twitter(twitter::client::Client { base_url, auth, handle: channel.handle.clone() }))
+        }
         other => Err(format!(
             "publishing to {} is not available yet in this version of herald (channel `{}`); preview and check work",
             other.rules().display,
@@ -106,12 +118,15 @@ mod tests {
     fn every_platform_names_its_credentials_and_builds_or_says_why_not() {
         for p in PLATFORMS {
             assert!(!p.rules().credentials().is_empty(), "{p}");
-            match build(&channel(*p), &BTreeMap::new()) {
+            match build(&channel(*p), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald"))) {
                 Ok(_) => {}
                 Err(why) => assert!(why.contains("not available yet") && why.contains(p.rules().display), "{p}: {why}"),
             }
         }
-        assert!(build(&channel(Platform::Twitter), &BTreeMap::new()).is_ok());
+        assert!(
+            build(&channel(Platform::Twitter), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald")))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -106,7 +106,11 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
                 continue;
             }
         };
-        let adapter = match registry::build(channel, &secrets) {
+        let adapter = match registry::build(
+            channel,
+            &secrets,
+            &crate::tokens::TokenStore::new(&project.config.state_dir(&project.root)),
+        ) {
             Ok(a) => a,
             Err(why) => {
                 let _ = writeln!(stdout, "  not sent: {why}");

@@ -31,6 +31,9 @@ pub struct Project {
     pub templates: Templates,
 }
 
+/// The state folder when the config names none, relative to the project.
+pub const DEFAULT_STATE_DIR: &str = ".herald";
+
 /// `config/herald.toml`, validated.
 #[derive(Debug, Default)]
 pub struct Config {
@@ -38,6 +41,8 @@ pub struct Config {
     pub channels: Vec<Channel>,
     /// Where `file:` credentials are read from.
     pub secrets_file: Option<PathBuf>,
+    /// Where the ledger and refreshed tokens live (relative paths are relative to the project).
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Channel {
@@ -72,6 +77,11 @@ impl Config {
         root: &std::path::Path,
     ) -> Result<Option<crate::secrets::SecretsFile>, crate::secrets::SecretsError> {
         self.secrets_file.as_ref().map(|p| crate::secrets::SecretsFile::load(&root.join(p))).transpose()
+    }
+
+    /// The state folder: `state_dir`, or `.herald/` in the project.
+    pub fn state_dir(&self, root: &std::path::Path) -> PathBuf {
+        root.join(self.state_dir.as_deref().unwrap_or(std::path::Path::new(DEFAULT_STATE_DIR)))
     }
 
     pub fn channel(&self, name: &str) -> Option<(usize, &Channel)> {

@@ -25,6 +25,9 @@ type S<T> = Option<Spanned<T>>;
 pub struct TomlConfig {
     /// `secrets_file = "/etc/herald/secrets.toml"`: where `file:` credentials are read from.
     pub secrets_file: S<String>,
+    /// `state_dir = "/var/lib/herald"`: where the daemon keeps its ledger and refreshed tokens
+    /// (default `.herald/` in the project folder; keep it out of git).
+    pub state_dir: S<String>,
     /// `[channels.NAME]`: the accounts herald publishes to, by name.
     pub channels: Vec<(Spanned<Id>, TomlChannel)>,
     /// `[[day]]`: days added to the calendar, or overriding a built-in day with the same id.
@@ -173,7 +176,11 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
         return TomlConfig::default();
     };
     let mut top = TableReader::new(source, "`config/herald.toml`", root);
-    let mut config = TomlConfig { secrets_file: top.optional("secrets_file", diags), ..TomlConfig::default() };
+    let mut config = TomlConfig {
+        secrets_file: top.optional("secrets_file", diags),
+        state_dir: top.optional("state_dir", diags),
+        ..TomlConfig::default()
+    };
     if let Some((_, channels)) = top.take_raw("channels")
         && let Some(mut t) = TableReader::from_value(source, "`[channels]`", channels, diags)
     {

@@ -209,6 +209,7 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
         source: Some(source.clone()),
         channels,
         secrets_file: raw.secrets_file.map(|f| std::path::PathBuf::from(f.into_inner())),
+        state_dir: raw.state_dir.map(|f| std::path::PathBuf::from(f.into_inner())),
     }
 }
 

@@ -15,7 +15,7 @@ fn channel() -> Channel {
 }
 
 async fn publish(fake: &FakeX, parts: &[&str], timeout: Duration) -> Outcome {
-    let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
+    let client = Client::oauth1(fake.uri(), credentials(), "humansecurityFA");
     let parts: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
     let ch = channel();
     let post = Outgoing {
@@ -87,7 +87,7 @@ async fn a_timeout_after_sending_is_an_unknown_outcome_not_a_retry() {
 #[tokio::test]
 async fn a_dry_run_shows_every_request_with_secrets_redacted_and_sends_nothing() {
     let fake = FakeX::start().await;
-    let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
+    let client = Client::oauth1(fake.uri(), credentials(), "humansecurityFA");
     let parts = vec!["one 1/2".to_string(), "two 2/2".to_string()];
     let ch = channel();
     let dry = Boundary::dry_run();
@@ -124,7 +124,7 @@ async fn the_fake_refuses_a_wrong_signature_as_x_does() {
     let fake = FakeX::start().await;
     let mut creds = credentials();
     creds.consumer_secret = herald::secrets::Secret::new("not-the-secret");
-    let client = Client { base_url: fake.uri(), credentials: creds, handle: "humansecurityFA".into() };
+    let client = Client::oauth1(fake.uri(), creds, "humansecurityFA");
     let parts = vec!["hello".to_string()];
     let ch = channel();
     let o = client
@@ -250,7 +250,7 @@ async fn images_are_uploaded_with_their_alt_text_and_attached_to_the_first_part(
         alt: Some("Women farmers in Barbados".into()),
         kind: herald::channels::MediaType::Jpeg,
     }];
-    let client = Client { base_url: fake.uri(), credentials: credentials(), handle: "humansecurityFA".into() };
+    let client = Client::oauth1(fake.uri(), credentials(), "humansecurityFA");
     let parts = vec!["with an image 1/2".to_string(), "second 2/2".to_string()];
     let ch = channel();
     let post = Outgoing {
@@ -321,4 +321,167 @@ async fn check_online_says_when_the_secrets_file_is_refused() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("can be read by other users (mode 644); herald refuses it"), "{out}");
     assert!(out.contains("chmod 600"), "{out}");
+}
+
+fn oauth2_client(fake: &FakeX, state: &std::path::Path, refresh: &str) -> Client {
+    use herald::secrets::Secret;
+    let session = herald::channels::twitter::oauth2::Session::new(
+        "x",
+        &fake.uri(),
+        Secret::new(crate::support::fake_x::OAUTH2_CLIENT_ID),
+        None,
+        Secret::new(refresh),
+        herald::tokens::TokenStore::new(state),
+    );
+    Client {
+        base_url: fake.uri(),
+        auth: herald::channels::twitter::client::Auth::OAuth2(session),
+        handle: "humansecurityFA".into(),
+    }
+}
+
+async fn publish_with(client: &Client, parts: &[&str], journal: &mut Journal<'_>) -> Outcome {
+    let parts: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
+    let ch = channel();
+    let post = Outgoing {
+        parts: &parts,
+        link: None,
+        media: &[],
+        channel: &ch,
+        campaigns_dir: std::path::Path::new("campaigns"),
+    };
+    client.publish(&post, journal, &Boundary::live(Duration::from_millis(500)).unwrap()).await
+}
+
+#[tokio::test]
+async fn oauth2_tokens_are_refreshed_and_the_rotated_refresh_token_is_stored_before_use() {
+    use crate::support::fake_x::OAUTH2_FIRST_REFRESH;
+    let fake = FakeX::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let client = oauth2_client(&fake, state.path(), OAUTH2_FIRST_REFRESH);
+    assert!(matches!(publish_with(&client, &["first"], &mut Journal::in_memory()).await, Outcome::Published { .. }));
+    assert_eq!(fake.refreshes(), 1);
+    assert_eq!(fake.rejected(), Vec::<String>::new());
+    let stored = std::fs::read_to_string(state.path().join("tokens.json")).unwrap();
+    assert!(stored.contains(&fake.current_refresh_token()), "the rotated token is on disk");
+    // A fresh token is reused, not refreshed again.
+    assert!(matches!(publish_with(&client, &["second"], &mut Journal::in_memory()).await, Outcome::Published { .. }));
+    assert_eq!(fake.refreshes(), 1);
+    // A restarted herald (a new client, same configuration) continues from the stored token: the
+    // configured one was used up by the first refresh, so using it would fail.
+    fake.expire_access_tokens();
+    let restarted = oauth2_client(&fake, state.path(), OAUTH2_FIRST_REFRESH);
+    assert!(matches!(publish_with(&restarted, &["third"], &mut Journal::in_memory()).await, Outcome::Published { .. }));
+    assert_eq!(fake.refreshes(), 2);
+    assert_eq!(fake.posts().len(), 3);
+    // The token files never show in a transcript: a dry run redacts the bearer.
+    let dry = Boundary::dry_run();
+    let parts = vec!["dry".to_string()];
+    let ch = channel();
+    let post = Outgoing {
+        parts: &parts,
+        link: None,
+        media: &[],
+        channel: &ch,
+        campaigns_dir: std::path::Path::new("campaigns"),
+    };
+    restarted.publish(&post, &mut Journal::in_memory(), &dry).await;
+    for r in dry.transcript() {
+        let shown = r.redacted();
+        assert!(!shown.contains("fake-access-token") && !shown.contains("fake-refresh-token"), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn an_access_token_refused_early_is_refreshed_once_and_the_post_still_goes() {
+    use crate::support::fake_x::OAUTH2_FIRST_REFRESH;
+    let fake = FakeX::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let client = oauth2_client(&fake, state.path(), OAUTH2_FIRST_REFRESH);
+    assert!(matches!(publish_with(&client, &["one"], &mut Journal::in_memory()).await, Outcome::Published { .. }));
+    fake.expire_access_tokens(); // revoked early: herald still thinks it fresh
+    assert!(matches!(publish_with(&client, &["two"], &mut Journal::in_memory()).await, Outcome::Published { .. }));
+    assert_eq!(fake.refreshes(), 2);
+    assert_eq!(fake.posts().len(), 2);
+}
+
+#[tokio::test]
+async fn a_refused_refresh_token_needs_reauthorisation_and_a_newly_configured_one_wins() {
+    let fake = FakeX::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let client = oauth2_client(&fake, state.path(), "revoked-refresh-token");
+    let o = publish_with(&client, &["one"], &mut Journal::in_memory()).await;
+    match &o {
+        Outcome::NeedsReauth { platform_message } => {
+            assert!(platform_message.contains("authorise the channel again"), "{platform_message}");
+            assert!(!platform_message.contains("revoked-refresh-token"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(fake.posts().is_empty());
+    // The operator authorises again and configures the new refresh token: it replaces the store's.
+    let client = oauth2_client(&fake, state.path(), &fake.current_refresh_token());
+    assert!(matches!(publish_with(&client, &["one"], &mut Journal::in_memory()).await, Outcome::Published { .. }));
+}
+
+#[tokio::test]
+async fn a_thread_cut_short_resumes_after_its_live_parts() {
+    let fake = FakeX::start().await;
+    let client = Client::oauth1(fake.uri(), credentials(), "humansecurityFA");
+    let steps = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = steps.clone();
+    let mut journal = Journal::new(Default::default(), move |e| seen.lock().unwrap().push(e.clone()));
+    // Part 1 goes out, part 2 meets a server error.
+    fake.script(Script::Hang(Duration::ZERO)); // part 1: answered normally (recorded, no delay)
+    fake.script(Script::ServerError);
+    let o = publish_with(&client, &["one 1/3", "two 2/3", "three 3/3"], &mut journal).await;
+    assert!(o.is_retryable(), "{o:?}");
+    assert_eq!(fake.posts().len(), 1);
+    assert_eq!(steps.lock().unwrap().last().unwrap().get("part.0"), Some(&fake.posts()[0].id), "stored at once");
+    // The retry resumes at part 2, replying to part 1: nothing is posted twice.
+    let o = publish_with(&client, &["one 1/3", "two 2/3", "three 3/3"], &mut journal).await;
+    let posts = fake.posts();
+    assert!(matches!(o, Outcome::Published { ref remote_id, .. } if *remote_id == posts[0].id), "{o:?}");
+    assert_eq!(posts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>(), ["one 1/3", "two 2/3", "three 3/3"]);
+    assert_eq!(posts[1].reply_to.as_deref(), Some(posts[0].id.as_str()));
+}
+
+#[tokio::test]
+async fn after_a_lost_answer_the_lookup_finds_the_post_instead_of_posting_twice() {
+    let fake = FakeX::start().await;
+    let client = Client::oauth1(fake.uri(), credentials(), "humansecurityFA");
+    let text = "Clean water & sanitation https://www.humansecurity.world/water?utm_source=x";
+    fake.script(Script::Hang(Duration::from_secs(3)));
+    let since = chrono::Utc::now();
+    let mut journal = Journal::in_memory();
+    let o = publish_with(&client, &[text], &mut journal).await;
+    assert!(matches!(o, Outcome::Unknown { .. }), "{o:?}");
+    let parts = vec![text.to_string()];
+    let ch = channel();
+    let post = Outgoing {
+        parts: &parts,
+        link: None,
+        media: &[],
+        channel: &ch,
+        campaigns_dir: std::path::Path::new("campaigns"),
+    };
+    let http = Boundary::live(Duration::from_secs(5)).unwrap();
+    let found = client.find_existing(&post, &mut journal, since, &http).await;
+    let id = fake.posts()[0].id.clone();
+    assert_eq!(
+        found,
+        herald::channels::adapter::Lookup::Found {
+            remote_id: id.clone(),
+            url: Some(format!("https://x.com/humansecurityFA/status/{id}"))
+        }
+    );
+    // A post that never went out is not found: publishing is safe.
+    let other = vec!["never sent".to_string()];
+    let post = Outgoing { parts: &other, ..post };
+    assert_eq!(
+        client.find_existing(&post, &mut Journal::in_memory(), since, &http).await,
+        herald::channels::adapter::Lookup::NotFound
+    );
+    assert_eq!(fake.posts().len(), 1);
+    assert!(fake.rejected().is_empty(), "{:?}", fake.rejected());
 }

@@ -23,6 +23,10 @@ pub fn credentials() -> Credentials {
     }
 }
 
+/// The OAuth 2.0 client of the fake X, and the first refresh token it issued.
+pub const OAUTH2_CLIENT_ID: &str = "fake-oauth2-client-id";
+pub const OAUTH2_FIRST_REFRESH: &str = "fake-refresh-token-0";
+
 /// A failure to answer the next request with.
 #[derive(Debug, Clone)]
 pub enum Script {
@@ -45,8 +49,24 @@ pub struct Posted {
     pub media: Vec<(String, Option<String>)>,
 }
 
+struct OAuth2 {
+    /// The one refresh token that works now (each refresh rotates it).
+    refresh: String,
+    /// Access tokens issued, with their expiry (Unix seconds).
+    access: Vec<(String, i64)>,
+    refreshes: u32,
+    lifetime: i64,
+}
+
+impl Default for OAuth2 {
+    fn default() -> Self {
+        Self { refresh: OAUTH2_FIRST_REFRESH.into(), access: Vec::new(), refreshes: 0, lifetime: 7200 }
+    }
+}
+
 #[derive(Default)]
 struct State {
+    oauth2: OAuth2,
     posts: Vec<Posted>,
     /// Uploaded media ids, with alt text once set.
     media: Vec<(String, Option<String>)>,
@@ -79,6 +99,16 @@ impl FakeX {
             .respond_with(Responder { state: state.clone(), endpoint: Endpoint::Me })
             .mount(&server)
             .await;
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path_regex(r"^/2/users/[0-9]+/tweets$"))
+            .respond_with(Responder { state: state.clone(), endpoint: Endpoint::Timeline })
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/2/oauth2/token"))
+            .respond_with(TokenResponder { state: state.clone() })
+            .mount(&server)
+            .await;
         Self { server, state }
     }
 
@@ -94,6 +124,28 @@ impl FakeX {
         self.state.lock().unwrap().posts.clone()
     }
 
+    /// How many times an OAuth 2.0 token was refreshed.
+    pub fn refreshes(&self) -> u32 {
+        self.state.lock().unwrap().oauth2.refreshes
+    }
+
+    /// The refresh token that works now.
+    pub fn current_refresh_token(&self) -> String {
+        self.state.lock().unwrap().oauth2.refresh.clone()
+    }
+
+    /// Makes every OAuth 2.0 access token issued so far expire now (as after two hours).
+    pub fn expire_access_tokens(&self) {
+        for t in &mut self.state.lock().unwrap().oauth2.access {
+            t.1 = 0;
+        }
+    }
+
+    /// Sets how long new access tokens last.
+    pub fn set_access_lifetime(&self, seconds: i64) {
+        self.state.lock().unwrap().oauth2.lifetime = seconds;
+    }
+
     /// Why requests were refused as malformed (should stay empty).
     pub fn rejected(&self) -> Vec<String> {
         self.state.lock().unwrap().rejected.clone()
@@ -107,6 +159,77 @@ enum Endpoint {
     Metadata,
     /// `GET /2/users/me`, the probe.
     Me,
+    /// `GET /2/users/{id}/tweets`, the account's recent posts.
+    Timeline,
+}
+
+/// `POST /2/oauth2/token` with `grant_type=refresh_token`: rotates the refresh token.
+struct TokenResponder {
+    state: Arc<Mutex<State>>,
+}
+
+impl Respond for TokenResponder {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let mut state = self.state.lock().unwrap();
+        let content_type = req.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let form: Vec<(String, String)> = url_decode_form(&String::from_utf8_lossy(&req.body));
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let invalid = |why: &str| {
+            ResponseTemplate::new(400)
+                .set_body_json(serde_json::json!({"error": "invalid_request", "error_description": why}))
+        };
+        if !content_type.starts_with("application/x-www-form-urlencoded") {
+            state.rejected.push(format!("token: content-type {content_type}"));
+            return invalid("Missing required parameter [grant_type].");
+        }
+        if get("grant_type") != Some("refresh_token") || get("client_id") != Some(OAUTH2_CLIENT_ID) {
+            state.rejected.push(format!("token: bad grant or client {form:?}"));
+            return invalid("Missing required parameter [client_id].");
+        }
+        if get("refresh_token") != Some(state.oauth2.refresh.as_str()) {
+            // A used (rotated) or unknown refresh token: what X answers.
+            return invalid("Value passed for the token was invalid.");
+        }
+        state.oauth2.refreshes += 1;
+        let n = state.oauth2.refreshes;
+        let access = format!("fake-access-token-{n}");
+        state.oauth2.refresh = format!("fake-refresh-token-{n}");
+        let lifetime = state.oauth2.lifetime;
+        state.oauth2.access.push((access.clone(), chrono::Utc::now().timestamp() + lifetime));
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "token_type": "bearer", "expires_in": lifetime, "access_token": access,
+            "scope": "tweet.read tweet.write users.read media.write offline.access",
+            "refresh_token": state.oauth2.refresh,
+        }))
+    }
+}
+
+fn url_decode_form(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            let decode = |s: &str| {
+                let bytes = s.replace('+', " ");
+                let mut out = Vec::new();
+                let b = bytes.as_bytes();
+                let mut i = 0;
+                while i < b.len() {
+                    if b[i] == b'%'
+                        && let Some(h) = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+                    {
+                        out.push(h);
+                        i += 3;
+                    } else {
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                }
+                String::from_utf8_lossy(&out).into_owned()
+            };
+            (decode(k), decode(v))
+        })
+        .collect()
 }
 
 struct Responder {
@@ -124,11 +247,36 @@ impl Respond for Responder {
         let mut state = self.state.lock().unwrap();
         if let Err(why) = verify(req, &state, self.endpoint) {
             state.rejected.push(why.clone());
-            let status = if why.starts_with("signature") || why.starts_with("unknown consumer") { 401 } else { 400 };
+            let status =
+                if why.starts_with("signature") || why.starts_with("unknown consumer") || why.starts_with("bearer") {
+                    401
+                } else {
+                    400
+                };
             return problem(status, "Invalid Request", &why, "about:blank");
         }
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
         match self.endpoint {
+            Endpoint::Timeline => {
+                // Newest first, links shortened and `&` escaped, as X returns texts.
+                let data: Vec<serde_json::Value> = state
+                    .posts
+                    .iter()
+                    .rev()
+                    .map(|p| {
+                        let text: Vec<String> = p
+                            .text
+                            .replace('&', "&amp;")
+                            .split(' ')
+                            .map(|w| if w.starts_with("http") { "https://t.co/fAkE1234".to_string() } else { w.to_string() })
+                            .collect();
+                        serde_json::json!({"id": p.id, "text": text.join(" "), "created_at": "2027-03-08T09:00:00.000Z"})
+                    })
+                    .collect();
+                let count = data.len();
+                return ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"data": data, "meta": {"result_count": count}}));
+            }
             Endpoint::Me => {
                 return ResponseTemplate::new(200).set_body_json(
                     serde_json::json!({"data": {"id": "2244994945", "name": "HS4A", "username": "humansecurityFA"}}),
@@ -210,6 +358,22 @@ fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<
     let posts = &state.posts;
     let creds = credentials();
     let header = req.headers.get("authorization").and_then(|v| v.to_str().ok()).ok_or("no Authorization header")?;
+    if let Some(token) = header.strip_prefix("Bearer ") {
+        let now = chrono::Utc::now().timestamp();
+        if !state.oauth2.access.iter().any(|(t, exp)| t == token && *exp > now) {
+            return Err("bearer token invalid or expired".into());
+        }
+    } else {
+        verify_oauth1(req, &creds, header)?;
+    }
+    if matches!(endpoint, Endpoint::Me | Endpoint::Timeline) {
+        return Ok(());
+    }
+    verify_body(req, state, endpoint, posts)
+}
+
+/// The OAuth 1.0a signature, recomputed from the known secrets as X does.
+fn verify_oauth1(req: &wiremock::Request, creds: &Credentials, header: &str) -> Result<(), String> {
     let params = oauth1::parse_header(header).ok_or("Authorization is not OAuth")?;
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if get("oauth_consumer_key").as_deref() != Some(creds.consumer_key.expose())
@@ -221,7 +385,9 @@ fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<
     if (chrono::Utc::now().timestamp() - ts).abs() > 300 {
         return Err("timestamp out of bounds".into());
     }
-    let signed: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "oauth_signature").cloned().collect();
+    let mut signed: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "oauth_signature").cloned().collect();
+    // Query parameters are signed along (decoded here, encoded again by the base string).
+    signed.extend(req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())));
     // The URL the client addressed, as X rebuilds it: scheme, the Host header, the path.
     let host = req.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let url = format!("http://{host}{}", req.url.path());
@@ -233,9 +399,10 @@ fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<
     if get("oauth_signature").as_deref() != Some(expected.as_str()) {
         return Err(format!("signature mismatch for {url}"));
     }
-    if matches!(endpoint, Endpoint::Me) {
-        return Ok(());
-    }
+    Ok(())
+}
+
+fn verify_body(req: &wiremock::Request, state: &State, endpoint: Endpoint, posts: &[Posted]) -> Result<(), String> {
     let content_type = req.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !content_type.starts_with("application/json") {
         return Err(format!("content-type {content_type}"));
@@ -246,7 +413,7 @@ fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<
         Endpoint::Tweets => "CreatePostsRequest",
         Endpoint::Upload => "MediaUploadRequest",
         Endpoint::Metadata => "CreateMediaMetadataRequest",
-        Endpoint::Me => unreachable!("a GET has no body to check"),
+        Endpoint::Me | Endpoint::Timeline => return Ok(()),
     };
     if let Some(spec) = super::openapi::x_spec() {
         super::openapi::validate(&spec, schema, &body)?;
@@ -270,7 +437,7 @@ fn verify(req: &wiremock::Request, state: &State, endpoint: Endpoint) -> Result<
                 Err(format!("metadata for unknown media {id}"))
             };
         }
-        Endpoint::Tweets | Endpoint::Me => {}
+        Endpoint::Tweets | Endpoint::Me | Endpoint::Timeline => {}
     }
     for m in body["media"]["media_ids"].as_array().into_iter().flatten() {
         if !state.media.iter().any(|(id, _)| Some(id.as_str()) == m.as_str()) {

@@ -1,6 +1,9 @@
 //! X's API calls: images through `POST /2/media/upload` (with alt text through `POST /2/media/metadata`),
 //! then `POST /2/tweets` for each part of a post, each part after the first replying to the one before
-//! (a thread). Requests are signed with OAuth 1.0a and go through the boundary.
+//! (a thread). Requests are signed with OAuth 1.0a, or carry an OAuth 2.0 user token that is refreshed
+//! before it expires ([`super::oauth2`]); all go through the boundary.
+
+use std::sync::Arc;
 
 use base64::Engine as _;
 
@@ -13,61 +16,101 @@ use crate::dispatch::outcome::Outcome;
 
 use super::classify::{classify, post_url};
 use super::oauth1::{self, Credentials};
+use super::oauth2::Session;
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
+
+/// How requests are authorised.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// OAuth 1.0a user context: every request signed (HMAC-SHA1).
+    OAuth1(Credentials),
+    /// OAuth 2.0 user token, refreshed (and its rotating refresh token stored) as needed.
+    OAuth2(Arc<Session>),
+}
 
 /// An X account, ready to publish.
 #[derive(Debug, Clone)]
 pub struct Client {
     /// `https://api.x.com`, or a fake's address in tests.
     pub base_url: String,
-    pub credentials: Credentials,
+    pub auth: Auth,
     /// The account's handle, for post URLs.
     pub handle: String,
 }
 
-impl Client {
-    /// The signed request for one part (`reply_to`: the previous part's id).
-    pub fn post_request(&self, text: &str, reply_to: Option<&str>, nonce: &str, timestamp: i64) -> Request {
-        let url = format!("{}/2/tweets", self.base_url.trim_end_matches('/'));
-        let mut body = serde_json::json!({ "text": text });
-        if let Some(id) = reply_to {
-            body["reply"] = serde_json::json!({ "in_reply_to_tweet_id": id });
+/// Why a request got no usable answer.
+enum Failure {
+    /// The authorisation itself failed (token refresh refused, store unusable).
+    Auth(Outcome),
+    Send(SendError),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Auth(outcome) => outcome.fmt(f),
+            Failure::Send(e) => e.fmt(f),
         }
-        // A JSON body is not part of the OAuth 1.0a signature.
-        let auth = oauth1::authorization(&self.credentials, "POST", &url, &[], nonce, timestamp);
-        Request::new(Method::Post, url).secret_header("authorization", auth).json(body)
     }
 }
 
 impl Client {
-    /// A request with the `Authorization` header for `method` and `url` (its query is signed along).
-    fn authorized(&self, method: Method, url: &str) -> Request {
-        let auth = oauth1::authorization(
-            &self.credentials,
-            method.as_str(),
-            url,
-            &[],
-            &oauth1::nonce(),
-            chrono::Utc::now().timestamp(),
-        );
-        Request::new(method, url).secret_header("authorization", auth)
+    /// A client signing with OAuth 1.0a.
+    pub fn oauth1(base_url: impl Into<String>, credentials: Credentials, handle: impl Into<String>) -> Self {
+        Self { base_url: base_url.into(), auth: Auth::OAuth1(credentials), handle: handle.into() }
     }
 
-    fn signed(&self, method: Method, path: &str, body: serde_json::Value) -> Request {
-        let url = format!("{}{path}", self.base_url.trim_end_matches('/'));
-        let auth = oauth1::authorization(
-            &self.credentials,
-            method.as_str(),
-            &url,
-            &[],
-            &oauth1::nonce(),
-            chrono::Utc::now().timestamp(),
-        );
-        Request::new(method, url).secret_header("authorization", auth).json(body)
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.trim_end_matches('/'))
     }
 
+    /// Sends `method url` with `body`, authorised. Under OAuth 2.0 a 401 refreshes the token and the
+    /// request is sent once more (the token may have been revoked early or rotated elsewhere).
+    async fn send(
+        &self,
+        http: &Boundary,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        placeholder: &dyn Fn(&Request) -> Response,
+    ) -> Result<Response, Failure> {
+        let mut refused = false;
+        loop {
+            let authorization = match &self.auth {
+                // A JSON body is not part of the OAuth 1.0a signature; the URL's query is.
+                Auth::OAuth1(c) => oauth1::authorization(
+                    c,
+                    method.as_str(),
+                    url,
+                    &[],
+                    &oauth1::nonce(),
+                    chrono::Utc::now().timestamp(),
+                ),
+                Auth::OAuth2(session) => session.authorization(http, refused).await.map_err(Failure::Auth)?,
+            };
+            let mut req = Request::new(method, url).secret_header("authorization", authorization);
+            if let Some(b) = body {
+                req = req.json(b.clone());
+            }
+            let response = http.send(req, placeholder).await.map_err(Failure::Send)?;
+            if response.status == 401 && matches!(self.auth, Auth::OAuth2(_)) && !refused {
+                refused = true;
+                continue;
+            }
+            return Ok(response);
+        }
+    }
+
+    /// The request for one part, signed with OAuth 1.0a at `nonce` and `timestamp` (for tests that
+    /// check the signature).
+    pub fn post_request(&self, text: &str, reply_to: Option<&str>, nonce: &str, timestamp: i64) -> Option<Request> {
+        let Auth::OAuth1(c) = &self.auth else { return None };
+        let url = self.url("/2/tweets");
+        let auth = oauth1::authorization(c, "POST", &url, &[], nonce, timestamp);
+        Some(Request::new(Method::Post, url).secret_header("authorization", auth).json(post_body(text, reply_to, &[])))
+    }
     /// Uploads one image (`POST /2/media/upload`, base64 in JSON) and sets its alt text
     /// (`POST /2/media/metadata`). Returns the media id, or the outcome that stops the post.
     async fn upload(&self, media: &Media, index: usize, http: &Boundary) -> Result<String, Outcome> {
@@ -77,9 +120,8 @@ impl Client {
         })?;
         let category = if media.kind == MediaType::Gif { "tweet_gif" } else { "tweet_image" };
         let body = serde_json::json!({ "media": base64::engine::general_purpose::STANDARD.encode(&bytes), "media_category": category });
-        let req = self.signed(Method::Post, "/2/media/upload", body);
         let placeholder = |_: &Request| Response::new(200, format!(r#"{{"data":{{"id":"{}"}}}}"#, 2_000_000 + index));
-        let response = self.send_step(http, req, placeholder).await?;
+        let response = self.send_step(http, "/2/media/upload", &body, &placeholder).await?;
         let data = &response.json()["data"];
         let id = data["id"].as_str().unwrap_or_default().to_string();
         match data["processing_info"]["state"].as_str() {
@@ -103,8 +145,8 @@ impl Client {
         }
         if let Some(alt) = &media.alt {
             let body = serde_json::json!({ "id": id, "metadata": { "alt_text": { "text": alt.chars().take(1000).collect::<String>() } } });
-            let req = self.signed(Method::Post, "/2/media/metadata", body);
-            self.send_step(http, req, |_| Response::new(200, r#"{"data":{"associated_metadata":true}}"#)).await?;
+            let placeholder = |_: &Request| Response::new(200, r#"{"data":{"associated_metadata":true}}"#);
+            self.send_step(http, "/2/media/metadata", &body, &placeholder).await?;
         }
         Ok(id)
     }
@@ -114,11 +156,12 @@ impl Client {
     async fn send_step(
         &self,
         http: &Boundary,
-        req: Request,
-        placeholder: impl FnOnce(&Request) -> Response,
+        path: &str,
+        body: &serde_json::Value,
+        placeholder: &dyn Fn(&Request) -> Response,
     ) -> Result<Response, Outcome> {
         let now = chrono::Utc::now().timestamp();
-        match http.send(req, placeholder).await {
+        match self.send(http, Method::Post, &self.url(path), Some(body), placeholder).await {
             Ok(r) if r.is_success() && r.json()["data"].is_object() => Ok(r),
             Ok(r) => Err(match classify(&r, &self.handle, now) {
                 Outcome::Published { .. } | Outcome::Duplicate { .. } => Outcome::Rejected {
@@ -127,25 +170,37 @@ impl Client {
                 },
                 other => other,
             }),
-            Err(SendError::NotSent(reason) | SendError::Lost(reason)) => {
+            Err(Failure::Auth(outcome)) => Err(outcome),
+            Err(Failure::Send(SendError::NotSent(reason) | SendError::Lost(reason))) => {
                 Err(Outcome::RetryLater { after: None, reason })
             }
         }
     }
 }
 
+/// The `POST /2/tweets` body (`CreatePostsRequest`).
+fn post_body(text: &str, reply_to: Option<&str>, media_ids: &[String]) -> serde_json::Value {
+    let mut body = serde_json::json!({ "text": text });
+    if let Some(id) = reply_to {
+        body["reply"] = serde_json::json!({ "in_reply_to_tweet_id": id });
+    }
+    if !media_ids.is_empty() {
+        body["media"] = serde_json::json!({ "media_ids": media_ids });
+    }
+    body
+}
+
 impl Adapter for Client {
     async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
-        let url = format!("{}/2/users/me", self.base_url.trim_end_matches('/'));
         let now = chrono::Utc::now().timestamp();
-        let req = self.authorized(Method::Get, &url);
         let placeholder = |_: &Request| Response::new(200, r#"{"data":{"id":"1","username":"dry-run"}}"#);
-        match http.send(req, placeholder).await {
+        match self.send(http, Method::Get, &self.url("/2/users/me"), None, &placeholder).await {
             Ok(r) if r.is_success() => {
                 Ok(format!("authenticated as @{}", r.json()["data"]["username"].as_str().unwrap_or("?")))
             }
             Ok(r) => Err(classify(&r, &self.handle, now)),
-            Err(SendError::NotSent(reason) | SendError::Lost(reason)) => {
+            Err(Failure::Auth(outcome)) => Err(outcome),
+            Err(Failure::Send(SendError::NotSent(reason) | SendError::Lost(reason))) => {
                 Err(Outcome::RetryLater { after: None, reason })
             }
         }
@@ -177,19 +232,14 @@ impl Adapter for Client {
             }
             let previous = i.checked_sub(1).and_then(|p| journal.get(&format!("part.{p}"))).map(str::to_string);
             let now = chrono::Utc::now().timestamp();
-            let mut req = self.post_request(part, previous.as_deref(), &oauth1::nonce(), now);
-            if i == 0
-                && !media_ids.is_empty()
-                && let crate::dispatch::http::Body::Json(body) = &mut req.body
-            {
-                body["media"] = serde_json::json!({ "media_ids": media_ids });
-            }
+            let body = post_body(part, previous.as_deref(), if i == 0 { &media_ids } else { &[] });
             // In a dry run, each part "gets" a numeric id so the next part's reply can be shown.
             let placeholder = |_: &Request| Response::new(201, format!(r#"{{"data":{{"id":"{}"}}}}"#, 1_000_000 + i));
-            let outcome = match http.send(req, placeholder).await {
+            let outcome = match self.send(http, Method::Post, &self.url("/2/tweets"), Some(&body), &placeholder).await {
                 Ok(response) => classify(&response, &self.handle, now),
-                Err(SendError::NotSent(reason)) => Outcome::RetryLater { after: None, reason },
-                Err(SendError::Lost(reason)) => Outcome::Unknown { reason },
+                Err(Failure::Auth(outcome)) => outcome,
+                Err(Failure::Send(SendError::NotSent(reason))) => Outcome::RetryLater { after: None, reason },
+                Err(Failure::Send(SendError::Lost(reason))) => Outcome::Unknown { reason },
             };
             match outcome {
                 Outcome::Published { remote_id, .. } => journal.record(&step, remote_id),
@@ -238,9 +288,8 @@ impl Adapter for Client {
         let user_id = match journal.get("user_id") {
             Some(id) => id.to_string(),
             None => {
-                let url = format!("{}/2/users/me", self.base_url.trim_end_matches('/'));
                 let placeholder = |_: &Request| Response::new(200, r#"{"data":{"id":"1","username":"dry-run"}}"#);
-                match http.send(self.authorized(Method::Get, &url), placeholder).await {
+                match self.send(http, Method::Get, &self.url("/2/users/me"), None, &placeholder).await {
                     Ok(r) if r.is_success() && r.json()["data"]["id"].is_string() => {
                         let id = r.json()["data"]["id"].as_str().unwrap_or_default().to_string();
                         journal.record("user_id", &id);
@@ -253,13 +302,12 @@ impl Adapter for Client {
         };
         let start = (since - chrono::Duration::minutes(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let url = format!(
-            "{}/2/users/{}/tweets?max_results=100&start_time={}&tweet.fields=created_at",
-            self.base_url.trim_end_matches('/'),
-            crate::dispatch::http::percent_encode(&user_id),
+            "{}?max_results=100&start_time={}&tweet.fields=created_at",
+            self.url(&format!("/2/users/{}/tweets", crate::dispatch::http::percent_encode(&user_id))),
             crate::dispatch::http::percent_encode(&start)
         );
         let placeholder = |_: &Request| Response::new(200, r#"{"meta":{"result_count":0}}"#);
-        let timeline = match http.send(self.authorized(Method::Get, &url), placeholder).await {
+        let timeline = match self.send(http, Method::Get, &url, None, &placeholder).await {
             Ok(r) if r.is_success() => r.json(),
             Ok(r) => return Lookup::Unavailable { reason: classify(&r, &self.handle, 0).to_string() },
             Err(e) => return Lookup::Unavailable { reason: e.to_string() },

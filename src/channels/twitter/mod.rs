@@ -6,6 +6,7 @@
 pub mod classify;
 pub mod client;
 pub mod oauth1;
+pub mod oauth2;
 pub mod text;
 
 use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules};
