@@ -10,8 +10,15 @@ use crate::channels::registry;
 use crate::config::{ConfigError, load_project};
 use crate::diagnostic::{self, did_you_mean};
 use crate::dispatch::boundary::Boundary;
+use crate::dispatch::deliver::deliver;
+use crate::dispatch::limits::ChannelLimits;
 use crate::dispatch::outcome::Outcome;
+use crate::dispatch::retry::RetryPolicy;
 use crate::schedule::Filter;
+
+/// `herald send` is run by a person waiting for the answer: a few quick retries, then it says why.
+const SEND_POLICY: RetryPolicy =
+    RetryPolicy { max_attempts: 3, base: std::time::Duration::from_secs(2), cap: std::time::Duration::from_secs(60) };
 
 /// What to send.
 #[derive(Debug)]
@@ -127,7 +134,18 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
             channel,
             campaigns_dir: &campaigns_dir,
         };
-        let outcome = adapter.publish(&outgoing, &mut Journal::in_memory(), &boundary).await;
+        let limits = std::sync::Arc::new(ChannelLimits::new(1));
+        let http = boundary.for_channel(limits.clone());
+        let mut retries = Vec::new();
+        let delivered =
+            deliver(&adapter, &outgoing, &mut Journal::in_memory(), &http, &limits, &SEND_POLICY, |o, wait| {
+                retries.push(format!("  {o}; trying again in {} s", wait.as_secs().max(1)));
+            })
+            .await;
+        let outcome = delivered.outcome;
+        for line in retries {
+            let _ = writeln!(stdout, "{line}");
+        }
         if args.dry_run {
             let _ = writeln!(stdout, "  dry run: nothing was sent; the requests would be:");
             for req in &boundary.transcript()[before..] {

@@ -5,12 +5,13 @@
 //! placeholder response the adapter supplies, so multi-step flows (upload, then post) can be shown whole.
 //! No other code checks for dry runs.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use thiserror::Error;
 
 use super::http::{Body, HeaderValue, Request, Response};
+use super::limits::ChannelLimits;
 
 /// Why a request got no response.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -24,14 +25,19 @@ pub enum SendError {
     Lost(String),
 }
 
+#[derive(Clone)]
 enum Mode {
     Live(reqwest::Client),
-    DryRun(Mutex<Vec<Request>>),
+    DryRun(Arc<Mutex<Vec<Request>>>),
 }
 
-/// Sends requests, or in a dry run records them.
+/// Sends requests, or in a dry run records them. A boundary for one channel
+/// ([`Boundary::for_channel`]) also waits out the quiet time the platform's rate-limit headers ask for,
+/// and reads those headers on every answer.
+#[derive(Clone)]
 pub struct Boundary {
     mode: Mode,
+    limits: Option<Arc<ChannelLimits>>,
 }
 
 impl Boundary {
@@ -43,12 +49,17 @@ impl Boundary {
             .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self { mode: Mode::Live(client) })
+        Ok(Self { mode: Mode::Live(client), limits: None })
     }
 
     /// A dry-run boundary: nothing is sent.
     pub fn dry_run() -> Self {
-        Self { mode: Mode::DryRun(Mutex::new(Vec::new())) }
+        Self { mode: Mode::DryRun(Arc::new(Mutex::new(Vec::new()))), limits: None }
+    }
+
+    /// The same boundary (same connections, same transcript) for one channel's requests, under its limits.
+    pub fn for_channel(&self, limits: Arc<ChannelLimits>) -> Self {
+        Self { mode: self.mode.clone(), limits: Some(limits) }
     }
 
     pub fn is_dry_run(&self) -> bool {
@@ -67,7 +78,16 @@ impl Boundary {
                 log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(req);
                 Ok(reply)
             }
-            Mode::Live(client) => send_live(client, req).await,
+            Mode::Live(client) => {
+                if let Some(limits) = &self.limits {
+                    limits.wait_clear().await;
+                }
+                let response = send_live(client, req).await?;
+                if let Some(limits) = &self.limits {
+                    limits.observe(&response, chrono::Utc::now().timestamp());
+                }
+                Ok(response)
+            }
         }
     }
 
@@ -171,6 +191,30 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, SendError::Lost(_)), "{e:?}");
         server.abort();
+    }
+
+    #[tokio::test]
+    async fn a_channels_boundary_keeps_quiet_after_the_platform_says_its_window_is_used_up() {
+        let server = wiremock::MockServer::start().await;
+        let reset = chrono::Utc::now().timestamp() + 2;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .insert_header("x-rate-limit-remaining", "0")
+                    .insert_header("x-rate-limit-reset", reset.to_string().as_str()),
+            )
+            .mount(&server)
+            .await;
+        let limits = Arc::new(ChannelLimits::new(1));
+        let b = Boundary::live(Duration::from_secs(5)).unwrap().for_channel(limits.clone());
+        b.send(Request::new(Method::Get, server.uri()), |_| unreachable!()).await.unwrap();
+        assert!(limits.quiet_until().is_some(), "the last call of the window silences the channel");
+        let other = Boundary::live(Duration::from_secs(5)).unwrap();
+        other.send(Request::new(Method::Get, server.uri()), |_| unreachable!()).await.unwrap();
+        assert_eq!(server.received_requests().await.unwrap().len(), 2, "other channels are not held back");
+        let start = std::time::Instant::now();
+        b.send(Request::new(Method::Get, server.uri()), |_| unreachable!()).await.unwrap();
+        assert!(start.elapsed() >= Duration::from_millis(900), "waited for the reset: {:?}", start.elapsed());
     }
 
     #[test]

@@ -485,3 +485,56 @@ async fn after_a_lost_answer_the_lookup_finds_the_post_instead_of_posting_twice(
     assert_eq!(fake.posts().len(), 1);
     assert!(fake.rejected().is_empty(), "{:?}", fake.rejected());
 }
+
+#[tokio::test]
+async fn delivery_retries_what_may_be_retried_and_settles_a_lost_answer_by_looking() {
+    use herald::channels::registry::AnyAdapter;
+    use herald::dispatch::deliver::deliver;
+    use herald::dispatch::limits::ChannelLimits;
+    use herald::dispatch::retry::RetryPolicy;
+    let fake = FakeX::start().await;
+    let adapter = AnyAdapter::Twitter(Client::oauth1(fake.uri(), credentials(), "humansecurityFA"));
+    let policy = RetryPolicy { max_attempts: 3, base: Duration::from_millis(10), cap: Duration::from_millis(50) };
+    let limits = std::sync::Arc::new(ChannelLimits::new(1));
+    let http = Boundary::live(Duration::from_millis(700)).unwrap().for_channel(limits.clone());
+    let ch = channel();
+    let deliver_text = |text: &'static str| {
+        let (adapter, policy, limits, http, ch) = (&adapter, &policy, &limits, &http, &ch);
+        async move {
+            let parts = vec![text.to_string()];
+            let post = Outgoing {
+                parts: &parts,
+                link: None,
+                media: &[],
+                channel: ch,
+                campaigns_dir: std::path::Path::new("c"),
+            };
+            let mut waits = 0;
+            let d = deliver(adapter, &post, &mut Journal::in_memory(), http, limits, policy, |_, _| waits += 1).await;
+            (d, waits)
+        }
+    };
+    fake.script(Script::ServerError);
+    let (d, waits) = deliver_text("after a 503").await;
+    assert!(matches!(d.outcome, Outcome::Published { .. }), "{d:?}");
+    assert_eq!((d.attempts, waits), (2, 1));
+    // The answer is lost: the account is read, the post found, and nothing is sent twice.
+    fake.script(Script::Hang(Duration::from_secs(2)));
+    let (d, _) = deliver_text("lost answer").await;
+    assert!(matches!(d.outcome, Outcome::Published { .. }), "{d:?}");
+    assert_eq!(d.attempts, 1);
+    // Failures that retrying cannot mend are not retried.
+    fake.script(Script::UsageCapped);
+    let (d, waits) = deliver_text("capped").await;
+    assert!(matches!(d.outcome, Outcome::Rejected { .. }), "{d:?}");
+    assert_eq!((d.attempts, waits), (1, 0));
+    // Retries are bounded.
+    for _ in 0..3 {
+        fake.script(Script::ServerError);
+    }
+    let (d, _) = deliver_text("down").await;
+    assert!(d.outcome.is_retryable());
+    assert_eq!(d.attempts, 3);
+    let texts: Vec<String> = fake.posts().into_iter().map(|p| p.text).collect();
+    assert_eq!(texts, ["after a 503", "lost answer"]);
+}
