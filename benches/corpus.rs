@@ -93,7 +93,7 @@ fn main() {
         ..Filter::default()
     };
     let mut json = CountingSink(0);
-    let summary = herald::preview::write_json(&loaded.project, &filter, &mut json).unwrap();
+    let summary = herald::preview::write_json(&loaded.project, &filter, &|_, _| None, &mut json).unwrap();
     let total = t0.elapsed();
 
     let renders = summary.posts * 2; // check renders every occurrence once, preview once more

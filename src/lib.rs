@@ -12,6 +12,8 @@
 //!   threads).
 //! - [`channels`]: the closed registry of platforms and their rules, one folder per platform.
 //! - [`check`] and [`preview`]: the two read-only commands' logic.
+//! - [`daemon`]: `herald run`, the scheduler that publishes on time, exactly once; [`ledger`]: its
+//!   durable record of every post.
 //! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
 //! - [`dispatch`]: publishing machinery shared by the adapters: requests as values, the boundary where
 //!   a dry run stops, outcomes, retry decisions, per-channel limits.
@@ -35,9 +37,11 @@ pub mod channels;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod days;
 pub mod diagnostic;
 pub mod dispatch;
+pub mod ledger;
 pub mod preview;
 pub mod render;
 pub mod schedule;

@@ -48,7 +48,15 @@ pub struct Entry<'a> {
     pub notes: Vec<String>,
     /// Why this post cannot be rendered (then `parts` is empty).
     pub error: Option<String>,
+    /// What the daemon's ledger says of it, when there is a ledger: `sent`, `failed`, `unknown`,
+    /// `missed`, `skipped`, `retrying`, `sending` (absent: not published yet).
+    pub status: Option<&'static str>,
+    /// The published post's address, once sent.
+    pub url: Option<String>,
 }
+
+/// What the ledger knows of an occurrence: its status and, once sent, its address.
+pub type LedgerView = dyn Fn(&Project, &Occurrence) -> Option<(&'static str, Option<String>)>;
 
 #[derive(Debug, Serialize)]
 pub struct DayInfo<'a> {
@@ -84,11 +92,17 @@ impl Summary {
 
 /// Writes the JSON array, one entry per line, rendering as it goes (memory stays flat however long
 /// the window).
-pub fn write_json(project: &Project, filter: &Filter, w: &mut dyn Write) -> std::io::Result<Summary> {
+pub fn write_json(
+    project: &Project,
+    filter: &Filter,
+    ledger: &LedgerView,
+    w: &mut dyn Write,
+) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
     w.write_all(b"[")?;
     for (i, occ) in project.occurrences(filter).iter().enumerate() {
-        let e = entry(project, occ);
+        let mut e = entry(project, occ);
+        (e.status, e.url) = ledger(project, occ).map_or((None, None), |(s, u)| (Some(s), u));
         summary.add(&e);
         w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         serde_json::to_writer(&mut *w, &e).map_err(std::io::Error::other)?;
@@ -98,11 +112,18 @@ pub fn write_json(project: &Project, filter: &Filter, w: &mut dyn Write) -> std:
 }
 
 /// Writes the terminal timeline, rendering as it goes.
-pub fn write_text(project: &Project, filter: &Filter, color: bool, w: &mut dyn Write) -> std::io::Result<Summary> {
+pub fn write_text(
+    project: &Project,
+    filter: &Filter,
+    ledger: &LedgerView,
+    color: bool,
+    w: &mut dyn Write,
+) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
     let mut last_date = String::new();
     for occ in project.occurrences(filter) {
-        let e = entry(project, &occ);
+        let mut e = entry(project, &occ);
+        (e.status, e.url) = ledger(project, &occ).map_or((None, None), |(s, u)| (Some(s), u));
         summary.add(&e);
         w.write_all(text_block(&e, &mut last_date, color).as_bytes())?;
     }
@@ -160,6 +181,8 @@ fn build_entry<'a>(
         warnings: Vec::new(),
         notes: Vec::new(),
         error: None,
+        status: None,
+        url: None,
     };
     match rendered {
         Ok(r) => {
@@ -223,6 +246,16 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
         );
         if let Some(day) = &e.day {
             let _ = writeln!(out, "    {}", st.paint("2", &format!("for {} ({})", day.name, day.date)));
+        }
+        match (e.status, &e.url) {
+            (Some("sent"), Some(url)) => {
+                let _ = writeln!(out, "    {}", st.paint("32", &format!("✓ sent: {url}")));
+            }
+            (Some(status), _) => {
+                let code = if matches!(status, "failed" | "unknown" | "missed") { "31" } else { "33" };
+                let _ = writeln!(out, "    {}", st.paint(code, &format!("ledger: {status}")));
+            }
+            (None, _) => {}
         }
         if let Some(how) = e.dst {
             let _ = writeln!(out, "    {}", st.paint("33", &format!("DST: {how}")));

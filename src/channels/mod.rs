@@ -81,6 +81,9 @@ pub struct Rules {
     pub media_by_url: MediaByUrl,
     /// The API version used when the channel sets no `api_version`.
     pub default_api_version: Option<&'static str>,
+    /// How many posts of one channel may be in flight at once (the daemon's cap; rate-limit headers
+    /// slow it further).
+    pub concurrency: usize,
 }
 
 /// One way of signing in to a platform, and the credentials it takes (`[channels.NAME.credentials]`).

@@ -6,8 +6,12 @@
 
 mod check;
 mod days;
+mod ledger;
 mod preview;
+mod run;
 mod send;
+
+pub use run::LogFormat;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -93,6 +97,57 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Run the daemon: publish every post at its time, exactly once (stop with SIGTERM or Ctrl-C).
+    Run {
+        /// Build and log every request (secrets redacted) without sending anything; the ledger is kept
+        /// in memory only.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t)]
+        log_format: LogFormat,
+    },
+    /// What the daemon has sent, what is next, and what needs a person (read from the ledger).
+    Status {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// What the files change against what is scheduled or sent (like `terraform plan`).
+    Plan {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Stop publishing at once (everything, a campaign, a channel, or a campaign on a channel); it
+    /// survives restarts.
+    Pause {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        channel: Option<String>,
+    },
+    /// Lift a pause (the same --campaign/--channel as the pause, or --all).
+    Resume {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        channel: Option<String>,
+        /// Lift every pause.
+        #[arg(long, conflicts_with_all = ["campaign", "channel"])]
+        all: bool,
+    },
+    /// Settle a post whose outcome is unknown (or that failed or was missed).
+    Resolve {
+        /// The post's key, as `herald status` shows it (campaign/post/channel/time).
+        key: String,
+        /// It is live: record it as sent, at this address.
+        #[arg(long, value_name = "URL", group = "how")]
+        sent: Option<String>,
+        /// It is not live: publish it again now.
+        #[arg(long, group = "how")]
+        retry: bool,
+        /// Do not publish it.
+        #[arg(long, group = "how")]
+        skip: bool,
+    },
     /// List international days and their dates.
     Days {
         /// The year to list (default: this year).
@@ -151,6 +206,32 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
             preview::run(&cli.dir, &filter, *format, color, stdout)
         }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
+        Command::Run { dry_run, log_format } => Ok(run::run(&cli.dir, *dry_run, *log_format)),
+        Command::Status { format } => Ok(ledger::status(&cli.dir, *format, chrono::Utc::now())),
+        Command::Plan { format } => Ok(ledger::plan(&cli.dir, *format, chrono::Utc::now())),
+        Command::Pause { campaign, channel } => {
+            Ok(ledger::pause(&cli.dir, campaign.clone(), channel.clone(), true, false))
+        }
+        Command::Resume { campaign, channel, all } => {
+            Ok(ledger::pause(&cli.dir, campaign.clone(), channel.clone(), false, *all))
+        }
+        Command::Resolve { key, sent, retry, skip } => {
+            let resolution = match (sent, retry, skip) {
+                (Some(url), _, _) => crate::ledger::Resolution::Sent { url: url.clone() },
+                (None, true, _) => crate::ledger::Resolution::Retry,
+                (None, false, true) => crate::ledger::Resolution::Skip,
+                (None, false, false) => {
+                    return Output {
+                        stderr: "error: say how: --sent URL, --retry or --skip
+"
+                        .into(),
+                        code: EXIT_FAILURE,
+                        ..Output::default()
+                    };
+                }
+            };
+            Ok(ledger::resolve(&cli.dir, key, resolution, chrono::Utc::now()))
+        }
         Command::Send { post, channels, dry_run } => {
             let args = send::SendArgs { what: post, channels, dry_run: *dry_run };
             match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -1,5 +1,6 @@
 //! `herald preview`.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -7,8 +8,35 @@ use std::path::Path;
 use super::{EXIT_OK, EXIT_PROBLEMS, Format, Output};
 use crate::config::{ConfigError, load_project};
 use crate::diagnostic;
+use crate::ledger::{OccurrenceKey, RecordFilter, Status, Store as _};
 use crate::preview;
 use crate::schedule::Filter;
+
+/// What the daemon's ledger says of the posts in the window, when the project has a ledger (opened
+/// read-only in effect: nothing is written). Posts not yet published are left out.
+fn ledger_view(
+    project: &crate::config::Project,
+    filter: &Filter,
+) -> HashMap<OccurrenceKey, (&'static str, Option<String>)> {
+    let path = project.config.ledger_path(&project.root);
+    if !path.is_file() {
+        return HashMap::new();
+    }
+    let Ok(store) = crate::ledger::sqlite::SqliteStore::open(&path) else { return HashMap::new() };
+    let day = |d: Option<chrono::NaiveDate>| d.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
+    let records = store
+        .records(&RecordFilter {
+            from: day(filter.from).map(|t| t - chrono::Duration::days(1)),
+            until: day(filter.to).map(|t| t + chrono::Duration::days(2)),
+            ..RecordFilter::default()
+        })
+        .unwrap_or_default();
+    records
+        .into_iter()
+        .filter(|r| !matches!(r.status, Status::Scheduled | Status::Cancelled))
+        .map(|r| (r.key, (r.status.as_str(), r.url)))
+        .collect()
+}
 
 /// Previews `filter` (whose `from` and `to` are set) in `format`; `color` is for (stdout, stderr).
 pub fn run(
@@ -44,9 +72,21 @@ pub fn run(
             }
         }
     }
+    let ledger = ledger_view(project, filter);
+    let view = move |p: &crate::config::Project, o: &crate::schedule::Occurrence| {
+        let campaign = &p.campaigns[o.campaign];
+        let key = crate::ledger::OccurrenceKey::new(
+            &campaign.id,
+            &campaign.posts[o.post].id,
+            &p.config.channels[o.channel].name,
+            o.at_utc,
+        )
+        .ok()?;
+        ledger.get(&key).cloned()
+    };
     let summary = match format {
-        Format::Json => preview::write_json(project, filter, out),
-        Format::Text => preview::write_text(project, filter, color.0, out),
+        Format::Json => preview::write_json(project, filter, &view, out),
+        Format::Text => preview::write_text(project, filter, &view, color.0, out),
     }
     .map_err(|source| ConfigError::Write { source })?;
     if format == Format::Text {

@@ -13,7 +13,7 @@ pub mod schema;
 pub mod time;
 pub mod validate;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -60,6 +60,17 @@ pub fn load_config(source: &Source, calendar: &Calendar) -> (Config, Vec<Diagnos
 
 /// Loads the project at `root`: its config and either every campaign file or only `only`.
 pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, ConfigError> {
+    load_project_with(root, only, &BTreeMap::new())
+}
+
+/// [`load_project`], reading the campaign files named in `replaced` (by their path relative to the
+/// project, as diagnostics show it) from the given text instead of from disk: the daemon keeps running
+/// the last good version of a file that now has errors.
+pub fn load_project_with(
+    root: &Path,
+    only: Option<&[PathBuf]>,
+    replaced: &BTreeMap<String, String>,
+) -> Result<Loaded, ConfigError> {
     // Absolute paths, so that file names are shown relative to the project and media folders are
     // never empty paths.
     let root = &std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
@@ -92,7 +103,10 @@ pub fn load_project(root: &Path, only: Option<&[PathBuf]>) -> Result<Loaded, Con
     let cx = validate::Context { config: &config, calendar: &calendar };
     for path in files {
         let path = std::path::absolute(&path).unwrap_or(path);
-        let source = read_source(root, &path)?;
+        let mut source = read_source(root, &path)?;
+        if let Some(text) = replaced.get(&*source.path) {
+            source = Source::new(source.path.to_string(), text.clone());
+        }
         if let Some(d) = invalid_utf8(&source) {
             diagnostics.push(d);
             continue;

@@ -43,6 +43,33 @@ pub struct Config {
     pub secrets_file: Option<PathBuf>,
     /// Where the ledger and refreshed tokens live (relative paths are relative to the project).
     pub state_dir: Option<PathBuf>,
+    /// The ledger file, when not `ledger.sqlite` in the state folder.
+    pub ledger: Option<PathBuf>,
+    pub daemon: Daemon,
+}
+
+/// `[daemon]`, with defaults filled in.
+#[derive(Debug, Clone)]
+pub struct Daemon {
+    pub catch_up: std::time::Duration,
+    pub shutdown_grace: std::time::Duration,
+    pub max_sleep: std::time::Duration,
+    pub max_attempts: u32,
+    pub listen: Option<std::net::SocketAddr>,
+    pub alert_webhook: Option<SecretRef>,
+}
+
+impl Default for Daemon {
+    fn default() -> Self {
+        Self {
+            catch_up: std::time::Duration::from_secs(3600),
+            shutdown_grace: std::time::Duration::from_secs(30),
+            max_sleep: std::time::Duration::from_secs(60),
+            max_attempts: 5,
+            listen: None,
+            alert_webhook: None,
+        }
+    }
 }
 
 impl Channel {
@@ -82,6 +109,14 @@ impl Config {
     /// The state folder: `state_dir`, or `.herald/` in the project.
     pub fn state_dir(&self, root: &std::path::Path) -> PathBuf {
         root.join(self.state_dir.as_deref().unwrap_or(std::path::Path::new(DEFAULT_STATE_DIR)))
+    }
+
+    /// The ledger file: `ledger`, or `ledger.sqlite` in the state folder.
+    pub fn ledger_path(&self, root: &std::path::Path) -> PathBuf {
+        match &self.ledger {
+            Some(p) => root.join(p),
+            None => self.state_dir(root).join("ledger.sqlite"),
+        }
     }
 
     pub fn channel(&self, name: &str) -> Option<(usize, &Channel)> {
@@ -125,6 +160,8 @@ pub struct Campaign {
     pub language: Language,
     pub starts: NaiveDate,
     pub ends: NaiveDate,
+    /// How late its posts may still go out, when the campaign sets it.
+    pub catch_up: Option<std::time::Duration>,
     pub posts: Vec<Post>,
     /// The file has errors. Its valid posts are kept only so `check` can check them too; they are
     /// never previewed, sent or published ([`crate::schedule::Filter::include_broken`]).

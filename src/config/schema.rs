@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::names::{Handle, Hashtag, Id, Language, Link, LinkSetting};
 use super::reader::{self, TableReader, Value};
-use super::time::{CronRule, Date, LocalTime, Offset, TimeZone};
+use super::time::{CronRule, Date, Interval, LocalTime, Offset, TimeZone};
 use crate::channels::Platform;
 use crate::days::DayRule;
 use crate::diagnostic::{Diagnostic, Source};
@@ -28,6 +28,11 @@ pub struct TomlConfig {
     /// `state_dir = "/var/lib/herald"`: where the daemon keeps its ledger and refreshed tokens
     /// (default `.herald/` in the project folder; keep it out of git).
     pub state_dir: S<String>,
+    /// `ledger = "/var/lib/herald/ledger.sqlite"`: the daemon's record of every post (default
+    /// `ledger.sqlite` in the state folder).
+    pub ledger: S<String>,
+    /// `[daemon]`: how `herald run` behaves.
+    pub daemon: Option<TomlDaemon>,
     /// `[channels.NAME]`: the accounts herald publishes to, by name.
     pub channels: Vec<(Spanned<Id>, TomlChannel)>,
     /// `[[day]]`: days added to the calendar, or overriding a built-in day with the same id.
@@ -61,6 +66,25 @@ pub struct TomlChannel {
     /// `[channels.NAME.credentials]`: where each credential is (`env:VAR` or `file:key`), never the
     /// credential itself.
     pub credentials: Option<(Range<usize>, TomlCredentials)>,
+}
+
+/// `[daemon]` in `config/herald.toml`.
+#[derive(Debug, Default)]
+pub struct TomlDaemon {
+    /// How late a post may still go out when the daemon starts or wakes after its time (default `1h`);
+    /// later ones are marked `missed`. A campaign can set its own.
+    pub catch_up: S<Interval>,
+    /// How long in-flight posts may take to finish on SIGTERM (default `30s`).
+    pub shutdown_grace: S<Interval>,
+    /// The longest the scheduler sleeps at once, so a wall-clock jump is noticed (default `60s`).
+    pub max_sleep: S<Interval>,
+    /// Attempts per post for "retry later" answers, the first included (default 5).
+    pub max_attempts: S<u32>,
+    /// `127.0.0.1:9464`: serve `/healthz` and `/metrics` (off when absent).
+    pub listen: S<String>,
+    /// Where alerts are posted as JSON (Slack-compatible): `env:VAR` or `file:key`, since a webhook
+    /// address is itself a credential.
+    pub alert_webhook: S<SecretRef>,
 }
 
 /// `[channels.NAME.credentials]`: credential name → where it is.
@@ -115,6 +139,8 @@ pub struct TomlCampaign {
     /// `error` (default): a channel in another language needs a translation of every post.
     /// `fallback`: a missing translation is a warning and the default text is used.
     pub missing_translation: S<String>,
+    /// How late this campaign's posts may still go out (the daemon's `catch_up` by default).
+    pub catch_up: S<Interval>,
 }
 
 /// `[[post]]`.
@@ -179,8 +205,28 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
     let mut config = TomlConfig {
         secrets_file: top.optional("secrets_file", diags),
         state_dir: top.optional("state_dir", diags),
+        ledger: top.optional("ledger", diags),
         ..TomlConfig::default()
     };
+    if let Some((_, daemon)) = top.take_raw("daemon")
+        && let Some(mut t) = TableReader::from_value(source, "`[daemon]`", daemon, diags)
+    {
+        config.daemon = Some(TomlDaemon {
+            catch_up: t.optional("catch_up", diags),
+            shutdown_grace: t.optional("shutdown_grace", diags),
+            max_sleep: t.optional("max_sleep", diags),
+            max_attempts: t.optional("max_attempts", diags),
+            listen: t.optional("listen", diags),
+            alert_webhook: {
+                let before = diags.len();
+                let read = t.optional("alert_webhook", diags);
+                // Never echo the line: a webhook address pasted here is a credential.
+                diags[before..].iter_mut().for_each(|d| d.sensitive = true);
+                read
+            },
+        });
+        t.finish(diags);
+    }
     if let Some((_, channels)) = top.take_raw("channels")
         && let Some(mut t) = TableReader::from_value(source, "`[channels]`", channels, diags)
     {
@@ -258,6 +304,7 @@ pub fn read_campaign(source: &Source, diags: &mut Vec<Diagnostic>) -> Option<Tom
             ends: t.required("ends", "2027-12-31", diags),
             time: t.optional("time", diags),
             missing_translation: t.optional("missing_translation", diags),
+            catch_up: t.optional("catch_up", diags),
         };
         t.finish(diags);
         Some(campaign)

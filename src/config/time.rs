@@ -28,7 +28,7 @@ macro_rules! deserialize_from_str {
     )*};
 }
 
-deserialize_from_str!(TimeZone, LocalTime, Offset, CronRule);
+deserialize_from_str!(TimeZone, LocalTime, Offset, CronRule, Interval);
 
 /// An IANA time zone such as `America/New_York`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +143,43 @@ impl FromStr for Offset {
     }
 }
 
+/// A length of time for the daemon's settings, e.g. `1h`, `30m`, `90s`, `1h30m`, `2d` (up to 30 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval(pub std::time::Duration);
+
+impl FromStr for Interval {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let err = || format!("`{s}` is not a length of time\nhelp: write e.g. \"1h\", \"30m\", \"90s\" or \"1h30m\"");
+        let t = s.trim();
+        if t == "0" {
+            return Ok(Interval(std::time::Duration::ZERO));
+        }
+        let (mut total, mut digits, mut seen_unit) = (0u64, String::new(), false);
+        for c in t.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let n: u64 = digits.parse().map_err(|_| err())?;
+            let unit = match c {
+                'd' => 86_400,
+                'h' => 3_600,
+                'm' => 60,
+                's' => 1,
+                _ => return Err(err()),
+            };
+            total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(err)?;
+            digits.clear();
+            seen_unit = true;
+        }
+        if !digits.is_empty() || !seen_unit || total > 30 * 86_400 {
+            return Err(err());
+        }
+        Ok(Interval(std::time::Duration::from_secs(total)))
+    }
+}
+
 /// A recurring schedule in the `cron` crate's syntax: `sec min hour day-of-month month day-of-week
 /// [year]`. A five-field crontab line (`min hour dom month dow`) is accepted too and runs at second 0.
 #[derive(Debug, Clone)]
@@ -207,6 +244,24 @@ pub fn localize(tz: Tz, local: NaiveDateTime) -> (DateTime<Utc>, Localized) {
                 }
             }
             (Utc.from_utc_datetime(&local), Localized::ShiftedForward)
+        }
+    }
+}
+
+#[cfg(test)]
+mod interval_tests {
+    use super::*;
+
+    #[test]
+    fn intervals_read_like_people_write_them() {
+        let secs = |s: &str| s.parse::<Interval>().map(|i| i.0.as_secs());
+        assert_eq!(secs("1h"), Ok(3600));
+        assert_eq!(secs("1h30m"), Ok(5400));
+        assert_eq!(secs("90s"), Ok(90));
+        assert_eq!(secs("0"), Ok(0));
+        assert_eq!(secs("2d"), Ok(172_800));
+        for bad in ["", "1", "h", "1x", "-1h", "31d", "99999999999999999999h"] {
+            assert!(secs(bad).unwrap_err().contains("not a length of time"), "{bad}");
         }
     }
 }

@@ -13,9 +13,10 @@ use std::path::{Component, Path, PathBuf};
 use chrono::{Duration, NaiveDate, NaiveTime};
 use toml::Spanned;
 
-use super::model::{Campaign, Channel, Config, Media, Post, Target, When};
+use super::model::{Campaign, Channel, Config, Daemon, Media, Post, Target, When};
 use super::names::{Hashtag, Id, Language, LinkSetting};
-use super::schema::{TomlCampaign, TomlCampaignFile, TomlConfig, TomlContent, TomlMedia, TomlPost};
+use super::schema::{TomlCampaign, TomlCampaignFile, TomlConfig, TomlContent, TomlDaemon, TomlMedia, TomlPost};
+use super::time::Interval;
 use crate::channels::{MediaByUrl, MediaType, PLATFORMS, Platform};
 use crate::days::{Calendar, DayRule, Observance};
 use crate::diagnostic::{Diagnostic, Source, did_you_mean};
@@ -210,6 +211,8 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
         channels,
         secrets_file: raw.secrets_file.map(|f| std::path::PathBuf::from(f.into_inner())),
         state_dir: raw.state_dir.map(|f| std::path::PathBuf::from(f.into_inner())),
+        ledger: raw.ledger.map(|f| std::path::PathBuf::from(f.into_inner())),
+        daemon: daemon(source, raw.daemon, diags),
     }
 }
 
@@ -332,9 +335,51 @@ pub fn campaign(
         language: defaults.language,
         starts: c.starts?.into_inner().0,
         ends: c.ends?.into_inner().0,
+        catch_up: c.catch_up.map(|i| i.into_inner().0),
         posts,
         broken,
     })
+}
+
+/// `[daemon]`, with defaults for what it leaves out.
+fn daemon(source: &Source, raw: Option<TomlDaemon>, diags: &mut Vec<Diagnostic>) -> Daemon {
+    let mut d = Daemon::default();
+    let Some(raw) = raw else { return d };
+    let secs = |i: Option<Spanned<Interval>>| i.map(|i| i.into_inner().0);
+    d.catch_up = secs(raw.catch_up).unwrap_or(d.catch_up);
+    d.shutdown_grace = secs(raw.shutdown_grace).unwrap_or(d.shutdown_grace);
+    if let Some(m) = raw.max_sleep {
+        if m.get_ref().0 < std::time::Duration::from_secs(1) {
+            diags.push(
+                Diagnostic::error("`max_sleep` must be at least 1s")
+                    .at(source, m.span())
+                    .help("it caps each sleep so a clock jump is noticed; \"60s\" is a good value"),
+            );
+        } else {
+            d.max_sleep = m.into_inner().0;
+        }
+    }
+    if let Some(n) = raw.max_attempts {
+        if *n.get_ref() == 0 {
+            diags.push(
+                Diagnostic::error("`max_attempts` must be at least 1").at(source, n.span()).help("the default is 5"),
+            );
+        } else {
+            d.max_attempts = n.into_inner();
+        }
+    }
+    if let Some(l) = raw.listen {
+        match l.get_ref().parse::<std::net::SocketAddr>() {
+            Ok(addr) => d.listen = Some(addr),
+            Err(_) => diags.push(
+                Diagnostic::error(format!("`{}` is not an address to listen on", l.get_ref()))
+                    .at(source, l.span())
+                    .help("write an IP address and a port, e.g. \"127.0.0.1:9464\""),
+            ),
+        }
+    }
+    d.alert_webhook = raw.alert_webhook.map(Spanned::into_inner);
+    d
 }
 
 /// The campaign's channels, as indexes into the config; unknown names are reported.

@@ -23,5 +23,6 @@ pub const RULES: Rules = Rules {
     account: Some(Setting { meaning: "the Facebook Page id", example: "100000000000000" }),
     media_by_url: MediaByUrl::Optional,
     default_api_version: Some("v25.0"),
+    concurrency: 4,
     example_channel: "platform = \"facebook\"\nhandle = \"HS4Aglobal\"\n",
 };

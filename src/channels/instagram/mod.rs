@@ -24,5 +24,6 @@ pub const RULES: Rules = Rules {
     account: Some(Setting { meaning: "the Instagram professional account's user id", example: "17841400000000000" }),
     media_by_url: MediaByUrl::Required,
     default_api_version: Some("v25.0"),
+    concurrency: 2,
     example_channel: "platform = \"instagram\"\nhandle = \"@humansecurityforall\"\n",
 };

@@ -25,5 +25,6 @@ pub const RULES: Rules = Rules {
     }),
     media_by_url: MediaByUrl::Never,
     default_api_version: Some("202607"),
+    concurrency: 2,
     example_channel: "platform = \"linkedin\"\nhandle = \"humansecurityforall\"\nlanguage = \"en\"\n",
 };

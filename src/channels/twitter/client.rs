@@ -74,7 +74,7 @@ impl Client {
         method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
-        placeholder: &dyn Fn(&Request) -> Response,
+        placeholder: &(dyn Fn(&Request) -> Response + Sync),
     ) -> Result<Response, Failure> {
         let mut refused = false;
         loop {
@@ -158,7 +158,7 @@ impl Client {
         http: &Boundary,
         path: &str,
         body: &serde_json::Value,
-        placeholder: &dyn Fn(&Request) -> Response,
+        placeholder: &(dyn Fn(&Request) -> Response + Sync),
     ) -> Result<Response, Outcome> {
         let now = chrono::Utc::now().timestamp();
         match self.send(http, Method::Post, &self.url(path), Some(body), placeholder).await {

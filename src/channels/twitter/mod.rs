@@ -35,5 +35,6 @@ pub const RULES: Rules = Rules {
     account: None,
     media_by_url: MediaByUrl::Never,
     default_api_version: None,
+    concurrency: 4,
     example_channel: "platform = \"twitter\"\nhandle = \"@humansecurityFA\"\nlanguage = \"en\"\n",
 };

@@ -1,0 +1,115 @@
+//! Loading the project for the daemon, file by file: a campaign file with errors never runs; its last
+//! good version keeps running instead, and other files are unaffected.
+//!
+//! A load runs the same checks as `herald check` (files, then every rendered post). A file with errors
+//! is replaced by the last version of it that had none, kept in `state_dir/last-good.json` so it
+//! survives restarts; a file with errors and no good version does not run at all. Errors in
+//! `config/herald.toml` keep the whole previous project running (the config affects every file).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::config::{CONFIG_PATH, ConfigError, Project, load_project_with};
+use crate::diagnostic::Diagnostic;
+
+/// The last good text of each campaign file, by its path relative to the project.
+#[derive(Debug, Default)]
+pub struct LastGood {
+    path: Option<PathBuf>,
+    files: BTreeMap<String, String>,
+}
+
+impl LastGood {
+    /// The versions kept in `state_dir` (none yet on a first run, or when the file is unreadable).
+    pub fn open(state_dir: &Path) -> Self {
+        let path = state_dir.join("last-good.json");
+        let files = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        Self { path: Some(path), files }
+    }
+
+    /// Versions kept in memory only (a dry run).
+    pub fn in_memory() -> Self {
+        Self::default()
+    }
+
+    fn save(&self) -> std::io::Result<()> {
+        let Some(path) = &self.path else { return Ok(()) };
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec(&self.files).map_err(std::io::Error::other)?)?;
+        std::fs::rename(&tmp, path)
+    }
+}
+
+/// A project as the daemon runs it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub project: Project,
+    /// Every problem found (as `herald check` reports them), in the files as they are on disk.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files with errors running their last good version.
+    pub kept: Vec<String>,
+    /// Files with errors and no good version: not running.
+    pub dropped: Vec<String>,
+}
+
+/// Why the project could not be loaded at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Read(#[from] ConfigError),
+    #[error("{CONFIG_PATH} has errors")]
+    Config(Vec<Diagnostic>),
+}
+
+/// Loads the project at `root`, replacing each campaign file that has errors by its last good version.
+pub fn load(root: &Path, last_good: &mut LastGood) -> Result<Loaded, LoadError> {
+    let first = load_project_with(root, None, &BTreeMap::new())?;
+    let diagnostics = crate::check::check(&first.project, first.diagnostics);
+    if diagnostics.iter().any(|d| d.is_error() && file_of(d) == Some(CONFIG_PATH)) {
+        return Err(LoadError::Config(diagnostics));
+    }
+    let bad = files_with_errors(&diagnostics);
+    let replaced: BTreeMap<String, String> =
+        bad.iter().filter_map(|f| Some((f.clone(), last_good.files.get(f)?.clone()))).collect();
+    let (mut project, still_bad) = if replaced.is_empty() {
+        (first.project, bad.clone())
+    } else {
+        let second = load_project_with(root, None, &replaced)?;
+        let again = crate::check::check(&second.project, second.diagnostics);
+        (second.project, files_with_errors(&again))
+    };
+    for campaign in &mut project.campaigns {
+        if still_bad.contains(&*campaign.source.path) {
+            campaign.broken = true;
+        }
+    }
+    // Remember every file that is good as it is on disk; forget files that are gone.
+    let mut good: BTreeMap<String, String> = project
+        .campaigns
+        .iter()
+        .filter(|c| !bad.contains(&*c.source.path))
+        .map(|c| (c.source.path.to_string(), c.source.text.to_string()))
+        .collect();
+    for f in &bad {
+        if let Some(text) = last_good.files.get(f) {
+            good.insert(f.clone(), text.clone());
+        }
+    }
+    if good != last_good.files {
+        last_good.files = good;
+        if let Err(e) = last_good.save() {
+            tracing::warn!(error = %e, "the last good versions of the campaign files could not be saved");
+        }
+    }
+    let kept = replaced.keys().filter(|f| !still_bad.contains(*f)).cloned().collect();
+    let dropped = still_bad.into_iter().collect();
+    Ok(Loaded { project, diagnostics, kept, dropped })
+}
+
+fn file_of(d: &Diagnostic) -> Option<&str> {
+    d.source.as_ref().map(|s| &*s.path)
+}
+
+fn files_with_errors(diagnostics: &[Diagnostic]) -> BTreeSet<String> {
+    diagnostics.iter().filter(|d| d.is_error()).filter_map(file_of).map(str::to_string).collect()
+}

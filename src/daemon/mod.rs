@@ -1,0 +1,785 @@
+//! `herald run`: the long-running service that publishes every post on time, exactly once.
+//!
+//! Owns the scheduler loop and its wiring: the plan (what the files schedule, [`plan`]), the ledger
+//! ([`crate::ledger`], where every step is committed before the next), the channels' adapters and
+//! limits, reloads that keep the last good version of a broken file ([`load`]), alerts ([`alert`]) and
+//! metrics ([`metrics`]).
+//!
+//! The loop sleeps until the next due post, a retry, a task's end or a control event (reload, pause,
+//! shutdown) — never on a fixed tick — and caps each sleep at `max_sleep` so a wall-clock jump is
+//! noticed. Each due post runs as a task: claim in the ledger (`sending`, durable), render, publish
+//! through [`crate::dispatch::deliver::attempt`] (which looks the post up after a lost answer), then
+//! `finish` with the outcome. After a crash, posts left `sending` are looked up on the platform before
+//! anything else; they are never sent again blindly.
+
+pub mod alert;
+pub mod clock;
+pub mod load;
+pub mod metrics;
+pub mod plan;
+pub mod watch;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::channels::adapter::{Journal, Outgoing};
+use crate::channels::registry::{self, AnyAdapter};
+use crate::config::{CAMPAIGNS_DIR, Project};
+use crate::dispatch::boundary::Boundary;
+use crate::dispatch::deliver::{self, Next};
+use crate::dispatch::limits::ChannelLimits;
+use crate::dispatch::outcome::Outcome;
+use crate::dispatch::retry::RetryPolicy;
+use crate::ledger::{Finish, LedgerError, OccurrenceKey, PauseScope, Record, RecordFilter, Status, Store};
+use crate::schedule::Occurrence;
+
+use alert::{Alert, Alerter, Kind};
+use clock::Clock;
+use load::{LastGood, LoadError};
+use metrics::{Event, Metrics};
+use plan::Plan;
+
+/// What can wake the loop besides time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Files changed, or SIGHUP: load them again.
+    Reload,
+    /// The ledger changed from another process (`herald pause`, `resume`, `resolve`).
+    LedgerChanged,
+    /// SIGTERM or SIGINT: finish what is in flight and stop.
+    Shutdown,
+}
+
+/// How the daemon runs.
+pub struct Options {
+    pub root: PathBuf,
+    /// Publish nothing: every request is built and logged (redacted), nothing is sent, and the ledger
+    /// is kept in memory only.
+    pub dry_run: bool,
+    pub clock: Clock,
+}
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What every task shares.
+struct Shared {
+    store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+    alerter: Alerter,
+    http: Boundary,
+    clock: Clock,
+    policy: RetryPolicy,
+}
+
+/// The adapters of the configured channels, and why a channel cannot publish.
+#[derive(Default)]
+struct Channels {
+    adapters: HashMap<String, Arc<AnyAdapter>>,
+    limits: HashMap<String, Arc<ChannelLimits>>,
+    problems: HashMap<String, String>,
+}
+
+/// What a finished task tells the loop.
+struct Done {
+    key: OccurrenceKey,
+    /// When to try again, for a post that will be retried.
+    retry_at: Option<DateTime<Utc>>,
+}
+
+/// The running daemon.
+pub struct Daemon {
+    root: PathBuf,
+    shared: Arc<Shared>,
+    plan: Arc<Plan>,
+    channels: Arc<Channels>,
+    config_text: Option<String>,
+    last_good: LastGood,
+    /// Index in the plan of the next occurrence not yet considered.
+    cursor: usize,
+    /// Posts to try again, by when.
+    retries: BTreeSet<(DateTime<Utc>, OccurrenceKey)>,
+    /// Due posts held by a pause switch.
+    held: Vec<usize>,
+    pauses: Vec<PauseScope>,
+    changes: u64,
+    tasks: JoinSet<Done>,
+    max_sleep: std::time::Duration,
+    shutdown_grace: std::time::Duration,
+}
+
+impl Daemon {
+    /// Loads the project, opens the ledger and reconciles what a crash left half-done.
+    pub async fn start(options: Options, store: Arc<dyn Store>) -> Result<Self, StartError> {
+        let mut last_good = if options.dry_run {
+            LastGood::in_memory()
+        } else {
+            let probe = crate::config::load_project(&options.root, None).map_err(LoadError::from)?;
+            LastGood::open(&probe.project.config.state_dir(&probe.project.root))
+        };
+        let loaded = load::load(&options.root, &mut last_good)?;
+        report_load(&loaded);
+        let project = loaded.project;
+        let http = if options.dry_run {
+            Boundary::dry_run()
+        } else {
+            Boundary::live(std::time::Duration::from_secs(30)).map_err(StartError::Other)?
+        };
+        let daemon_cfg = project.config.daemon.clone();
+        let webhook = match &daemon_cfg.alert_webhook {
+            None => None,
+            Some(r) => {
+                let file = project.config.secrets(&project.root).map_err(|e| StartError::Other(e.to_string()))?;
+                Some(
+                    crate::secrets::resolve(r, file.as_ref(), &|n| std::env::var(n).ok())
+                        .map_err(|e| StartError::Other(format!("the alert webhook: {e}")))?,
+                )
+            }
+        };
+        let shared = Arc::new(Shared {
+            store,
+            metrics: Arc::new(Metrics::default()),
+            alerter: Alerter::new(webhook),
+            http,
+            clock: options.clock,
+            policy: RetryPolicy { max_attempts: daemon_cfg.max_attempts, ..RetryPolicy::default() },
+        });
+        let channels = Arc::new(build_channels(&project, options.dry_run, &shared.alerter).await);
+        let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
+        let now = shared.clock.now();
+        let window = now - chrono::Duration::from_std(Plan::max_catch_up(&project)).unwrap_or_default();
+        let plan = Arc::new(Plan::new(Arc::new(project), window));
+        let mut daemon = Self {
+            root: options.root,
+            shared,
+            plan,
+            channels,
+            config_text,
+            last_good,
+            cursor: 0,
+            retries: BTreeSet::new(),
+            held: Vec::new(),
+            pauses: Vec::new(),
+            changes: 0,
+            tasks: JoinSet::new(),
+            max_sleep: daemon_cfg.max_sleep,
+            shutdown_grace: daemon_cfg.shutdown_grace,
+        };
+        daemon.recover().await;
+        daemon.sync().await;
+        daemon.sweep_missed().await;
+        daemon.refresh_from_ledger();
+        Ok(daemon)
+    }
+
+    /// The metrics, for the HTTP listener.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.shared.metrics.clone()
+    }
+
+    /// Runs until [`Control::Shutdown`] (or until `control` closes), then lets in-flight posts finish
+    /// for up to `shutdown_grace`.
+    pub async fn run(mut self, mut control: mpsc::Receiver<Control>) {
+        loop {
+            self.shared.metrics.woke();
+            self.dispatch_due().await;
+            let next = self.next_deadline();
+            self.shared.metrics.set_next_due(next);
+            let clock = self.shared.clock;
+            let max_sleep = self.max_sleep;
+            let sleep = async move {
+                match next {
+                    Some(t) => clock.sleep_until(t, max_sleep).await,
+                    None => tokio::time::sleep(max_sleep).await,
+                }
+            };
+            tokio::select! {
+                () = sleep => self.notice_ledger_changes(),
+                event = control.recv() => match event {
+                    Some(Control::Reload) => self.reload().await,
+                    Some(Control::LedgerChanged) => self.notice_ledger_changes(),
+                    Some(Control::Shutdown) | None => break,
+                },
+                Some(done) = self.tasks.join_next(), if !self.tasks.is_empty() => self.task_done(done),
+            }
+        }
+        let in_flight = self.tasks.len();
+        if in_flight > 0 {
+            tracing::info!(in_flight, grace = ?self.shutdown_grace, "stopping: letting posts in flight finish");
+        }
+        let grace = self.shutdown_grace;
+        let finished = tokio::time::timeout(grace, async {
+            while let Some(done) = self.tasks.join_next().await {
+                self.task_done(done);
+            }
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!(
+                left = self.tasks.len(),
+                "posts still in flight after the grace period stay `sending`; the next start looks them up on the platform"
+            );
+            self.tasks.abort_all();
+        }
+        tracing::info!("herald stopped");
+    }
+
+    fn task_done(&mut self, done: Result<Done, tokio::task::JoinError>) {
+        match done {
+            Ok(Done { key, retry_at: Some(at) }) => {
+                self.retries.insert((at, key));
+            }
+            Ok(_) => {}
+            Err(e) if e.is_cancelled() => {}
+            Err(e) => tracing::error!(error = %e, "a publishing task failed"),
+        }
+    }
+
+    /// The earliest of the next planned post and the next retry.
+    fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        let planned = self.plan.occurrences.get(self.cursor).map(|o| o.at_utc);
+        let retry = self.retries.first().map(|(t, _)| *t);
+        planned.into_iter().chain(retry).min()
+    }
+
+    /// Considers every occurrence and retry that is due now.
+    async fn dispatch_due(&mut self) {
+        let now = self.shared.clock.now();
+        while let Some(occ) = self.plan.occurrences.get(self.cursor) {
+            if occ.at_utc > now {
+                break;
+            }
+            let index = self.cursor;
+            self.cursor += 1;
+            self.consider(index, now).await;
+        }
+        while let Some((at, _)) = self.retries.first() {
+            if *at > now {
+                break;
+            }
+            let Some((_, key)) = self.retries.pop_first() else { break };
+            match self.plan.find(&key).cloned() {
+                Some(occ) if !self.paused(&occ) => self.spawn(occ, key),
+                Some(_) => {} // held: the ledger keeps it `retrying`; a resume picks it up again
+                None => {
+                    let reason = "the post is no longer in the campaign files".to_string();
+                    if self.shared.store.finish(&key, Finish::Missed { reason: reason.clone() }, now).is_ok() {
+                        self.shared.metrics.count(key.channel(), Event::Missed);
+                    }
+                }
+            }
+        }
+    }
+
+    fn paused(&self, occ: &Occurrence) -> bool {
+        let campaign = &self.plan.project.campaigns[occ.campaign].id;
+        let channel = &self.plan.project.config.channels[occ.channel].name;
+        self.pauses.iter().any(|p| p.covers(campaign, channel))
+    }
+
+    /// A planned occurrence that is due: held, missed, or published.
+    async fn consider(&mut self, index: usize, now: DateTime<Utc>) {
+        let occ = self.plan.occurrences[index].clone();
+        let Some(key) = self.plan.key(&occ) else { return };
+        if self.paused(&occ) {
+            self.held.push(index);
+            return;
+        }
+        let late = (now - occ.at_utc).to_std().unwrap_or_default();
+        if late > self.plan.catch_up(&occ) {
+            let reason = format!(
+                "herald was not running or was paused when it was due ({} late; the catch-up window is {})",
+                human(late),
+                human(self.plan.catch_up(&occ))
+            );
+            // Only a post still waiting becomes missed; one already sent or settled is left alone.
+            if self.shared.store.finish(&key, Finish::Missed { reason: reason.clone() }, now).is_ok() {
+                self.shared.metrics.count(key.channel(), Event::Missed);
+                self.shared.alerter.send(self.alert(Kind::Missed, &occ, &key, reason)).await;
+            }
+            return;
+        }
+        self.spawn(occ, key);
+    }
+
+    fn spawn(&mut self, occ: Occurrence, key: OccurrenceKey) {
+        let (shared, plan, channels) = (self.shared.clone(), self.plan.clone(), self.channels.clone());
+        self.tasks.spawn(publish(shared, plan, channels, occ, key));
+    }
+
+    fn alert(&self, kind: Kind, occ: &Occurrence, key: &OccurrenceKey, message: String) -> Alert {
+        alert_for(&self.plan, kind, occ, key, message)
+    }
+
+    /// Posts left `sending` by a crash: looked up on the platform, never re-sent blindly.
+    async fn recover(&mut self) {
+        let in_flight = match self.shared.store.in_flight() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the posts left in flight");
+                return;
+            }
+        };
+        for record in in_flight {
+            tracing::info!(key = %record.key, "a post was in flight when herald stopped: looking it up on the platform");
+            let done = reconcile(self.shared.clone(), self.plan.clone(), self.channels.clone(), record).await;
+            if let Some(at) = done.retry_at {
+                self.retries.insert((at, done.key));
+            }
+        }
+    }
+
+    /// Posts the ledger still has as scheduled but whose time is before every catch-up window (herald
+    /// was stopped, or the machine was off): marked missed and reported.
+    async fn sweep_missed(&mut self) {
+        let now = self.shared.clock.now();
+        let window = now - chrono::Duration::from_std(Plan::max_catch_up(&self.plan.project)).unwrap_or_default();
+        let filter = RecordFilter { statuses: vec![Status::Scheduled], until: Some(window), ..RecordFilter::default() };
+        let Ok(late) = self.shared.store.records(&filter) else { return };
+        for record in late {
+            let late_by = (now - record.key.at()).to_std().unwrap_or_default();
+            let reason = format!("herald was not running when it was due ({} late)", human(late_by));
+            if self.shared.store.finish(&record.key, Finish::Missed { reason: reason.clone() }, now).is_err() {
+                continue;
+            }
+            self.shared.metrics.count(record.key.channel(), Event::Missed);
+            let alert = Alert {
+                kind: Kind::Missed,
+                campaign: Some(record.key.campaign().to_string()),
+                post: Some(record.key.post().to_string()),
+                channel: Some(record.key.channel().to_string()),
+                location: self.location_of_post(record.key.campaign(), record.key.post()),
+                scheduled: Some(record.key.at()),
+                key: Some(record.key.to_string()),
+                message: reason,
+            };
+            self.shared.alerter.send(alert).await;
+        }
+    }
+
+    /// `file:line` of a post, when it is still in the files.
+    fn location_of_post(&self, campaign: &str, post: &str) -> Option<String> {
+        let c = self.plan.project.campaigns.iter().find(|c| c.id == campaign)?;
+        let p = c.posts.iter().find(|p| p.id == post)?;
+        Some(format!("{}:{}", c.source.path, c.source.line_col(p.header.start).0))
+    }
+
+    /// Brings the ledger in line with the plan, and reports edits to posts already sent.
+    async fn sync(&mut self) {
+        let planned = self.plan.planned();
+        // One transaction; run on the loop itself (it is quick, and nothing else is due meanwhile).
+        let report = match self.shared.store.sync_plan(&planned, self.shared.clock.now()) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record the schedule in the ledger");
+                return;
+            }
+        };
+        if !report.inserted.is_empty() || !report.cancelled.is_empty() || !report.restored.is_empty() {
+            tracing::info!(
+                new = report.inserted.len(),
+                cancelled = report.cancelled.len(),
+                restored = report.restored.len(),
+                "schedule updated"
+            );
+        }
+        self.warn_edits_after_sent();
+    }
+
+    /// A sent post whose text was edited since: never re-sent, but worth a warning.
+    fn warn_edits_after_sent(&self) {
+        let filter = RecordFilter { statuses: vec![Status::Sent], ..RecordFilter::default() };
+        let Ok(sent) = self.shared.store.records(&filter) else { return };
+        for record in sent {
+            let Some(occ) = self.plan.find(&record.key) else { continue };
+            let Ok(rendered) = crate::render::render(&self.plan.project, occ) else { continue };
+            if !record.text_hash.is_empty() && crate::ledger::text_hash_parts(&rendered.parts) != record.text_hash {
+                tracing::warn!(key = %record.key, url = record.url.as_deref().unwrap_or(""), "the text of a post already sent was edited; it is not sent again");
+            }
+        }
+    }
+
+    /// Re-reads pauses and retries from the ledger, and considers the window again (a resumed
+    /// channel's held posts go out if still within catch-up; a resolved post is retried).
+    fn refresh_from_ledger(&mut self) {
+        match self.shared.store.pauses() {
+            Ok(p) => self.pauses = p,
+            Err(e) => tracing::error!(error = %e, "cannot read the pause switches"),
+        }
+        if let Ok(c) = self.shared.store.changes() {
+            self.changes = c;
+        }
+        let filter = RecordFilter { statuses: vec![Status::Retrying], ..RecordFilter::default() };
+        if let Ok(records) = self.shared.store.records(&filter) {
+            self.retries = records.into_iter().map(|r| (r.due_at(), r.key)).collect();
+        }
+        self.held.clear();
+        let window = self.shared.clock.now()
+            - chrono::Duration::from_std(Plan::max_catch_up(&self.plan.project)).unwrap_or_default();
+        self.cursor = self.plan.position_at(window);
+    }
+
+    fn notice_ledger_changes(&mut self) {
+        match self.shared.store.changes() {
+            Ok(c) if c != self.changes => {
+                tracing::info!("the ledger changed (pause, resume or resolve): applying");
+                self.refresh_from_ledger();
+            }
+            _ => {}
+        }
+    }
+
+    /// Loads the files again; a broken file keeps its last good version, a broken config keeps all.
+    async fn reload(&mut self) {
+        match load::load(&self.root, &mut self.last_good) {
+            Err(LoadError::Config(diagnostics)) => {
+                self.shared.metrics.reload_failed();
+                let first = diagnostics.iter().find(|d| d.is_error());
+                let message = first.map(|d| d.message.clone()).unwrap_or_default();
+                let location = first.and_then(location_of);
+                tracing::error!(
+                    "config/herald.toml has errors; the previous version keeps running:\n{}",
+                    crate::diagnostic::render_all(&diagnostics, false)
+                );
+                self.shared
+                    .alerter
+                    .send(Alert {
+                        kind: Kind::EditRefused,
+                        campaign: None,
+                        post: None,
+                        channel: None,
+                        location,
+                        scheduled: None,
+                        key: None,
+                        message,
+                    })
+                    .await;
+            }
+            Err(LoadError::Read(e)) => {
+                tracing::error!(error = %e, "cannot read the project; the previous version keeps running")
+            }
+            Ok(loaded) => {
+                report_load(&loaded);
+                for file in &loaded.kept {
+                    let first = loaded
+                        .diagnostics
+                        .iter()
+                        .find(|d| d.is_error() && d.source.as_ref().is_some_and(|s| &*s.path == file));
+                    self.shared
+                        .alerter
+                        .send(Alert {
+                            kind: Kind::EditRefused,
+                            campaign: None,
+                            post: None,
+                            channel: None,
+                            location: first.and_then(location_of).or(Some(file.clone())),
+                            scheduled: None,
+                            key: None,
+                            message: first.map(|d| d.message.clone()).unwrap_or_default(),
+                        })
+                        .await;
+                }
+                let project = loaded.project;
+                let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
+                if config_text != self.config_text {
+                    self.channels =
+                        Arc::new(build_channels(&project, self.shared.http.is_dry_run(), &self.shared.alerter).await);
+                    self.config_text = config_text;
+                }
+                let window = self.shared.clock.now()
+                    - chrono::Duration::from_std(Plan::max_catch_up(&project)).unwrap_or_default();
+                self.plan = Arc::new(Plan::new(Arc::new(project), window));
+                self.sync().await;
+                self.refresh_from_ledger();
+                tracing::info!(occurrences = self.plan.occurrences.len(), "reloaded");
+            }
+        }
+    }
+}
+
+/// Logs what a load found: errors (with file:line:col, as `herald check` shows them) and the files
+/// running their last good version or not running.
+fn report_load(loaded: &load::Loaded) {
+    let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        tracing::error!("the campaign files have errors:\n{}", crate::diagnostic::render_all(&errors, false));
+    }
+    for f in &loaded.kept {
+        tracing::warn!(file = %f, "this file has errors: its last good version keeps running");
+    }
+    for f in &loaded.dropped {
+        tracing::warn!(file = %f, "this file has errors and no earlier good version: none of its posts are scheduled");
+    }
+}
+
+fn location_of(d: &crate::diagnostic::Diagnostic) -> Option<String> {
+    let path = d.source.as_ref()?.path.to_string();
+    Some(match d.line_col() {
+        Some((line, col)) => format!("{path}:{line}:{col}"),
+        None => path,
+    })
+}
+
+fn alert_for(plan: &Plan, kind: Kind, occ: &Occurrence, key: &OccurrenceKey, message: String) -> Alert {
+    let campaign = &plan.project.campaigns[occ.campaign];
+    let post = &campaign.posts[occ.post];
+    let line = campaign.source.line_col(post.header.start).0;
+    Alert {
+        kind,
+        campaign: Some(campaign.id.clone()),
+        post: Some(post.id.clone()),
+        channel: Some(key.channel().to_string()),
+        location: Some(format!("{}:{line}", campaign.source.path)),
+        scheduled: Some(occ.at_utc),
+        key: Some(key.to_string()),
+        message,
+    }
+}
+
+fn human(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        _ if s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ => format!("{}h{}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Builds every channel's adapter. A channel that cannot publish (missing credentials, an unusable
+/// secrets file) is reported once and its posts fail with that reason; a dry run needs no credentials.
+async fn build_channels(project: &Project, dry_run: bool, alerter: &Alerter) -> Channels {
+    let mut channels = Channels::default();
+    let tokens = crate::tokens::TokenStore::new(&project.config.state_dir(&project.root));
+    let file = match project.config.secrets(&project.root) {
+        Ok(f) => f,
+        Err(e) => {
+            if !dry_run {
+                tracing::error!(error = %e, "the secrets file cannot be used");
+            }
+            None
+        }
+    };
+    for channel in &project.config.channels {
+        let secrets = match registry::credentials(channel, file.as_ref(), &|n| std::env::var(n).ok()) {
+            Ok(s) => s,
+            Err(_) if dry_run => Default::default(),
+            Err(missing) => {
+                let why: Vec<String> = missing.iter().map(|(n, e)| format!("`{n}`: {e}")).collect();
+                let message = format!("channel `{}` cannot publish: {}", channel.name, why.join("; "));
+                tracing::error!("{message}");
+                channels.problems.insert(channel.name.clone(), message);
+                continue;
+            }
+        };
+        match registry::build(channel, &secrets, &tokens) {
+            Ok(adapter) => {
+                channels.adapters.insert(channel.name.clone(), Arc::new(adapter));
+            }
+            Err(why) => {
+                channels.problems.insert(channel.name.clone(), why);
+            }
+        }
+        channels
+            .limits
+            .insert(channel.name.clone(), Arc::new(ChannelLimits::new(channel.platform.rules().concurrency)));
+    }
+    let _ = alerter; // channel problems are logged above; alerts go out when a post is due
+    channels
+}
+
+/// One due post: claim, render, publish, record.
+async fn publish(
+    shared: Arc<Shared>,
+    plan: Arc<Plan>,
+    channels: Arc<Channels>,
+    occ: Occurrence,
+    key: OccurrenceKey,
+) -> Done {
+    let now = shared.clock.now();
+    let record = match shared.store.claim(&key, now) {
+        Ok(r) => r,
+        // Sent, settled or not due: nothing to do (a reload considers the window again).
+        Err(LedgerError::AlreadySent { .. } | LedgerError::NotClaimable { .. } | LedgerError::NotDue { .. }) => {
+            return Done { key, retry_at: None };
+        }
+        Err(e) => {
+            tracing::error!(key = %key, error = %e, "cannot claim a due post in the ledger; it is not sent");
+            return Done { key, retry_at: None };
+        }
+    };
+    shared.metrics.lateness((now - occ.at_utc).to_std().unwrap_or_default().as_secs_f64());
+    run_attempt(&shared, &plan, &channels, &occ, key, record, None).await
+}
+
+/// A post found `sending` at start: the platform is asked whether it went out.
+async fn reconcile(shared: Arc<Shared>, plan: Arc<Plan>, channels: Arc<Channels>, record: Record) -> Done {
+    let key = record.key.clone();
+    let Some(occ) = plan.find(&key).cloned() else {
+        let error = "herald stopped while sending this post, and the post is no longer in the campaign files to look it up; check the account".to_string();
+        let _ = shared.store.finish(&key, Finish::Unknown { error: error.clone() }, shared.clock.now());
+        shared.metrics.count(key.channel(), Event::Unknown);
+        tracing::warn!(key = %key, "{error}");
+        return Done { key, retry_at: None };
+    };
+    let since = record.attempt_started_at.unwrap_or(key.at());
+    run_attempt(&shared, &plan, &channels, &occ, key, record, Some(since)).await
+}
+
+/// Renders and publishes (or, with `settle_since`, only looks up) a claimed post, and records the
+/// outcome.
+async fn run_attempt(
+    shared: &Arc<Shared>,
+    plan: &Plan,
+    channels: &Channels,
+    occ: &Occurrence,
+    key: OccurrenceKey,
+    record: Record,
+    settle_since: Option<DateTime<Utc>>,
+) -> Done {
+    let channel = &plan.project.config.channels[occ.channel];
+    let rendered = match crate::render::render(&plan.project, occ) {
+        Ok(r) => r,
+        Err(e) => {
+            return finish(
+                shared,
+                plan,
+                occ,
+                key,
+                &record,
+                Outcome::Rejected { platform_message: String::new(), explanation: e.to_string() },
+                None,
+            )
+            .await;
+        }
+    };
+    let (Some(adapter), Some(limits)) = (channels.adapters.get(&channel.name), channels.limits.get(&channel.name))
+    else {
+        let why = channels
+            .problems
+            .get(&channel.name)
+            .cloned()
+            .unwrap_or_else(|| format!("channel `{}` has no adapter", channel.name));
+        return finish(
+            shared,
+            plan,
+            occ,
+            key,
+            &record,
+            Outcome::Rejected { platform_message: String::new(), explanation: why },
+            None,
+        )
+        .await;
+    };
+    let store = shared.store.clone();
+    let sink_key = key.clone();
+    let mut journal = Journal::new(record.journal.clone(), move |entries| {
+        if let Err(e) = store.save_journal(&sink_key, entries) {
+            tracing::error!(key = %sink_key, error = %e, "cannot record a publishing step in the ledger");
+        }
+    });
+    let campaigns_dir = plan.project.root.join(CAMPAIGNS_DIR);
+    let outgoing = Outgoing {
+        parts: &rendered.parts,
+        link: rendered.link_field.as_deref(),
+        media: &rendered.media,
+        channel,
+        campaigns_dir: &campaigns_dir,
+    };
+    // A dry run gets a boundary of its own per post, so its transcript can be shown whole.
+    let http =
+        if shared.http.is_dry_run() { Boundary::dry_run() } else { shared.http.clone() }.for_channel(limits.clone());
+    let outcome = match settle_since {
+        None => deliver::attempt(adapter, &outgoing, &mut journal, &http, limits, shared.clock.now()).await,
+        Some(since) => {
+            let unknown = Outcome::Unknown { reason: "herald stopped while sending this post".into() };
+            deliver::settle(adapter, &outgoing, &mut journal, &http, unknown, since).await
+        }
+    };
+    if http.is_dry_run() {
+        for req in http.transcript() {
+            tracing::info!(key = %key, "dry run, not sent:\n{}", req.redacted());
+        }
+    }
+    let hash = crate::ledger::text_hash_parts(&rendered.parts);
+    finish(shared, plan, occ, key, &record, outcome, Some(hash)).await
+}
+
+/// Records `outcome` in the ledger, logs it, counts it and alerts a person when needed.
+async fn finish(
+    shared: &Arc<Shared>,
+    plan: &Plan,
+    occ: &Occurrence,
+    key: OccurrenceKey,
+    record: &Record,
+    outcome: Outcome,
+    text_hash: Option<String>,
+) -> Done {
+    let now = shared.clock.now();
+    let (finish, event) = match &outcome {
+        Outcome::Published { remote_id, url } => (
+            Finish::Sent { remote_id: remote_id.clone(), url: url.clone(), text_hash: text_hash.unwrap_or_default() },
+            Event::Sent,
+        ),
+        Outcome::Unknown { reason } => (Finish::Unknown { error: reason.clone() }, Event::Unknown),
+        other => match deliver::next(other, record.attempts, &shared.policy, rand::random::<f64>()) {
+            Next::RetryAfter(wait) => (
+                Finish::Retry {
+                    at: now + chrono::Duration::from_std(wait).unwrap_or_default(),
+                    error: other.to_string(),
+                },
+                Event::Retried,
+            ),
+            Next::GiveUp | Next::Done => (Finish::Failed { error: other.to_string() }, Event::Failed),
+        },
+    };
+    let retry_at = match &finish {
+        Finish::Retry { at, .. } => Some(*at),
+        _ => None,
+    };
+    if let Err(e) = shared.store.finish(&key, finish, now) {
+        tracing::error!(key = %key, error = %e, outcome = %outcome, "cannot record the outcome in the ledger");
+    }
+    shared.metrics.count(key.channel(), event);
+    let campaign = &plan.project.campaigns[occ.campaign];
+    let post = &campaign.posts[occ.post].id;
+    let url = match &outcome {
+        Outcome::Published { url, remote_id } => url.clone().unwrap_or_else(|| remote_id.clone()),
+        _ => String::new(),
+    };
+    tracing::info!(
+        campaign = %campaign.id,
+        post = %post,
+        channel = %key.channel(),
+        scheduled = %occ.at_utc.to_rfc3339(),
+        attempt = record.attempts,
+        url = %url,
+        "{outcome}"
+    );
+    let kind = match (&outcome, event) {
+        (Outcome::NeedsReauth { .. }, _) => Some(Kind::NeedsReauth),
+        (_, Event::Failed) => Some(Kind::Failed),
+        (_, Event::Unknown) => Some(Kind::Unknown),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        shared.alerter.send(alert_for(plan, kind, occ, &key, outcome.to_string())).await;
+    }
+    Done { key, retry_at }
+}
+
+#[cfg(test)]
+mod tests;

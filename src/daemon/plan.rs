@@ -1,0 +1,71 @@
+//! What the files schedule, as the daemon works with it: every occurrence from a point in time on,
+//! sorted by time, with its stable ledger key.
+//!
+//! The plan holds occurrences by index (campaign, post, target) into one loaded [`Project`]; keys
+//! (strings) are made only when the ledger needs them, so 100,000 future posts stay small in memory.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Project;
+use crate::ledger::{OccurrenceKey, Planned};
+use crate::schedule::{Filter, Occurrence};
+
+/// A loaded project and its occurrences.
+#[derive(Debug)]
+pub struct Plan {
+    pub project: Arc<Project>,
+    /// Sorted by time (then campaign, post, channel).
+    pub occurrences: Vec<Occurrence>,
+}
+
+impl Plan {
+    /// Every occurrence of `project`'s good campaigns from `from` on (`from` is now minus the longest
+    /// catch-up window, so late posts are still seen).
+    pub fn new(project: Arc<Project>, from: DateTime<Utc>) -> Self {
+        let filter = Filter { from: Some(from.date_naive() - chrono::Duration::days(1)), ..Filter::default() };
+        let mut occurrences = project.occurrences(&filter);
+        occurrences.retain(|o| o.at_utc >= from);
+        occurrences.shrink_to_fit();
+        Self { project, occurrences }
+    }
+
+    /// The ledger key of `occ` (`None` only if an id were not a valid id, which validation prevents).
+    pub fn key(&self, occ: &Occurrence) -> Option<OccurrenceKey> {
+        let campaign = &self.project.campaigns[occ.campaign];
+        let channel = &self.project.config.channels[occ.channel];
+        OccurrenceKey::new(&campaign.id, &campaign.posts[occ.post].id, &channel.name, occ.at_utc).ok()
+    }
+
+    /// What the ledger should hold as planned (texts are hashed when sent, not here).
+    pub fn planned(&self) -> Vec<Planned> {
+        self.occurrences.iter().filter_map(|o| Some(Planned { key: self.key(o)?, text_hash: String::new() })).collect()
+    }
+
+    /// The occurrence with `key`, if the files still schedule it.
+    pub fn find(&self, key: &OccurrenceKey) -> Option<&Occurrence> {
+        let start = self.occurrences.partition_point(|o| o.at_utc < key.at());
+        self.occurrences[start..].iter().take_while(|o| o.at_utc == key.at()).find(|o| {
+            let campaign = &self.project.campaigns[o.campaign];
+            campaign.id == key.campaign()
+                && campaign.posts[o.post].id == key.post()
+                && self.project.config.channels[o.channel].name == key.channel()
+        })
+    }
+
+    /// The index of the first occurrence at or after `t`.
+    pub fn position_at(&self, t: DateTime<Utc>) -> usize {
+        self.occurrences.partition_point(|o| o.at_utc < t)
+    }
+
+    /// How late an occurrence of this campaign may still go out.
+    pub fn catch_up(&self, occ: &Occurrence) -> std::time::Duration {
+        self.project.campaigns[occ.campaign].catch_up.unwrap_or(self.project.config.daemon.catch_up)
+    }
+
+    /// The longest catch-up window of any campaign.
+    pub fn max_catch_up(project: &Project) -> std::time::Duration {
+        project.campaigns.iter().filter_map(|c| c.catch_up).fold(project.config.daemon.catch_up, std::cmp::max)
+    }
+}

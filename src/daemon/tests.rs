@@ -1,0 +1,198 @@
+//! The scheduler with tokio's paused clock: it sleeps until deadlines (never ticks), publishes on time,
+//! catches up or marks missed, holds paused posts, and reloads edits keeping the last good version.
+//! Dry runs: no network, so the paused clock is exact.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use super::*;
+use crate::ledger::sqlite::SqliteStore;
+
+const CONFIG: &str = r#"
+[channels.x]
+platform = "twitter"
+handle = "@humansecurityFA"
+
+[channels.linkedin]
+platform = "linkedin"
+handle = "@humansecurityforall"
+
+[daemon]
+max_sleep = "10m"
+"#;
+
+fn campaign(posts: &str) -> String {
+    format!(
+        r#"[campaign]
+id = "c"
+name = "Test"
+timezone = "UTC"
+channels = ["x"]
+starts = 2027-01-01
+ends = 2027-12-31
+
+{posts}"#
+    )
+}
+
+fn post(id: &str, time: &str) -> String {
+    format!("[[post]]\nid = \"{id}\"\ndate = 2027-03-08\ntime = \"{time}\"\ntext = \"Post {id}: water is life.\"\n\n")
+}
+
+fn at(hm: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("2027-03-08T{hm}:00Z")).unwrap().with_timezone(&Utc)
+}
+
+struct Running {
+    dir: tempfile::TempDir,
+    store: Arc<SqliteStore>,
+    control: mpsc::Sender<Control>,
+    metrics: Arc<Metrics>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    async fn start(posts: &str, now: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+        std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
+        std::fs::write(dir.path().join("campaigns/c.toml"), campaign(posts)).unwrap();
+        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at(now)) };
+        let daemon = Daemon::start(options, store.clone()).await.unwrap();
+        let metrics = daemon.metrics();
+        let (control, rx) = mpsc::channel(8);
+        let task = tokio::spawn(daemon.run(rx));
+        Self { dir, store, control, metrics, task }
+    }
+
+    fn status(&self, id: &str, time: &str) -> Status {
+        let key = OccurrenceKey::new("c", id, "x", at(time)).unwrap();
+        self.store.get(&key).unwrap().map_or(Status::Cancelled, |r| r.status)
+    }
+
+    fn edit(&self, text: &str) {
+        std::fs::write(self.dir.path().join("campaigns/c.toml"), text).unwrap();
+    }
+
+    async fn stop(self) {
+        self.control.send(Control::Shutdown).await.unwrap();
+        self.task.await.unwrap();
+    }
+}
+
+/// Lets the daemon run until the paused clock reaches `hm`, plus a moment for the tasks.
+async fn until(start: &str, hm: &str) {
+    let wait = (at(hm) - at(start)).to_std().unwrap();
+    tokio::time::sleep(wait).await;
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn posts_go_out_at_their_time_and_the_scheduler_sleeps_in_between() {
+    let d = Running::start(&(post("a", "08:30") + &post("b", "10:00")), "08:00").await;
+    until("08:00", "08:29").await;
+    assert_eq!(d.status("a", "08:30"), Status::Scheduled);
+    let wakes_before = d.metrics.wakes();
+    assert!(wakes_before <= 6, "29 minutes with max_sleep 10m: at most a few wakes, not a tick ({wakes_before})");
+    until("08:29", "08:31").await;
+    assert_eq!(d.status("a", "08:30"), Status::Sent);
+    assert_eq!(d.status("b", "10:00"), Status::Scheduled);
+    let (samples, total) = d.metrics.lateness_total();
+    assert_eq!(samples, 1);
+    assert!(total < 0.001, "published at its deadline, {total}s late");
+    until("08:31", "10:01").await;
+    assert_eq!(d.status("b", "10:00"), Status::Sent);
+    assert!(d.metrics.wakes() <= 20, "{} wakes over two hours", d.metrics.wakes());
+    d.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn late_posts_are_caught_up_within_the_window_and_missed_beyond_it() {
+    let d = Running::start(&(post("old", "08:00") + &post("recent", "09:30")), "10:00").await;
+    until("10:00", "10:01").await;
+    // Never planned before this start: 2 h late is beyond the 1 h window and never scheduled at all.
+    assert_eq!(d.status("old", "08:00"), Status::Cancelled, "not in the ledger");
+    assert_eq!(d.status("recent", "09:30"), Status::Sent, "30 minutes late, within the window");
+    d.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_scheduled_earlier_is_reported_missed_when_the_daemon_comes_back_too_late() {
+    let d = Running::start(&post("a", "09:00"), "08:00").await;
+    let store = d.store.clone();
+    d.stop().await; // herald stops before 09:00…
+    // …and starts again at 11:00 with the same ledger.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&post("a", "09:00"))).unwrap();
+    let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("11:00")) };
+    let daemon = Daemon::start(options, store.clone()).await.unwrap();
+    let (tx, rx) = mpsc::channel(1);
+    let task = tokio::spawn(daemon.run(rx));
+    until("11:00", "11:01").await;
+    let key = OccurrenceKey::new("c", "a", "x", at("09:00")).unwrap();
+    let record = store.get(&key).unwrap().unwrap();
+    assert_eq!(record.status, Status::Missed);
+    assert!(record.last_error.unwrap_or_default().contains("2h late"), "the reason says how late");
+    tx.send(Control::Shutdown).await.unwrap();
+    task.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pause_holds_posts_at_once_and_a_resume_within_the_window_sends_them() {
+    let d = Running::start(&(post("a", "08:30") + &post("b", "09:40")), "08:00").await;
+    let scope = PauseScope { campaign: Some("c".into()), channel: None };
+    d.store.set_paused(&scope, true).unwrap();
+    d.control.send(Control::LedgerChanged).await.unwrap();
+    until("08:00", "08:45").await;
+    assert_eq!(d.status("a", "08:30"), Status::Scheduled, "held by the pause");
+    d.store.set_paused(&scope, false).unwrap();
+    d.control.send(Control::LedgerChanged).await.unwrap();
+    until("08:45", "08:46").await;
+    assert_eq!(d.status("a", "08:30"), Status::Sent, "15 minutes late: still within the window");
+    // A pause found only by the sleep cap (no event) still applies before the next post.
+    d.store.set_paused(&PauseScope::default(), true).unwrap();
+    until("08:46", "10:00").await;
+    assert_eq!(d.status("b", "09:40"), Status::Scheduled);
+    d.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_broken_edit_keeps_the_last_good_version_and_a_deleted_post_is_cancelled() {
+    let d = Running::start(&(post("a", "09:00") + &post("b", "09:30")), "08:00").await;
+    // A syntax error: the file's last good version keeps running.
+    d.edit(&(campaign(&post("a", "09:00")) + "this is not toml ="));
+    d.control.send(Control::Reload).await.unwrap();
+    until("08:00", "09:01").await;
+    assert_eq!(d.status("a", "09:00"), Status::Sent);
+    // A valid edit that removes `b` and adds `c`.
+    d.edit(&campaign(&(post("a", "09:00") + &post("c", "09:45"))));
+    d.control.send(Control::Reload).await.unwrap();
+    until("09:01", "09:50").await;
+    assert_eq!(d.status("b", "09:30"), Status::Cancelled);
+    assert_eq!(d.status("c", "09:45"), Status::Sent);
+    let b = d.store.get(&OccurrenceKey::new("c", "b", "x", at("09:30")).unwrap()).unwrap().unwrap();
+    assert_eq!(b.attempts, 0, "never attempted");
+    d.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_edit_to_a_post_already_sent_never_sends_it_again() {
+    let d = Running::start(&post("a", "08:30"), "08:00").await;
+    until("08:00", "08:31").await;
+    assert_eq!(d.status("a", "08:30"), Status::Sent);
+    d.edit(&campaign(&post("a", "08:30").replace("water is life", "water is a right")));
+    d.control.send(Control::Reload).await.unwrap();
+    until("08:31", "08:40").await;
+    let r = d.store.get(&OccurrenceKey::new("c", "a", "x", at("08:30")).unwrap()).unwrap().unwrap();
+    assert_eq!((r.status, r.attempts), (Status::Sent, 1));
+    d.stop().await;
+}
