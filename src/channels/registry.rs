@@ -13,18 +13,20 @@ use crate::tokens::TokenStore;
 
 use super::Platform;
 use super::adapter::{Adapter, Journal, Lookup, Outgoing};
-use super::twitter;
+use super::{facebook, twitter};
 
 /// A ready adapter for one channel.
 #[derive(Debug)]
 pub enum AnyAdapter {
     Twitter(twitter::client::Client),
+    Facebook(facebook::client::Client),
 }
 
 impl AnyAdapter {
     pub async fn publish(&self, post: &Outgoing<'_>, journal: &mut Journal<'_>, http: &Boundary) -> Outcome {
         match self {
             AnyAdapter::Twitter(c) => c.publish(post, journal, http).await,
+            AnyAdapter::Facebook(c) => c.publish(post, journal, http).await,
         }
     }
 
@@ -37,12 +39,14 @@ impl AnyAdapter {
     ) -> Lookup {
         match self {
             AnyAdapter::Twitter(c) => c.find_existing(post, journal, since, http).await,
+            AnyAdapter::Facebook(c) => c.find_existing(post, journal, since, http).await,
         }
     }
 
     pub async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
         match self {
             AnyAdapter::Twitter(c) => c.probe(http).await,
+            AnyAdapter::Facebook(c) => c.probe(http).await,
         }
     }
 }
@@ -97,6 +101,12 @@ pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>, tokens: &Tok
             };
             Ok(AnyAdapter::Twitter(twitter::client::Client { base_url, auth, handle: channel.handle.clone() }))
         }
+        Platform::Facebook => Ok(AnyAdapter::Facebook(facebook::client::Client {
+            base_url: channel.base_url.clone().unwrap_or_else(|| facebook::client::DEFAULT_BASE_URL.to_string()),
+            api_version: channel.api_version().to_string(),
+            page_id: channel.account.clone().unwrap_or_else(|| facebook::client::PAGE_FROM_TOKEN.to_string()),
+            token: get("page_access_token"),
+        })),
         other => Err(format!(
             "publishing to {} is not available yet in this version of herald (channel `{}`); preview and check work",
             other.rules().display,
@@ -127,6 +137,21 @@ mod tests {
             build(&channel(Platform::Twitter), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald")))
                 .is_ok()
         );
+        assert!(build(&channel(Platform::Facebook), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald"))).is_ok());
+    }
+
+    #[test]
+    fn a_facebook_channel_publishes_as_its_page_with_its_version_and_token() {
+        let mut ch = channel(Platform::Facebook);
+        ch.account = Some("104729380012345".into());
+        ch.api_version = Some("v24.0".into());
+        let secrets = BTreeMap::from([("page_access_token".to_string(), Secret::new("EAAGtoken"))]);
+        let Ok(AnyAdapter::Facebook(c)) = build(&ch, &secrets, &TokenStore::new(std::path::Path::new(".herald"))) else { panic!("a Facebook adapter") };
+        assert_eq!(c.base_url, "https://graph.facebook.com");
+        assert_eq!((c.page_id.as_str(), c.api_version.as_str()), ("104729380012345", "v24.0"));
+        assert_eq!(c.token.expose(), "EAAGtoken");
+        let Ok(AnyAdapter::Facebook(c)) = build(&channel(Platform::Facebook), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald"))) else { panic!() };
+        assert_eq!((c.page_id.as_str(), c.api_version.as_str()), ("me", "v25.0"));
     }
 
     #[test]

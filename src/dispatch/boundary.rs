@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use super::http::{Body, HeaderValue, Request, Response};
+use super::http::{Body, HeaderValue, Part, Request, Response};
 use super::limits::ChannelLimits;
 
 /// Why a request got no response.
@@ -119,6 +119,8 @@ async fn send_live(client: &reqwest::Client, req: Request) -> Result<Response, S
             builder.header("content-type", "application/x-www-form-urlencoded").body(encoded.join("&"))
         }
         Body::Bytes { content_type, bytes } => builder.header("content-type", content_type).body(bytes),
+        // reqwest sets the content type with its boundary.
+        Body::Multipart(parts) => builder.multipart(multipart_form(parts)?),
     };
     let response = builder.send().await.map_err(classify)?;
     let status = response.status().as_u16();
@@ -129,6 +131,26 @@ async fn send_live(client: &reqwest::Client, req: Request) -> Result<Response, S
         .collect();
     let body = response.bytes().await.map_err(|e| SendError::Lost(e.to_string()))?.to_vec();
     Ok(Response { status, headers, body })
+}
+
+/// The parts as reqwest's form; a file part whose content type is not a valid MIME type is a
+/// request that was never sent.
+fn multipart_form(parts: Vec<Part>) -> Result<reqwest::multipart::Form, SendError> {
+    let mut form = reqwest::multipart::Form::new();
+    for part in parts {
+        form = match part {
+            Part::Text { name, value } => form.text(name, value),
+            Part::Secret { name, value } => form.text(name, value.expose().to_string()),
+            Part::File { name, filename, content_type, bytes } => {
+                let file = reqwest::multipart::Part::bytes(bytes)
+                    .file_name(filename)
+                    .mime_str(&content_type)
+                    .map_err(|e| SendError::NotSent(format!("invalid content type {content_type}: {e}")))?;
+                form.part(name, file)
+            }
+        };
+    }
+    Ok(form)
 }
 
 fn value_of(v: &HeaderValue) -> &str {
@@ -215,6 +237,60 @@ mod tests {
         let start = std::time::Instant::now();
         b.send(Request::new(Method::Get, server.uri()), |_| unreachable!()).await.unwrap();
         assert!(start.elapsed() >= Duration::from_millis(900), "waited for the reset: {:?}", start.elapsed());
+    }
+
+    #[tokio::test]
+    async fn multipart_bodies_go_out_as_form_data_with_their_files_and_secrets() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut received = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Read until the closing boundary (`--\r\n` at the end of the body).
+            while !received.ends_with(b"--\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                received.extend_from_slice(&buf[..n]);
+            }
+            socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}").await.unwrap();
+            received
+        });
+        let req = Request::new(Method::Post, format!("http://{addr}/v25.0/1/photos")).multipart(vec![
+            Part::text("caption", "Hi"),
+            Part::Secret { name: "access_token".into(), value: Secret::new("tok-123") },
+            Part::File {
+                name: "source".into(),
+                filename: "card.jpg".into(),
+                content_type: "image/jpeg".into(),
+                bytes: vec![0xFF, 0xD8, 0xFF, 0xE0],
+            },
+        ]);
+        let b = Boundary::live(Duration::from_secs(5)).unwrap();
+        let reply = b.send(req, |_| unreachable!()).await.unwrap();
+        assert_eq!(reply.status, 200);
+        let received = server.await.unwrap();
+        let text = String::from_utf8_lossy(&received);
+        assert!(text.to_ascii_lowercase().contains("content-type: multipart/form-data; boundary="), "{text}");
+        assert!(text.contains("name=\"caption\"\r\n\r\nHi\r\n"), "{text}");
+        assert!(text.contains("name=\"access_token\"\r\n\r\ntok-123\r\n"), "{text}");
+        assert!(text.contains("name=\"source\"; filename=\"card.jpg\"\r\nContent-Type: image/jpeg"), "{text}");
+        assert!(received.windows(4).any(|w| w == [0xFF, 0xD8, 0xFF, 0xE0]), "the file's bytes are sent as they are");
+    }
+
+    #[tokio::test]
+    async fn a_file_part_with_a_bad_content_type_is_not_sent() {
+        let req = Request::new(Method::Post, "http://127.0.0.1:9/").multipart(vec![Part::File {
+            name: "source".into(),
+            filename: "x".into(),
+            content_type: "not a type".into(),
+            bytes: vec![1],
+        }]);
+        let e = Boundary::live(Duration::from_secs(2)).unwrap().send(req, |_| unreachable!()).await.unwrap_err();
+        assert!(matches!(e, SendError::NotSent(ref m) if m.contains("not a type")), "{e:?}");
     }
 
     #[test]

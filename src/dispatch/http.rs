@@ -41,6 +41,51 @@ pub enum Body {
         content_type: String,
         bytes: Vec<u8>,
     },
+    /// `multipart/form-data`: text fields, secret fields and files (an image sent with its post).
+    Multipart(Vec<Part>),
+}
+
+/// One part of a [`Body::Multipart`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Text {
+        name: String,
+        value: String,
+    },
+    /// A credential sent as a field, redacted wherever the request is shown.
+    Secret {
+        name: String,
+        value: Secret,
+    },
+    File {
+        name: String,
+        filename: String,
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Part {
+    pub fn text(name: &str, value: impl Into<String>) -> Self {
+        Part::Text { name: name.to_string(), value: value.into() }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Part::Text { name, .. } | Part::Secret { name, .. } | Part::File { name, .. } => name,
+        }
+    }
+
+    /// The part as a person reads it: files by name, size and type, secrets as `***`.
+    fn shown(&self) -> String {
+        match self {
+            Part::Text { name, value } => format!("{name}={value}"),
+            Part::Secret { name, .. } => format!("{name}=***"),
+            Part::File { name, filename, content_type, bytes } => {
+                format!("{name}=<file {filename}: {} bytes of {content_type}>", bytes.len())
+            }
+        }
+    }
 }
 
 /// An HTTP request, complete: what the dry run shows is exactly what a live run sends.
@@ -81,6 +126,12 @@ impl Request {
         self
     }
 
+    #[must_use]
+    pub fn multipart(mut self, parts: Vec<Part>) -> Self {
+        self.body = Body::Multipart(parts);
+        self
+    }
+
     /// The request as a person reads it, with every secret shown as `***`: method and URL, headers,
     /// then the body (JSON pretty-printed, form fields one per line, bytes summarised).
     pub fn redacted(&self) -> String {
@@ -101,6 +152,12 @@ impl Request {
             }
             Body::Bytes { content_type, bytes } => {
                 let _ = writeln!(out, "\n<{} bytes of {content_type}>", bytes.len());
+            }
+            Body::Multipart(parts) => {
+                out.push_str("\n(multipart/form-data)\n");
+                for part in parts {
+                    let _ = writeln!(out, "{}", part.shown());
+                }
             }
         }
         out
@@ -211,6 +268,32 @@ mod tests {
         let shown = req.redacted();
         assert!(shown.contains("\"media\": \"<base64: 5000 characters>\""), "{shown}");
         assert!(shown.contains(text.trim_end()), "post texts are never shortened");
+    }
+
+    #[test]
+    fn multipart_bodies_show_fields_files_by_size_and_hide_secrets() {
+        let req = Request::new(Method::Post, "https://graph.facebook.com/v25.0/1/photos").multipart(vec![
+            Part::text("caption", "Women farmers in Barbados"),
+            Part::Secret { name: "access_token".into(), value: Secret::new("EAAGsecret") },
+            Part::File {
+                name: "source".into(),
+                filename: "card.jpg".into(),
+                content_type: "image/jpeg".into(),
+                bytes: vec![0xFF; 2048],
+            },
+        ]);
+        let shown = req.redacted();
+        assert!(shown.contains("(multipart/form-data)\ncaption=Women farmers in Barbados\n"), "{shown}");
+        assert!(shown.contains("access_token=***") && !shown.contains("EAAG"), "{shown}");
+        assert!(shown.contains("source=<file card.jpg: 2048 bytes of image/jpeg>"), "{shown}");
+        assert!(!shown.contains('\u{FFFD}'), "file bytes are never printed: {shown}");
+        assert_eq!(
+            match &req.body {
+                Body::Multipart(parts) => parts.iter().map(Part::name).collect::<Vec<_>>(),
+                _ => Vec::new(),
+            },
+            ["caption", "access_token", "source"]
+        );
     }
 
     #[test]

@@ -1,21 +1,29 @@
-//! How the Graph API's answers for a Page map to [`Outcome`]s. Meta puts the cause in the body's
-//! `error.code` (often with HTTP 400 or 403 whatever the cause), so the code decides, not the status.
+//! How the Graph API's answers map to [`Outcome`]s (Facebook Pages here; the Instagram adapter reuses
+//! it, since both speak the same error envelope). Meta puts the cause in the body's `error.code` (often
+//! with HTTP 400 or 403 whatever the cause), so the code decides, not the status; the usage headers
+//! (`X-Business-Use-Case-Usage`, `X-Page-Usage`, `X-App-Usage`) say how long a throttle lasts.
 
 use std::time::Duration;
 
 use crate::dispatch::http::Response;
 use crate::dispatch::outcome::Outcome;
 
-/// Classifies a response to `POST /{page-id}/feed` or `/{page-id}/photos`.
+/// How long to wait when a usage header is at 100% but announces no time: the platform limits are
+/// counted over a rolling hour, so some capacity comes back well before the hour is over (the retry
+/// policy backs off further if it has not).
+const FULL_USAGE_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// `error_subcode` / `code` Meta uses when it could not fetch the `link` of a post.
+const LINK_FETCH_FAILED: i64 = 1_609_005;
+
+/// Classifies a response to a publishing request (`POST /{page-id}/feed`, `/{page-id}/photos`).
 pub fn classify(response: &Response) -> Outcome {
     let body = response.json();
     if response.is_success() {
-        // `/feed` answers `{"id": "PAGE_POST"}`; `/photos` also gives `post_id`.
+        // `/feed` answers `{"id": "PAGE_POST"}`; `/photos` also gives `post_id`, the post's id.
         let id = body["post_id"].as_str().or_else(|| body["id"].as_str());
         return match id {
-            Some(id) => {
-                Outcome::Published { remote_id: id.to_string(), url: Some(format!("https://www.facebook.com/{id}")) }
-            }
+            Some(id) => Outcome::Published { remote_id: id.to_string(), url: Some(post_url(id)) },
             None => Outcome::Rejected {
                 platform_message: String::from_utf8_lossy(&response.body).into_owned(),
                 explanation: "Facebook answered without a post id; nothing was published".into(),
@@ -23,11 +31,22 @@ pub fn classify(response: &Response) -> Outcome {
         };
     }
     let error = &body["error"];
-    let message = error["message"].as_str().unwrap_or("no details given").to_string();
+    let message = platform_message(response);
     let code = error["code"].as_i64();
+    let subcode = error["error_subcode"].as_i64();
+    if code == Some(LINK_FETCH_FAILED) || subcode == Some(LINK_FETCH_FAILED) {
+        return Outcome::Rejected {
+            platform_message: message,
+            explanation: "Facebook could not fetch the post's link to build its preview: check that the address is \
+                          public and answers quickly (no login, no redirect loop), then send again"
+                .into(),
+        };
+    }
     match code {
         Some(190 | 102) => Outcome::NeedsReauth { platform_message: message },
-        Some(4 | 17 | 32 | 341 | 613 | 80001) => Outcome::RetryLater { after: regain_access(response), reason: format!("Facebook rate limit: {message}") },
+        Some(4 | 17 | 32 | 341 | 613 | 80001) => {
+            Outcome::RetryLater { after: throttle_wait(response), reason: format!("Facebook rate limit: {message}") }
+        }
         Some(1 | 2) => Outcome::RetryLater { after: None, reason: format!("Facebook temporary error: {message}") },
         Some(506) => Outcome::Duplicate { platform_message: message },
         Some(10 | 200..=299) => Outcome::Rejected {
@@ -38,21 +57,61 @@ pub fn classify(response: &Response) -> Outcome {
             platform_message: message,
             explanation: "Facebook has temporarily blocked this Page from posting for a policy reason; check the Page's notifications".into(),
         },
+        _ if error["is_transient"].as_bool() == Some(true) => {
+            Outcome::RetryLater { after: None, reason: format!("Facebook temporary error: {message}") }
+        }
         _ if response.status >= 500 => Outcome::RetryLater { after: None, reason: format!("Facebook server error {}: {message}", response.status) },
         _ => Outcome::Rejected { platform_message: message, explanation: format!("Facebook refused the post (HTTP {})", response.status) },
     }
 }
 
-/// `estimated_time_to_regain_access` (minutes) from `X-Business-Use-Case-Usage`, the longest given.
-fn regain_access(response: &Response) -> Option<Duration> {
-    let usage: serde_json::Value = serde_json::from_str(response.header("x-business-use-case-usage")?).ok()?;
-    usage
-        .as_object()?
-        .values()
-        .flat_map(|entries| entries.as_array().into_iter().flatten())
-        .filter_map(|e| e["estimated_time_to_regain_access"].as_u64())
-        .max()
-        .map(|minutes| Duration::from_secs(minutes * 60))
+/// A Page post's public address.
+pub fn post_url(id: &str) -> String {
+    format!("https://www.facebook.com/{id}")
+}
+
+/// The platform's own words: `error.message`, with `error_user_msg` (written for people) when given.
+fn platform_message(response: &Response) -> String {
+    let error = &response.json()["error"];
+    let message = error["message"].as_str().map(str::to_string).unwrap_or_else(|| {
+        let raw = String::from_utf8_lossy(&response.body);
+        if raw.trim().is_empty() { "no details given".to_string() } else { raw.chars().take(300).collect() }
+    });
+    match error["error_user_msg"].as_str() {
+        Some(user) if !user.is_empty() && user != message => format!("{message} ({user})"),
+        _ => message,
+    }
+}
+
+/// How long a throttle lasts: `estimated_time_to_regain_access` (minutes) from the usage headers,
+/// the longest given; else a fixed wait when a usage header is at 100%; else unknown.
+fn throttle_wait(response: &Response) -> Option<Duration> {
+    let headers = ["x-business-use-case-usage", "x-page-usage", "x-app-usage"];
+    let usages: Vec<serde_json::Value> =
+        headers.iter().filter_map(|h| serde_json::from_str(response.header(h)?).ok()).collect();
+    let entries: Vec<&serde_json::Value> = usages.iter().flat_map(usage_entries).collect();
+    let regain = entries.iter().filter_map(|e| e["estimated_time_to_regain_access"].as_u64()).max();
+    match regain {
+        Some(minutes) if minutes > 0 => Some(Duration::from_secs(minutes * 60)),
+        _ => entries.iter().any(|e| is_full(e)).then_some(FULL_USAGE_WAIT),
+    }
+}
+
+/// The usage objects in one header: `X-App-Usage`/`X-Page-Usage` are one flat object,
+/// `X-Business-Use-Case-Usage` maps each business object id to a list of them.
+fn usage_entries(usage: &serde_json::Value) -> Vec<&serde_json::Value> {
+    match usage.as_object() {
+        Some(map) if map.values().all(serde_json::Value::is_array) => {
+            map.values().flat_map(|v| v.as_array().into_iter().flatten()).collect()
+        }
+        Some(_) => vec![usage],
+        None => Vec::new(),
+    }
+}
+
+/// Whether any of the usage percentages has reached 100.
+fn is_full(entry: &serde_json::Value) -> bool {
+    ["call_count", "total_cputime", "total_time"].iter().any(|k| entry[*k].as_f64().is_some_and(|v| v >= 100.0))
 }
 
 #[cfg(test)]
@@ -78,38 +137,129 @@ mod tests {
         );
         let photo = classify(&Response::new(200, r#"{"id":"555","post_id":"1234567890_555"}"#));
         assert!(matches!(photo, Outcome::Published { remote_id, .. } if remote_id == "1234567890_555"));
+        assert!(matches!(classify(&Response::new(200, "{}")), Outcome::Rejected { .. }));
     }
 
     #[test]
     fn error_codes_decide_the_outcome() {
-        let expired =
-            err(400, 190, "Error validating access token: Session has expired on Thursday, 20-Nov-25 10:00:00 PST.");
-        assert!(matches!(classify(&expired), Outcome::NeedsReauth { .. }));
+        let expired = Response::new(
+            400,
+            r#"{"error":{"message":"Error validating access token: Session has expired on Thursday, 20-Nov-25 10:00:00 PST. The current time is Friday, 21-Nov-25 03:12:45 PST.","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"A1b2C3d4E5f"}}"#,
+        );
+        assert!(
+            matches!(classify(&expired), Outcome::NeedsReauth { platform_message } if platform_message.contains("Session has expired"))
+        );
         assert!(matches!(classify(&err(403, 4, "(#4) Application request limit reached")), Outcome::RetryLater { .. }));
+        assert!(matches!(classify(&err(400, 17, "(#17) User request limit reached")), Outcome::RetryLater { .. }));
         assert!(matches!(classify(&err(400, 32, "(#32) Page request limit reached")), Outcome::RetryLater { .. }));
-        assert!(matches!(classify(&err(400, 506, "Duplicate status message")), Outcome::Duplicate { .. }));
-        let permission = err(403, 200, "(#200) The user hasn't authorized the application to perform this action");
+        assert!(matches!(
+            classify(&err(400, 613, "(#613) Calls to this api have exceeded the rate limit.")),
+            Outcome::RetryLater { .. }
+        ));
+        assert!(matches!(classify(&err(400, 506, "(#506) Duplicate status message")), Outcome::Duplicate { .. }));
+        let permission = err(
+            403,
+            200,
+            "(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission",
+        );
         assert!(
             matches!(classify(&permission), Outcome::Rejected { explanation, .. } if explanation.contains("pages_manage_posts"))
         );
         assert!(matches!(
+            classify(&err(403, 10, "(#10) Application does not have permission for this action")),
+            Outcome::Rejected { .. }
+        ));
+        assert!(matches!(
             classify(&err(500, 2, "An unexpected error has occurred. Please retry your request later.")),
             Outcome::RetryLater { .. }
         ));
+        assert!(matches!(
+            classify(&err(400, 368, "The action attempted has been deemed abusive or is otherwise disallowed")),
+            Outcome::Rejected { explanation, .. } if explanation.contains("policy")
+        ));
+        let invalid = err(400, 100, "(#100) Invalid parameter");
+        assert!(
+            matches!(classify(&invalid), Outcome::Rejected { explanation, .. } if explanation.contains("HTTP 400"))
+        );
+    }
+
+    #[test]
+    fn transient_errors_and_server_errors_are_retried() {
+        let transient = Response::new(
+            400,
+            r#"{"error":{"message":"Please reduce the amount of data you're asking for, then retry your request","type":"OAuthException","code":1,"is_transient":true,"fbtrace_id":"Xy"}}"#,
+        );
+        assert!(classify(&transient).is_retryable());
+        let flagged = Response::new(
+            400,
+            r#"{"error":{"message":"Service temporarily unavailable","type":"OAuthException","code":9007,"is_transient":true}}"#,
+        );
+        assert!(classify(&flagged).is_retryable());
+        let gateway = Response::new(502, "<html>Bad Gateway</html>");
+        assert!(
+            matches!(classify(&gateway), Outcome::RetryLater { reason, .. } if reason.contains("502") && reason.contains("Bad Gateway"))
+        );
+    }
+
+    #[test]
+    fn a_link_facebook_cannot_fetch_is_explained() {
+        let by_subcode = Response::new(
+            400,
+            r#"{"error":{"message":"Invalid parameter","type":"OAuthException","code":100,"error_subcode":1609005,"is_transient":false,"error_user_title":"Error Posting Link","error_user_msg":"There was a problem scraping data from the provided link.","fbtrace_id":"AzQ"}}"#,
+        );
+        match classify(&by_subcode) {
+            Outcome::Rejected { platform_message, explanation } => {
+                assert_eq!(
+                    platform_message,
+                    "Invalid parameter (There was a problem scraping data from the provided link.)"
+                );
+                assert!(explanation.contains("could not fetch the post's link"), "{explanation}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let by_code = err(400, 1_609_005, "Error Posting Link");
+        assert!(matches!(classify(&by_code), Outcome::Rejected { explanation, .. } if explanation.contains("link")));
     }
 
     #[test]
     fn business_use_case_headers_give_the_wait() {
-        let r = err(400, 80001, "(#80001) There have been too many calls to this Page account.").with_header(
-            "x-business-use-case-usage",
-            r#"{"1234567890":[{"type":"pages","call_count":100,"total_cputime":20,"total_time":30,"estimated_time_to_regain_access":7}]}"#,
-        );
+        let r = err(400, 80001, "(#80001) There have been too many calls to this Page account. Wait a bit and try again.")
+            .with_header(
+                "x-business-use-case-usage",
+                r#"{"1234567890":[{"type":"pages","call_count":100,"total_cputime":20,"total_time":30,"estimated_time_to_regain_access":7}]}"#,
+            );
         assert_eq!(
             classify(&r),
             Outcome::RetryLater {
                 after: Some(Duration::from_secs(420)),
-                reason: "Facebook rate limit: (#80001) There have been too many calls to this Page account.".into()
+                reason: "Facebook rate limit: (#80001) There have been too many calls to this Page account. Wait a bit and try again.".into()
             }
         );
+    }
+
+    #[test]
+    fn page_and_app_usage_at_full_give_a_wait_and_below_full_none() {
+        let page = err(400, 32, "(#32) Page request limit reached")
+            .with_header("x-page-usage", r#"{"call_count":100,"total_cputime":12,"total_time":15}"#);
+        assert_eq!(
+            classify(&page),
+            Outcome::RetryLater {
+                after: Some(FULL_USAGE_WAIT),
+                reason: "Facebook rate limit: (#32) Page request limit reached".into()
+            }
+        );
+        let page_with_time = err(400, 32, "(#32) Page request limit reached").with_header(
+            "x-page-usage",
+            r#"{"call_count":100,"total_cputime":12,"total_time":15,"estimated_time_to_regain_access":3}"#,
+        );
+        assert!(matches!(classify(&page_with_time), Outcome::RetryLater { after: Some(d), .. } if d.as_secs() == 180));
+        let app = err(403, 4, "(#4) Application request limit reached")
+            .with_header("x-app-usage", r#"{"call_count":42,"total_cputime":100,"total_time":61}"#);
+        assert!(matches!(classify(&app), Outcome::RetryLater { after: Some(d), .. } if d == FULL_USAGE_WAIT));
+        let quiet = err(403, 4, "(#4) Application request limit reached")
+            .with_header("x-app-usage", r#"{"call_count":42,"total_cputime":10,"total_time":11}"#);
+        assert!(matches!(classify(&quiet), Outcome::RetryLater { after: None, .. }));
+        let garbled = err(403, 4, "(#4) Application request limit reached").with_header("x-app-usage", "not json");
+        assert!(matches!(classify(&garbled), Outcome::RetryLater { after: None, .. }));
     }
 }

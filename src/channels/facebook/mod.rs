@@ -4,6 +4,7 @@
 //! card) rather than in the text; photos JPEG, PNG, GIF or WEBP.
 
 pub mod classify;
+pub mod client;
 
 use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
 
