@@ -12,18 +12,21 @@ use crate::secrets::{self, Secret, SecretsError, SecretsFile};
 
 use super::Platform;
 use super::adapter::{Adapter, Journal, Lookup, Outgoing};
+use super::linkedin;
 use super::twitter;
 
 /// A ready adapter for one channel.
 #[derive(Debug)]
 pub enum AnyAdapter {
     Twitter(twitter::client::Client),
+    Linkedin(linkedin::client::Client),
 }
 
 impl AnyAdapter {
     pub async fn publish(&self, post: &Outgoing<'_>, journal: &mut Journal<'_>, http: &Boundary) -> Outcome {
         match self {
             AnyAdapter::Twitter(c) => c.publish(post, journal, http).await,
+            AnyAdapter::Linkedin(c) => c.publish(post, journal, http).await,
         }
     }
 
@@ -36,12 +39,14 @@ impl AnyAdapter {
     ) -> Lookup {
         match self {
             AnyAdapter::Twitter(c) => c.find_existing(post, journal, since, http).await,
+            AnyAdapter::Linkedin(c) => c.find_existing(post, journal, since, http).await,
         }
     }
 
     pub async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
         match self {
             AnyAdapter::Twitter(c) => c.probe(http).await,
+            AnyAdapter::Linkedin(c) => c.probe(http).await,
         }
     }
 }
@@ -85,6 +90,10 @@ pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>) -> Result<An
             },
             handle: channel.handle.clone(),
         })),
+        // A bad author URN is refused here, before any request, with what to write instead.
+        Platform::Linkedin => {
+            linkedin::client::Client::for_channel(channel, get("access_token")).map(AnyAdapter::Linkedin)
+        }
         other => Err(format!(
             "publishing to {} is not available yet in this version of herald (channel `{}`); preview and check work",
             other.rules().display,
@@ -98,8 +107,11 @@ mod tests {
     use super::*;
     use crate::channels::PLATFORMS;
 
+    /// A channel as a valid config gives it: with the platform's example `account` when it needs one.
     fn channel(platform: Platform) -> Channel {
-        Channel::new(platform.name(), platform, "hs4a")
+        let mut ch = Channel::new(platform.name(), platform, "hs4a");
+        ch.account = platform.rules().account.as_ref().map(|s| s.example.to_string());
+        ch
     }
 
     #[test]
@@ -112,6 +124,18 @@ mod tests {
             }
         }
         assert!(build(&channel(Platform::Twitter), &BTreeMap::new()).is_ok());
+        assert!(build(&channel(Platform::Linkedin), &BTreeMap::new()).is_ok());
+    }
+
+    #[test]
+    fn a_linkedin_channel_with_a_bad_author_is_refused_before_any_request() {
+        let mut ch = channel(Platform::Linkedin);
+        ch.account = Some("humansecurityforall".into());
+        let why = build(&ch, &BTreeMap::new()).unwrap_err();
+        assert!(why.starts_with("channel `linkedin`: `humansecurityforall` is not a LinkedIn author"), "{why}");
+        assert!(why.contains("urn:li:organization:<number>"), "{why}");
+        ch.account = None;
+        assert!(build(&ch, &BTreeMap::new()).unwrap_err().contains("needs `account`"));
     }
 
     #[test]
