@@ -13,13 +13,14 @@ use crate::tokens::TokenStore;
 
 use super::Platform;
 use super::adapter::{Adapter, Journal, Lookup, Outgoing};
-use super::{facebook, twitter};
+use super::{facebook, linkedin, twitter};
 
 /// A ready adapter for one channel.
 #[derive(Debug)]
 pub enum AnyAdapter {
     Twitter(twitter::client::Client),
     Facebook(facebook::client::Client),
+    Linkedin(linkedin::client::Client),
 }
 
 impl AnyAdapter {
@@ -27,6 +28,7 @@ impl AnyAdapter {
         match self {
             AnyAdapter::Twitter(c) => c.publish(post, journal, http).await,
             AnyAdapter::Facebook(c) => c.publish(post, journal, http).await,
+            AnyAdapter::Linkedin(c) => c.publish(post, journal, http).await,
         }
     }
 
@@ -40,6 +42,7 @@ impl AnyAdapter {
         match self {
             AnyAdapter::Twitter(c) => c.find_existing(post, journal, since, http).await,
             AnyAdapter::Facebook(c) => c.find_existing(post, journal, since, http).await,
+            AnyAdapter::Linkedin(c) => c.find_existing(post, journal, since, http).await,
         }
     }
 
@@ -47,6 +50,7 @@ impl AnyAdapter {
         match self {
             AnyAdapter::Twitter(c) => c.probe(http).await,
             AnyAdapter::Facebook(c) => c.probe(http).await,
+            AnyAdapter::Linkedin(c) => c.probe(http).await,
         }
     }
 }
@@ -107,6 +111,10 @@ pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>, tokens: &Tok
             page_id: channel.account.clone().unwrap_or_else(|| facebook::client::PAGE_FROM_TOKEN.to_string()),
             token: get("page_access_token"),
         })),
+        // A bad author URN is refused here, before any request, with what to write instead.
+        Platform::Linkedin => {
+            linkedin::client::Client::for_channel(channel, get("access_token")).map(AnyAdapter::Linkedin)
+        }
         other => Err(format!(
             "publishing to {} is not available yet in this version of herald (channel `{}`); preview and check work",
             other.rules().display,
@@ -120,24 +128,28 @@ mod tests {
     use super::*;
     use crate::channels::PLATFORMS;
 
+    /// A channel as a valid config gives it: with the platform's example `account` when it needs one.
+    fn tokens() -> TokenStore {
+        TokenStore::new(std::path::Path::new(".herald"))
+    }
+
     fn channel(platform: Platform) -> Channel {
-        Channel::new(platform.name(), platform, "hs4a")
+        let mut ch = Channel::new(platform.name(), platform, "hs4a");
+        ch.account = platform.rules().account.as_ref().map(|s| s.example.to_string());
+        ch
     }
 
     #[test]
     fn every_platform_names_its_credentials_and_builds_or_says_why_not() {
         for p in PLATFORMS {
             assert!(!p.rules().credentials().is_empty(), "{p}");
-            match build(&channel(*p), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald"))) {
+            match build(&channel(*p), &BTreeMap::new(), &tokens()) {
                 Ok(_) => {}
                 Err(why) => assert!(why.contains("not available yet") && why.contains(p.rules().display), "{p}: {why}"),
             }
         }
-        assert!(
-            build(&channel(Platform::Twitter), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald")))
-                .is_ok()
-        );
-        assert!(build(&channel(Platform::Facebook), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald"))).is_ok());
+        assert!(build(&channel(Platform::Twitter), &BTreeMap::new(), &tokens()).is_ok());
+        assert!(build(&channel(Platform::Facebook), &BTreeMap::new(), &tokens()).is_ok());
     }
 
     #[test]
@@ -146,12 +158,26 @@ mod tests {
         ch.account = Some("104729380012345".into());
         ch.api_version = Some("v24.0".into());
         let secrets = BTreeMap::from([("page_access_token".to_string(), Secret::new("EAAGtoken"))]);
-        let Ok(AnyAdapter::Facebook(c)) = build(&ch, &secrets, &TokenStore::new(std::path::Path::new(".herald"))) else { panic!("a Facebook adapter") };
+        let Ok(AnyAdapter::Facebook(c)) = build(&ch, &secrets, &tokens()) else { panic!("a Facebook adapter") };
         assert_eq!(c.base_url, "https://graph.facebook.com");
         assert_eq!((c.page_id.as_str(), c.api_version.as_str()), ("104729380012345", "v24.0"));
         assert_eq!(c.token.expose(), "EAAGtoken");
-        let Ok(AnyAdapter::Facebook(c)) = build(&channel(Platform::Facebook), &BTreeMap::new(), &TokenStore::new(std::path::Path::new(".herald"))) else { panic!() };
+        let mut ch = channel(Platform::Facebook);
+        ch.account = None;
+        let Ok(AnyAdapter::Facebook(c)) = build(&ch, &BTreeMap::new(), &tokens()) else { panic!() };
         assert_eq!((c.page_id.as_str(), c.api_version.as_str()), ("me", "v25.0"));
+        assert!(build(&channel(Platform::Linkedin), &BTreeMap::new(), &tokens()).is_ok());
+    }
+
+    #[test]
+    fn a_linkedin_channel_with_a_bad_author_is_refused_before_any_request() {
+        let mut ch = channel(Platform::Linkedin);
+        ch.account = Some("humansecurityforall".into());
+        let why = build(&ch, &BTreeMap::new(), &tokens()).unwrap_err();
+        assert!(why.starts_with("channel `linkedin`: `humansecurityforall` is not a LinkedIn author"), "{why}");
+        assert!(why.contains("urn:li:organization:<number>"), "{why}");
+        ch.account = None;
+        assert!(build(&ch, &BTreeMap::new(), &tokens()).unwrap_err().contains("needs `account`"));
     }
 
     #[test]

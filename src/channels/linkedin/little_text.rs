@@ -3,7 +3,8 @@
 //! LinkedIn reads `\ | { } @ [ ] ( ) < > # * _ ~` as markup. Left unescaped, any of them silently cuts
 //! the published post at that character (the API still answers success), so every one is escaped with a
 //! backslash, the backslash itself first. Hashtags become LinkedIn's hashtag template
-//! `{hashtag|\#|Tag}`, so they stay clickable.
+//! `{hashtag|\#|Tag}`, so they stay clickable. [`unescape`] reads a commentary back as people see it
+//! (to recognise a post already published).
 
 /// The reserved characters.
 pub const RESERVED: &[char] = &['\\', '|', '{', '}', '@', '[', ']', '(', ')', '<', '>', '#', '*', '_', '~'];
@@ -36,6 +37,63 @@ pub fn escape(text: &str) -> String {
         prev = Some(c);
     }
     out
+}
+
+/// The text people read from a `commentary` LinkedIn returns: escapes removed, hashtag templates
+/// shown as `#Tag`, mention templates `@[Name](urn:li:…)` shown as the name.
+pub fn unescape(commentary: &str) -> String {
+    let mut out = String::with_capacity(commentary.len());
+    let mut rest = commentary;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '\\' => {
+                if let Some(next) = rest.chars().next() {
+                    out.push(next);
+                    rest = &rest[next.len_utf8()..];
+                }
+            }
+            '{' if rest.starts_with("hashtag|") => match template_end(rest) {
+                Some(end) => {
+                    let tag = rest[..end].rsplit('|').next().unwrap_or_default();
+                    out.push('#');
+                    out.push_str(&unescape(tag));
+                    rest = &rest[end + 1..];
+                }
+                None => out.push(c),
+            },
+            '@' if rest.starts_with('[') => match mention(rest) {
+                Some((name, len)) => {
+                    out.push_str(&unescape(name));
+                    rest = &rest[len..];
+                }
+                None => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The index of the unescaped `}` closing a template that starts at `s`.
+fn template_end(s: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '}' => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `[Name](urn:li:…)` at the start of `s`: the name and the template's length.
+fn mention(s: &str) -> Option<(&str, usize)> {
+    let close = s.find("](")?;
+    let end = s[close..].find(')')? + close;
+    s[close + 2..end].starts_with("urn:li:").then(|| (&s[1..close], end + 1))
 }
 
 #[cfg(test)]
@@ -81,5 +139,19 @@ mod tests {
         );
         assert_eq!(as_published(&escape("Join #HumanSecurity #HS4A_2027!")), "Join #HumanSecurity #HS4A_2027!");
         assert_eq!(escape("C# and #"), "C\\# and \\#");
+    }
+
+    #[test]
+    fn unescaping_gives_back_the_text() {
+        for text in [
+            "Human security (for all) — 50% of people_ #HS4A",
+            r"a\b | {x} [y] *z* ~w~ <p> @someone C# and # #HS4A_2027!",
+            "",
+        ] {
+            assert_eq!(unescape(&escape(text)), text);
+        }
+        assert_eq!(unescape("Thanks @[HS4A](urn:li:organization:2414183)!"), "Thanks HS4A!");
+        assert_eq!(unescape("{hashtag|#|Water}"), "#Water", "LinkedIn may return the template without the escape");
+        assert_eq!(unescape("broken {hashtag|\\#|open"), "broken {hashtag|#|open");
     }
 }

@@ -2,6 +2,8 @@
 //!
 //! Post commentary up to 3,000 characters; images JPEG, PNG or GIF, up to 20 per post.
 
+pub mod classify;
+pub mod client;
 pub mod little_text;
 
 use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
