@@ -12,18 +12,21 @@ use crate::secrets::{self, Secret, SecretsError, SecretsFile};
 
 use super::Platform;
 use super::adapter::{Adapter, Journal, Lookup, Outgoing};
+use super::instagram;
 use super::twitter;
 
 /// A ready adapter for one channel.
 #[derive(Debug)]
 pub enum AnyAdapter {
     Twitter(twitter::client::Client),
+    Instagram(instagram::client::Client),
 }
 
 impl AnyAdapter {
     pub async fn publish(&self, post: &Outgoing<'_>, journal: &mut Journal<'_>, http: &Boundary) -> Outcome {
         match self {
             AnyAdapter::Twitter(c) => c.publish(post, journal, http).await,
+            AnyAdapter::Instagram(c) => c.publish(post, journal, http).await,
         }
     }
 
@@ -36,12 +39,14 @@ impl AnyAdapter {
     ) -> Lookup {
         match self {
             AnyAdapter::Twitter(c) => c.find_existing(post, journal, since, http).await,
+            AnyAdapter::Instagram(c) => c.find_existing(post, journal, since, http).await,
         }
     }
 
     pub async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
         match self {
             AnyAdapter::Twitter(c) => c.probe(http).await,
+            AnyAdapter::Instagram(c) => c.probe(http).await,
         }
     }
 }
@@ -85,6 +90,9 @@ pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>) -> Result<An
             },
             handle: channel.handle.clone(),
         })),
+        Platform::Instagram => {
+            Ok(AnyAdapter::Instagram(instagram::client::Client::for_channel(channel, get("access_token"))))
+        }
         other => Err(format!(
             "publishing to {} is not available yet in this version of herald (channel `{}`); preview and check work",
             other.rules().display,
@@ -112,6 +120,19 @@ mod tests {
             }
         }
         assert!(build(&channel(Platform::Twitter), &BTreeMap::new()).is_ok());
+    }
+
+    #[test]
+    fn an_instagram_channel_builds_for_its_sign_in_with_its_token() {
+        let mut ch = channel(Platform::Instagram);
+        ch.account = Some("17841400000000000".into());
+        let secrets = BTreeMap::from([("access_token".to_string(), Secret::new("IGQVJ-token"))]);
+        let Ok(AnyAdapter::Instagram(c)) = build(&ch, &secrets) else { panic!("Instagram must build") };
+        assert_eq!(c.base_url, "https://graph.facebook.com");
+        assert_eq!((c.account.as_str(), c.token.expose()), ("17841400000000000", "IGQVJ-token"));
+        ch.auth = &Platform::Instagram.rules().auth[1];
+        let Ok(AnyAdapter::Instagram(c)) = build(&ch, &secrets) else { panic!("Instagram must build") };
+        assert_eq!(c.base_url, "https://graph.instagram.com");
     }
 
     #[test]

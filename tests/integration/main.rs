@@ -6,6 +6,7 @@ mod support;
 mod check;
 mod days;
 mod example;
+mod instagram_adapter;
 mod preview;
 mod robustness;
 mod x_adapter;

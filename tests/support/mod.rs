@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fake_instagram;
 pub mod fake_x;
 pub mod openapi;
 
