@@ -13,7 +13,7 @@ use crate::tokens::TokenStore;
 
 use super::Platform;
 use super::adapter::{Adapter, Journal, Lookup, Outgoing};
-use super::{facebook, linkedin, twitter};
+use super::{facebook, instagram, linkedin, twitter};
 
 /// A ready adapter for one channel.
 #[derive(Debug)]
@@ -21,6 +21,7 @@ pub enum AnyAdapter {
     Twitter(twitter::client::Client),
     Facebook(facebook::client::Client),
     Linkedin(linkedin::client::Client),
+    Instagram(instagram::client::Client),
 }
 
 impl AnyAdapter {
@@ -29,6 +30,7 @@ impl AnyAdapter {
             AnyAdapter::Twitter(c) => c.publish(post, journal, http).await,
             AnyAdapter::Facebook(c) => c.publish(post, journal, http).await,
             AnyAdapter::Linkedin(c) => c.publish(post, journal, http).await,
+            AnyAdapter::Instagram(c) => c.publish(post, journal, http).await,
         }
     }
 
@@ -43,6 +45,7 @@ impl AnyAdapter {
             AnyAdapter::Twitter(c) => c.find_existing(post, journal, since, http).await,
             AnyAdapter::Facebook(c) => c.find_existing(post, journal, since, http).await,
             AnyAdapter::Linkedin(c) => c.find_existing(post, journal, since, http).await,
+            AnyAdapter::Instagram(c) => c.find_existing(post, journal, since, http).await,
         }
     }
 
@@ -51,6 +54,7 @@ impl AnyAdapter {
             AnyAdapter::Twitter(c) => c.probe(http).await,
             AnyAdapter::Facebook(c) => c.probe(http).await,
             AnyAdapter::Linkedin(c) => c.probe(http).await,
+            AnyAdapter::Instagram(c) => c.probe(http).await,
         }
     }
 }
@@ -115,11 +119,9 @@ pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>, tokens: &Tok
         Platform::Linkedin => {
             linkedin::client::Client::for_channel(channel, get("access_token")).map(AnyAdapter::Linkedin)
         }
-        other => Err(format!(
-            "publishing to {} is not available yet in this version of herald (channel `{}`); preview and check work",
-            other.rules().display,
-            channel.name
-        )),
+        Platform::Instagram => {
+            Ok(AnyAdapter::Instagram(instagram::client::Client::for_channel(channel, get("access_token"))))
+        }
     }
 }
 
@@ -140,16 +142,19 @@ mod tests {
     }
 
     #[test]
-    fn every_platform_names_its_credentials_and_builds_or_says_why_not() {
+    fn every_platform_names_its_credentials_and_builds_an_adapter_of_its_own() {
         for p in PLATFORMS {
             assert!(!p.rules().credentials().is_empty(), "{p}");
-            match build(&channel(*p), &BTreeMap::new(), &tokens()) {
-                Ok(_) => {}
-                Err(why) => assert!(why.contains("not available yet") && why.contains(p.rules().display), "{p}: {why}"),
-            }
+            let adapter = build(&channel(*p), &BTreeMap::new(), &tokens());
+            let built = match adapter {
+                Ok(AnyAdapter::Twitter(_)) => Platform::Twitter,
+                Ok(AnyAdapter::Instagram(_)) => Platform::Instagram,
+                Ok(AnyAdapter::Linkedin(_)) => Platform::Linkedin,
+                Ok(AnyAdapter::Facebook(_)) => Platform::Facebook,
+                Err(why) => panic!("{p}: {why}"),
+            };
+            assert_eq!(built, *p);
         }
-        assert!(build(&channel(Platform::Twitter), &BTreeMap::new(), &tokens()).is_ok());
-        assert!(build(&channel(Platform::Facebook), &BTreeMap::new(), &tokens()).is_ok());
     }
 
     #[test]
@@ -166,7 +171,6 @@ mod tests {
         ch.account = None;
         let Ok(AnyAdapter::Facebook(c)) = build(&ch, &BTreeMap::new(), &tokens()) else { panic!() };
         assert_eq!((c.page_id.as_str(), c.api_version.as_str()), ("me", "v25.0"));
-        assert!(build(&channel(Platform::Linkedin), &BTreeMap::new(), &tokens()).is_ok());
     }
 
     #[test]
@@ -178,6 +182,19 @@ mod tests {
         assert!(why.contains("urn:li:organization:<number>"), "{why}");
         ch.account = None;
         assert!(build(&ch, &BTreeMap::new(), &tokens()).unwrap_err().contains("needs `account`"));
+    }
+
+    #[test]
+    fn an_instagram_channel_builds_for_its_sign_in_with_its_token() {
+        let mut ch = channel(Platform::Instagram);
+        ch.account = Some("17841400000000000".into());
+        let secrets = BTreeMap::from([("access_token".to_string(), Secret::new("IGQVJ-token"))]);
+        let Ok(AnyAdapter::Instagram(c)) = build(&ch, &secrets, &tokens()) else { panic!("Instagram must build") };
+        assert_eq!(c.base_url, "https://graph.facebook.com");
+        assert_eq!((c.account.as_str(), c.token.expose()), ("17841400000000000", "IGQVJ-token"));
+        ch.auth = &Platform::Instagram.rules().auth[1];
+        let Ok(AnyAdapter::Instagram(c)) = build(&ch, &secrets, &tokens()) else { panic!("Instagram must build") };
+        assert_eq!(c.base_url, "https://graph.instagram.com");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod check;
 mod days;
 mod example;
 mod facebook_adapter;
+mod instagram_adapter;
 mod linkedin_adapter;
 mod preview;
 mod robustness;

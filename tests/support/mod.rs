@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_facebook;
+pub mod fake_instagram;
 pub mod fake_linkedin;
 pub mod fake_x;
 pub mod openapi;

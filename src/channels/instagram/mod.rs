@@ -3,6 +3,9 @@
 //! Captions up to 2,200 characters with at most 30 hashtags and 20 @-mentions; every post needs an
 //! image (feed images are JPEG only); links in captions are not clickable, so the post's link is left out.
 
+pub mod classify;
+pub mod client;
+
 use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
 
 pub const RULES: Rules = Rules {
