@@ -714,6 +714,18 @@ async fn run_attempt(
             tracing::info!(key = %key, "dry run, not sent:\n{}", req.redacted());
         }
     }
+    // A post found absent after a crash goes out again at once: a crash is not the platform's refusal,
+    // so it does not use up the post's retries.
+    if settle_since.is_some()
+        && let Outcome::RetryLater { reason, .. } = &outcome
+    {
+        let at = shared.clock.now();
+        if let Err(e) = shared.store.finish(&key, Finish::Retry { at, error: reason.clone() }, at) {
+            tracing::error!(key = %key, error = %e, "cannot record the outcome in the ledger");
+        }
+        tracing::info!(key = %key, "not found on the platform after the interruption: sending it now");
+        return Done { key, retry_at: Some(at) };
+    }
     let hash = crate::ledger::text_hash_parts(&rendered.parts);
     finish(shared, plan, occ, key, &record, outcome, Some(hash)).await
 }

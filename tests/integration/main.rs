@@ -5,6 +5,7 @@ mod support;
 
 mod check;
 mod days;
+mod exactly_once;
 mod example;
 mod facebook_adapter;
 mod instagram_adapter;

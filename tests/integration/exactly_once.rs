@@ -1,0 +1,218 @@
+//! Exactly once, for real: `herald run` as a process against the four fake platforms, a burst of posts
+//! due at once, killed with SIGKILL at random moments (at least 30 times) and started again. Then the
+//! fakes' records are checked against the ledger: every post published exactly once, or reported
+//! `unknown`; none lost, none duplicated.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::{Timelike as _, Utc};
+use herald::ledger::sqlite::SqliteStore;
+use herald::ledger::{OccurrenceKey, RecordFilter, Status, Store as _};
+use rand::Rng as _;
+
+use crate::support::fake_facebook::{self, FakeFacebook};
+use crate::support::fake_instagram::{self, FakeInstagram};
+use crate::support::fake_linkedin::{self, FakeLinkedIn};
+use crate::support::fake_x::{self, FakeX};
+
+const POSTS: usize = 40;
+const CHANNELS: [&str; 4] = ["x", "instagram", "linkedin", "facebook"];
+const MIN_KILLS: usize = 30;
+
+struct Fakes {
+    x: FakeX,
+    instagram: FakeInstagram,
+    linkedin: FakeLinkedIn,
+    facebook: FakeFacebook,
+}
+
+impl Fakes {
+    /// How many times the platform behind `channel` published the post marked `marker`.
+    fn published(&self, channel: &str, marker: &str) -> usize {
+        match channel {
+            "x" => self.x.posts().iter().filter(|p| p.text.contains(marker)).count(),
+            "instagram" => self.instagram.posts().iter().filter(|p| p.caption.contains(marker)).count(),
+            "linkedin" => self.linkedin.posts().iter().filter(|p| p.text.contains(marker)).count(),
+            _ => self.facebook.posts().iter().filter(|p| p.message.as_deref().unwrap_or("").contains(marker)).count(),
+        }
+    }
+}
+
+fn config(f: &Fakes) -> String {
+    format!(
+        r#"
+[channels.x]
+platform = "twitter"
+handle = "@humansecurityFA"
+base_url = "{x}"
+[channels.x.credentials]
+consumer_key = "env:HERALD_T_X_CK"
+consumer_secret = "env:HERALD_T_X_CS"
+access_token = "env:HERALD_T_X_AT"
+access_token_secret = "env:HERALD_T_X_ATS"
+
+[channels.instagram]
+platform = "instagram"
+handle = "@humansecurityforall"
+base_url = "{ig}"
+account = "{ig_account}"
+media_base_url = "https://media.example.org/herald"
+[channels.instagram.credentials]
+access_token = "env:HERALD_T_IG"
+
+[channels.linkedin]
+platform = "linkedin"
+handle = "@humansecurityforall"
+base_url = "{li}"
+account = "{li_org}"
+[channels.linkedin.credentials]
+access_token = "env:HERALD_T_LI"
+
+[channels.facebook]
+platform = "facebook"
+handle = "@HS4Aglobal"
+base_url = "{fb}"
+account = "{fb_page}"
+media_base_url = "https://media.example.org/herald"
+[channels.facebook.credentials]
+page_access_token = "env:HERALD_T_FB"
+
+[daemon]
+shutdown_grace = "1s"
+"#,
+        x = f.x.uri(),
+        ig = f.instagram.uri(),
+        ig_account = fake_instagram::ACCOUNT,
+        li = f.linkedin.uri(),
+        li_org = fake_linkedin::ORGANIZATION,
+        fb = f.facebook.uri(),
+        fb_page = fake_facebook::PAGE_ID,
+    )
+}
+
+fn environment() -> Vec<(&'static str, String)> {
+    let x = fake_x::credentials();
+    vec![
+        ("HERALD_T_X_CK", x.consumer_key.expose().to_string()),
+        ("HERALD_T_X_CS", x.consumer_secret.expose().to_string()),
+        ("HERALD_T_X_AT", x.token.expose().to_string()),
+        ("HERALD_T_X_ATS", x.token_secret.expose().to_string()),
+        ("HERALD_T_IG", fake_instagram::TOKEN.to_string()),
+        ("HERALD_T_LI", fake_linkedin::token().expose().to_string()),
+        ("HERALD_T_FB", fake_facebook::page_token().expose().to_string()),
+    ]
+}
+
+fn start(dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("daemon.log")).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("-C")
+        .arg(dir)
+        .args(["run", "--log-format", "json"])
+        .envs(environment())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start herald run")
+}
+
+/// Posts not settled yet (scheduled, sending or retrying).
+fn pending(ledger: &Path) -> usize {
+    let Ok(store) = SqliteStore::open(ledger) else { return usize::MAX };
+    let filter = RecordFilter {
+        statuses: vec![Status::Scheduled, Status::Sending, Status::Retrying],
+        ..RecordFilter::default()
+    };
+    let planned = store.records(&RecordFilter::default()).map(|r| r.len()).unwrap_or(0);
+    if planned < POSTS * CHANNELS.len() {
+        return usize::MAX; // not planned yet
+    }
+    store.records(&filter).map(|r| r.len()).unwrap_or(usize::MAX)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_post_goes_out_exactly_once_through_thirty_sigkills() {
+    let fakes = Fakes {
+        x: FakeX::start().await,
+        instagram: FakeInstagram::start().await,
+        linkedin: FakeLinkedIn::start().await,
+        facebook: FakeFacebook::start().await,
+    };
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::create_dir_all(dir.join("campaigns/media")).unwrap();
+    std::fs::write(dir.join("config/herald.toml"), config(&fakes)).unwrap();
+    std::fs::write(dir.join("campaigns/media/card.jpg"), crate::support::JPEG).unwrap();
+    // Every post due two minutes ago: the whole burst is due the moment herald starts.
+    let due = Utc::now() - chrono::Duration::minutes(2);
+    let mut campaign = format!(
+        "[campaign]\nid = \"burst\"\nname = \"Burst\"\ntimezone = \"UTC\"\nchannels = [\"x\", \"instagram\", \"linkedin\", \"facebook\"]\nstarts = {y}-01-01\nends = {y}-12-31\n\n",
+        y = due.format("%Y")
+    );
+    for i in 0..POSTS {
+        campaign.push_str(&format!(
+            "[[post]]\nid = \"p{i:03}\"\ndate = {}\ntime = \"{:02}:{:02}\"\ntext = \"Human security for all: burst{i:03} of the launch.\"\nmedia = [{{ file = \"media/card.jpg\", alt = \"HS4A card {i}\" }}]\n\n",
+            due.format("%Y-%m-%d"),
+            due.hour(),
+            due.minute()
+        ));
+    }
+    std::fs::write(dir.join("campaigns/burst.toml"), campaign).unwrap();
+    let check = crate::support::run_in(dir, &["check"]);
+    assert!(check.code == 0, "the burst project must be valid:\n{}{}", check.stdout, check.stderr);
+    let ledger = dir.join(".herald/ledger.sqlite");
+
+    let mut rng = rand::rng();
+    let mut kills = 0;
+    while kills < MIN_KILLS {
+        let mut child = start(dir);
+        tokio::time::sleep(Duration::from_millis(rng.random_range(20..400))).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        kills += 1;
+    }
+    // A last run without interruption settles whatever is left.
+    let mut child = start(dir);
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while pending(&ledger) > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let store = SqliteStore::open(&ledger).unwrap();
+    let log = std::fs::read_to_string(dir.join("daemon.log")).unwrap_or_default();
+    let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+    let (mut sent, mut unknown, mut problems) = (0, 0, Vec::new());
+    for i in 0..POSTS {
+        for channel in CHANNELS {
+            let at = due.with_second(0).unwrap().with_nanosecond(0).unwrap();
+            let key = OccurrenceKey::new("burst", format!("p{i:03}"), channel, at).unwrap();
+            let record = store.get(&key).unwrap().unwrap_or_else(|| panic!("{key} is not in the ledger"));
+            let copies = fakes.published(channel, &format!("burst{i:03}"));
+            match (record.status, copies) {
+                (Status::Sent, 1) => sent += 1,
+                (Status::Unknown, 0 | 1) => unknown += 1,
+                (status, n) => problems.push(format!(
+                    "{key}: ledger says {status}, the platform has {n} copies ({:?})",
+                    record.last_error
+                )),
+            }
+        }
+    }
+    let recovered = log.matches("was in flight when herald stopped").count();
+    println!(
+        "{kills} SIGKILLs, {recovered} posts caught in flight and looked up; {sent} published exactly once, {unknown} reported unknown"
+    );
+    assert!(recovered > 0, "no kill landed while a post was in flight: the harness proved nothing\n{tail}");
+    assert!(problems.is_empty(), "{}\n\nlast lines of the log:\n{tail}", problems.join("\n"));
+    assert!(kills >= MIN_KILLS);
+    assert_eq!(sent + unknown, POSTS * CHANNELS.len());
+    for fake in [fakes.x.rejected(), fakes.instagram.rejected(), fakes.linkedin.rejected(), fakes.facebook.rejected()] {
+        assert!(fake.is_empty(), "a fake refused a request: {fake:?}");
+    }
+}
