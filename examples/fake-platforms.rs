@@ -1,10 +1,20 @@
-//! The platform fakes, standalone: `cargo run --example fake-platforms`.
+//! The four platform fakes, standalone: `cargo run --example fake-platforms`.
 //!
-//! Starts the fake X on 127.0.0.1 (the other platforms' fakes join it as their adapters land) and
-//! prints a `config/herald.toml` snippet and the environment that point a herald project at it, so
-//! `herald send`, `herald check --online` and (later) the daemon can be tried end to end without
-//! network. Stop it with Ctrl-C; it prints what was published.
+//! Starts the fake X, Instagram, LinkedIn and Facebook on 127.0.0.1 (the same fakes the tests use:
+//! they check signatures, tokens, headers and bodies as the platforms do) and prints the
+//! `config/herald.toml` channels and the environment that point a herald project at them, so
+//! `herald send`, `herald check --online`, `herald run` and the benchmarks can be tried end to end
+//! without network. Stop it with Ctrl-C; it prints what was published.
+//!
+//! `--config-out FILE` also writes the channels to FILE, and `--env-out FILE` the environment (as
+//! `export` lines), for scripts.
 
+#[path = "../tests/support/fake_facebook.rs"]
+mod fake_facebook;
+#[path = "../tests/support/fake_instagram.rs"]
+mod fake_instagram;
+#[path = "../tests/support/fake_linkedin.rs"]
+mod fake_linkedin;
 #[path = "../tests/support/fake_x.rs"]
 mod fake_x;
 #[path = "../tests/support/openapi.rs"]
@@ -12,26 +22,88 @@ mod openapi;
 
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let x = fake_x::FakeX::start().await;
+    let instagram = fake_instagram::FakeInstagram::start().await;
+    let linkedin = fake_linkedin::FakeLinkedIn::start().await;
+    let facebook = fake_facebook::FakeFacebook::start().await;
     let c = fake_x::credentials();
-    println!("fake X listening on {}\n", x.uri());
-    println!("# config/herald.toml");
-    println!("[channels.x]\nplatform = \"twitter\"\nhandle = \"@humansecurityFA\"\nbase_url = \"{}\"", x.uri());
-    println!("[channels.x.credentials]");
-    for (name, var) in
-        [("consumer_key", "CK"), ("consumer_secret", "CS"), ("access_token", "AT"), ("access_token_secret", "ATS")]
-    {
-        println!("{name} = \"env:HERALD_FAKE_X_{var}\"");
+    let config = format!(
+        r#"[channels.x]
+platform = "twitter"
+handle = "@humansecurityFA"
+base_url = "{x}"
+[channels.x.credentials]
+consumer_key = "env:HERALD_FAKE_X_CK"
+consumer_secret = "env:HERALD_FAKE_X_CS"
+access_token = "env:HERALD_FAKE_X_AT"
+access_token_secret = "env:HERALD_FAKE_X_ATS"
+
+[channels.instagram]
+platform = "instagram"
+handle = "@humansecurityforall"
+base_url = "{ig}"
+account = "{ig_account}"
+media_base_url = "https://media.example.org/herald"
+[channels.instagram.credentials]
+access_token = "env:HERALD_FAKE_IG_TOKEN"
+
+[channels.linkedin]
+platform = "linkedin"
+handle = "@humansecurityforall"
+base_url = "{li}"
+account = "{li_org}"
+[channels.linkedin.credentials]
+access_token = "env:HERALD_FAKE_LI_TOKEN"
+
+[channels.facebook]
+platform = "facebook"
+handle = "@HS4Aglobal"
+base_url = "{fb}"
+account = "{fb_page}"
+[channels.facebook.credentials]
+page_access_token = "env:HERALD_FAKE_FB_TOKEN"
+"#,
+        x = x.uri(),
+        ig = instagram.uri(),
+        ig_account = fake_instagram::ACCOUNT,
+        li = linkedin.uri(),
+        li_org = fake_linkedin::ORGANIZATION,
+        fb = facebook.uri(),
+        fb_page = fake_facebook::PAGE_ID,
+    );
+    let env = [
+        ("HERALD_FAKE_X_CK", c.consumer_key.expose().to_string()),
+        ("HERALD_FAKE_X_CS", c.consumer_secret.expose().to_string()),
+        ("HERALD_FAKE_X_AT", c.token.expose().to_string()),
+        ("HERALD_FAKE_X_ATS", c.token_secret.expose().to_string()),
+        ("HERALD_FAKE_IG_TOKEN", fake_instagram::TOKEN.to_string()),
+        ("HERALD_FAKE_LI_TOKEN", fake_linkedin::token().expose().to_string()),
+        ("HERALD_FAKE_FB_TOKEN", fake_facebook::page_token().expose().to_string()),
+    ];
+    let exports: String = env.iter().map(|(k, v)| format!("export {k}={v}\n")).collect();
+    println!("fake X {}, Instagram {}, LinkedIn {}, Facebook {}\n", x.uri(), instagram.uri(), linkedin.uri(), facebook.uri());
+    println!("# config/herald.toml: replace the channels with these\n{config}");
+    println!("# environment (fake credentials, known to the fakes only)\n{exports}");
+    if let Some(path) = arg("--config-out") {
+        std::fs::write(&path, &config).expect("write --config-out");
     }
-    println!("\n# environment (fake credentials, known to the fake only)");
-    for (var, secret) in
-        [("CK", &c.consumer_key), ("CS", &c.consumer_secret), ("AT", &c.token), ("ATS", &c.token_secret)]
-    {
-        println!("export HERALD_FAKE_X_{var}={}", secret.expose());
+    if let Some(path) = arg("--env-out") {
+        std::fs::write(&path, &exports).expect("write --env-out");
     }
-    println!("\nCtrl-C to stop.");
+    println!("Ctrl-C to stop.");
     let _ = tokio::signal::ctrl_c().await;
     for p in x.posts() {
-        println!("published {}: {:?}", p.id, p.text);
+        println!("X published {}: {:?}", p.id, p.text);
+    }
+    for p in instagram.posts() {
+        println!("Instagram published {}: {:?}", p.id, p.caption);
+    }
+    for p in linkedin.posts() {
+        println!("LinkedIn published {}: {:?}", p.urn, p.text);
+    }
+    for p in facebook.posts() {
+        println!("Facebook published {}: {:?}", p.id, p.message.as_deref().unwrap_or(""));
     }
 }
