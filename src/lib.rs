@@ -35,6 +35,7 @@ pub mod config;
 pub mod days;
 pub mod diagnostic;
 pub mod dispatch;
+pub mod ledger;
 pub mod preview;
 pub mod render;
 pub mod schedule;
