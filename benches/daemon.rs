@@ -182,7 +182,10 @@ async fn run_daemon(dir: &Path) -> (Arc<SqliteStore>, tokio::sync::mpsc::Sender<
 }
 
 fn settled(store: &SqliteStore) -> (usize, usize) {
-    let pending = RecordFilter { statuses: vec![Status::Scheduled, Status::Sending, Status::Retrying], ..RecordFilter::default() };
+    let pending = RecordFilter {
+        statuses: vec![Status::Scheduled, Status::Sending, Status::Retrying],
+        ..RecordFilter::default()
+    };
     let sent = RecordFilter { statuses: vec![Status::Sent], ..RecordFilter::default() };
     (store.records(&pending).map_or(usize::MAX, |r| r.len()), store.records(&sent).map_or(0, |r| r.len()))
 }
@@ -207,7 +210,8 @@ async fn precision(total: usize, seconds: u64) {
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let (pending, _) = settled(&store);
-        if (pending == 0 && Utc::now() > start + chrono::Duration::seconds(seconds as i64)) || Instant::now() > deadline {
+        if (pending == 0 && Utc::now() > start + chrono::Duration::seconds(seconds as i64)) || Instant::now() > deadline
+        {
             break;
         }
     }
@@ -305,7 +309,10 @@ async fn burst(total: usize) {
     let mut ideal = Duration::ZERO;
     for (name, per_post, concurrency) in requests {
         let t = Duration::from_secs_f64(per as f64 * per_post * delay.as_secs_f64() / concurrency);
-        println!("burst: ideal for {name}: {per} posts × {per_post} requests × 50 ms ÷ {concurrency} = {:.1} s", t.as_secs_f64());
+        println!(
+            "burst: ideal for {name}: {per} posts × {per_post} requests × 50 ms ÷ {concurrency} = {:.1} s",
+            t.as_secs_f64()
+        );
         ideal = ideal.max(t);
     }
     println!(
@@ -352,7 +359,14 @@ fn footprint(idle: u64) {
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
         tasks
             .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("status")).ok())
-            .filter_map(|s| s.lines().find(|l| l.starts_with("voluntary_ctxt_switches"))?.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .filter_map(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("voluntary_ctxt_switches"))?
+                    .split_whitespace()
+                    .nth(1)?
+                    .parse::<u64>()
+                    .ok()
+            })
             .sum()
     };
     let rss = || -> u64 {

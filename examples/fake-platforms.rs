@@ -83,7 +83,13 @@ page_access_token = "env:HERALD_FAKE_FB_TOKEN"
         ("HERALD_FAKE_FB_TOKEN", fake_facebook::page_token().expose().to_string()),
     ];
     let exports: String = env.iter().map(|(k, v)| format!("export {k}={v}\n")).collect();
-    println!("fake X {}, Instagram {}, LinkedIn {}, Facebook {}\n", x.uri(), instagram.uri(), linkedin.uri(), facebook.uri());
+    println!(
+        "fake X {}, Instagram {}, LinkedIn {}, Facebook {}\n",
+        x.uri(),
+        instagram.uri(),
+        linkedin.uri(),
+        facebook.uri()
+    );
     println!("# config/herald.toml: replace the channels with these\n{config}");
     println!("# environment (fake credentials, known to the fakes only)\n{exports}");
     if let Some(path) = arg("--config-out") {

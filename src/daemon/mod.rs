@@ -613,7 +613,12 @@ async fn publish(
     let record = match shared.store.claim(&key, now) {
         Ok(r) => r,
         // Sent, settled or not due: nothing to do (a reload considers the window again).
-        Err(LedgerError::AlreadySent { .. } | LedgerError::NotClaimable { .. } | LedgerError::NotDue { .. }) => {
+        Err(
+            LedgerError::AlreadySent { .. }
+            | LedgerError::NotClaimable { .. }
+            | LedgerError::NotDue { .. }
+            | LedgerError::Paused { .. },
+        ) => {
             return Done { key, retry_at: None };
         }
         Err(e) => {

@@ -41,6 +41,9 @@
 //!   decision to publish late was already taken. `failed` is final until a person resolves it.
 //! - `skipped` is a person's decision ([`Resolution::Skip`]): final, unlike `cancelled`, which
 //!   [`Store::sync_plan`] restores when the files plan the occurrence again.
+//! - A pause switch ([`Store::set_paused`], from any process) makes [`Store::claim`] refuse with
+//!   [`LedgerError::Paused`], checked in the claim's own transaction. `herald pause` and
+//!   `herald resolve` bump [`Store::changes`]; the daemon re-reads pauses and records when it moves.
 //!
 //! The methods are synchronous and quick (one small transaction each, except `sync_plan`); from async
 //! code, call them directly for single records or through `spawn_blocking` for `sync_plan`.
@@ -473,6 +476,10 @@ pub enum LedgerError {
     AlreadySent { key: OccurrenceKey },
     #[error("{key} cannot be claimed while it is {status}")]
     NotClaimable { key: OccurrenceKey, status: Status },
+    #[error(
+        "{key} is paused ({scope})\nhelp: `herald resume` lifts the pause; the post is then published if it is still on time"
+    )]
+    Paused { key: OccurrenceKey, scope: Box<PauseScope> },
     #[error("{key} is not due before {due}")]
     NotDue { key: OccurrenceKey, due: DateTime<Utc> },
     #[error("{key} is {status}, not sending: only an attempt in flight can record its journal or its outcome")]
@@ -504,7 +511,9 @@ pub trait Store: Send + Sync {
     /// Marks an occurrence `sending` before its first request: `scheduled`, or `retrying` whose
     /// `next_attempt_at` ≤ `now` → `sending`, `attempts` + 1, `attempt_started_at` = `now`. The
     /// journal is kept, for the adapter to resume from. Refused: [`LedgerError::AlreadySent`],
-    /// [`LedgerError::NotClaimable`], [`LedgerError::NotDue`], [`LedgerError::NotFound`].
+    /// [`LedgerError::NotClaimable`], [`LedgerError::NotDue`], [`LedgerError::NotFound`], and
+    /// [`LedgerError::Paused`] when a pause switch covers it (checked in the same transaction, so a
+    /// `herald pause` committed before the claim always wins).
     fn claim(&self, key: &OccurrenceKey, now: DateTime<Utc>) -> Result<Record>;
 
     /// Stores the adapter's journal of finished steps (replacing the previous one), only while the

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -80,6 +80,8 @@ const PLANNED_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS planned (
         channel TEXT NOT NULL,
         at TEXT NOT NULL,
         text_hash TEXT NOT NULL,
+        -- The position in the caller's plan, to report keys without reading them back.
+        idx INTEGER NOT NULL,
         PRIMARY KEY (campaign, post, channel, at)
     ) WITHOUT ROWID";
 
@@ -215,15 +217,25 @@ impl SqliteStore {
         doing: &'static str,
         key: &OccurrenceKey,
         now: DateTime<Utc>,
-        change: impl FnOnce(&mut Record) -> Result<()>,
+        change: impl FnOnce(&Connection, &mut Record) -> Result<()>,
     ) -> Result<Record> {
         self.write(doing, |tx| {
             let mut record = self.load_existing(tx, key)?;
-            change(&mut record)?;
+            change(tx, &mut record)?;
             record.updated_at = truncate(now);
             self.save(tx, &record)?;
             Ok(record)
         })
+    }
+
+    /// The first pause switch covering `campaign` on `channel`, if any.
+    fn pause_covering(&self, conn: &Connection, campaign: &str, channel: &str) -> Result<Option<PauseScope>> {
+        conn.prepare_cached(
+            "SELECT campaign, channel FROM pause WHERE campaign IN ('', ?1) AND channel IN ('', ?2)
+             ORDER BY campaign, channel LIMIT 1",
+        )
+        .and_then(|mut stmt| stmt.query_row([campaign, channel], read_scope).optional())
+        .map_err(self.db("reading pauses"))
     }
 
     fn bump_changes(&self, conn: &Connection) -> Result<()> {
@@ -246,68 +258,85 @@ impl SqliteStore {
         Ok(keys)
     }
 
+    /// The plan goes into a temporary table in one pass; one join with the ledger finds what
+    /// differs; the writes touch only those rows (plus one set-based insert and one cancel).
     fn sync_in(&self, tx: &Transaction<'_>, planned: &[Planned], now: DateTime<Utc>) -> Result<SyncReport> {
         let db = self.db("syncing the plan");
         tx.execute("DELETE FROM temp.planned", []).map_err(&db)?;
         {
-            let mut insert =
-                tx.prepare_cached("INSERT OR REPLACE INTO temp.planned VALUES (?1, ?2, ?3, ?4, ?5)").map_err(&db)?;
-            for p in planned {
+            let mut insert = tx
+                .prepare_cached("INSERT OR REPLACE INTO temp.planned VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .map_err(&db)?;
+            for (i, p) in planned.iter().enumerate() {
                 let k = &p.key;
-                insert.execute(params![k.campaign(), k.post(), k.channel(), ts(k.at()), p.text_hash]).map_err(&db)?;
+                let index = i64::try_from(i).unwrap_or(i64::MAX);
+                insert
+                    .execute(params![k.campaign(), k.post(), k.channel(), ts(k.at()), p.text_hash, index])
+                    .map_err(&db)?;
+            }
+        }
+        let differing: Vec<(i64, Option<String>)> = tx
+            .prepare_cached(&format!(
+                "SELECT p.idx, o.status FROM temp.planned AS p LEFT JOIN occurrence AS o ON {SAME_KEY}
+                 WHERE o.status IS NULL OR o.status = 'cancelled'
+                    OR (o.status IN ('scheduled', 'retrying', 'sent') AND o.text_hash <> p.text_hash)"
+            ))
+            .and_then(|mut stmt| stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .map_err(&db)?;
+
+        let mut report = SyncReport::default();
+        let mut rewrite = Vec::new();
+        for (index, status) in differing {
+            let Some(p) = usize::try_from(index).ok().and_then(|i| planned.get(i)) else { continue };
+            let list = match status.as_deref() {
+                None => &mut report.inserted,
+                Some("sent") => &mut report.edited_after_sent,
+                Some("cancelled") => &mut report.restored,
+                Some(_) => &mut report.edited,
+            };
+            list.push(p.key.clone());
+            if matches!(status.as_deref(), Some(s) if s != "sent") {
+                rewrite.push(p);
             }
         }
         let now = ts(now);
-        let report = SyncReport {
-            edited_after_sent: self.keys(
-                tx,
-                &format!(
-                    "SELECT o.campaign, o.post, o.channel, o.at FROM occurrence o JOIN temp.planned p ON {SAME_KEY}
-                     WHERE o.status = 'sent' AND o.text_hash <> p.text_hash"
-                ),
-                [],
-            )?,
-            edited: self.keys(
-                tx,
-                &format!(
-                    "UPDATE occurrence AS o SET text_hash = p.text_hash, updated_at = ?1 FROM temp.planned AS p
-                     WHERE {SAME_KEY} AND o.status IN ('scheduled', 'retrying') AND o.text_hash <> p.text_hash
-                     RETURNING campaign, post, channel, at"
-                ),
-                [&now],
-            )?,
-            restored: self.keys(
-                tx,
-                &format!(
-                    "UPDATE occurrence AS o SET status = 'scheduled', text_hash = p.text_hash, updated_at = ?1
-                     FROM temp.planned AS p WHERE {SAME_KEY} AND o.status = 'cancelled'
-                     RETURNING campaign, post, channel, at"
-                ),
-                [&now],
-            )?,
-            cancelled: self.keys(
-                tx,
-                &format!(
-                    "UPDATE occurrence AS o SET status = 'cancelled', updated_at = ?1
-                     WHERE o.status = 'scheduled' AND o.at > ?1
-                       AND NOT EXISTS (SELECT 1 FROM temp.planned AS p WHERE {SAME_KEY})
-                     RETURNING campaign, post, channel, at"
-                ),
-                [&now],
-            )?,
-            inserted: self.keys(
-                tx,
+        // Restores a cancelled record; a pending one keeps its status.
+        let mut retext = tx
+            .prepare_cached(
+                "UPDATE occurrence SET status = CASE status WHEN 'cancelled' THEN 'scheduled' ELSE status END,
+                    text_hash = ?5, updated_at = ?6
+                 WHERE campaign = ?1 AND post = ?2 AND channel = ?3 AND at = ?4",
+            )
+            .map_err(&db)?;
+        for p in rewrite {
+            let k = &p.key;
+            retext.execute(params![k.campaign(), k.post(), k.channel(), ts(k.at()), p.text_hash, now]).map_err(&db)?;
+        }
+        if !report.inserted.is_empty() {
+            tx.execute(
                 &format!(
                     "INSERT INTO occurrence (campaign, post, channel, at, status, text_hash, created_at, updated_at)
                      SELECT p.campaign, p.post, p.channel, p.at, 'scheduled', p.text_hash, ?1, ?1
-                     FROM temp.planned AS p
-                     WHERE NOT EXISTS (SELECT 1 FROM occurrence AS o WHERE {SAME_KEY})
-                     RETURNING campaign, post, channel, at"
+                     FROM temp.planned AS p WHERE NOT EXISTS (SELECT 1 FROM occurrence AS o WHERE {SAME_KEY})"
                 ),
                 [&now],
-            )?,
-        };
+            )
+            .map_err(&db)?;
+        }
+        report.cancelled = self.keys(
+            tx,
+            &format!(
+                "UPDATE occurrence AS o SET status = 'cancelled', updated_at = ?1
+                 WHERE o.status = 'scheduled' AND o.at > ?1
+                   AND NOT EXISTS (SELECT 1 FROM temp.planned AS p WHERE {SAME_KEY})
+                 RETURNING campaign, post, channel, at"
+            ),
+            [&now],
+        )?;
         tx.execute("DELETE FROM temp.planned", []).map_err(&db)?;
+        for list in [&mut report.inserted, &mut report.edited, &mut report.restored, &mut report.edited_after_sent] {
+            list.sort();
+        }
         Ok(report)
     }
 
@@ -328,7 +357,7 @@ impl Store for SqliteStore {
     }
 
     fn claim(&self, key: &OccurrenceKey, now: DateTime<Utc>) -> Result<Record> {
-        self.transition("claiming an occurrence", key, now, |r| {
+        self.transition("claiming an occurrence", key, now, |tx, r| {
             match r.status {
                 Status::Scheduled => {}
                 Status::Retrying => {
@@ -338,6 +367,9 @@ impl Store for SqliteStore {
                 }
                 Status::Sent => return Err(LedgerError::AlreadySent { key: key.clone() }),
                 status => return Err(LedgerError::NotClaimable { key: key.clone(), status }),
+            }
+            if let Some(scope) = self.pause_covering(tx, key.campaign(), key.channel())? {
+                return Err(LedgerError::Paused { key: key.clone(), scope: Box::new(scope) });
             }
             r.status = Status::Sending;
             r.attempts = r.attempts.saturating_add(1);
@@ -359,7 +391,7 @@ impl Store for SqliteStore {
     }
 
     fn finish(&self, key: &OccurrenceKey, finish: Finish, now: DateTime<Utc>) -> Result<Record> {
-        self.transition("recording an outcome", key, now, |r| {
+        self.transition("recording an outcome", key, now, |_, r| {
             let allowed =
                 r.status == Status::Sending || (matches!(finish, Finish::Missed { .. }) && r.status.is_pending());
             if !allowed {
@@ -426,8 +458,7 @@ impl Store for SqliteStore {
     }
 
     fn resolve(&self, key: &OccurrenceKey, resolution: Resolution, now: DateTime<Utc>) -> Result<Record> {
-        self.write("resolving an occurrence", |tx| {
-            let mut r = self.load_existing(tx, key)?;
+        self.transition("resolving an occurrence", key, now, |tx, r| {
             let resolvable = matches!(r.status, Status::Unknown | Status::Failed | Status::Missed | Status::Retrying);
             if !resolvable {
                 return Err(LedgerError::NotResolvable { key: key.clone(), status: r.status });
@@ -449,10 +480,7 @@ impl Store for SqliteStore {
                 }
                 Resolution::Skip => r.status = Status::Skipped,
             }
-            r.updated_at = now;
-            self.save(tx, &r)?;
-            self.bump_changes(tx)?;
-            Ok(r)
+            self.bump_changes(tx)
         })
     }
 
@@ -479,21 +507,13 @@ impl Store for SqliteStore {
     fn pauses(&self) -> Result<Vec<PauseScope>> {
         let conn = self.lock();
         conn.prepare_cached("SELECT campaign, channel FROM pause ORDER BY campaign, channel")
-            .and_then(|mut stmt| {
-                stmt.query_map([], |r| {
-                    let some = |s: String| Some(s).filter(|s| !s.is_empty());
-                    Ok(PauseScope { campaign: some(r.get(0)?), channel: some(r.get(1)?) })
-                })?
-                .collect()
-            })
+            .and_then(|mut stmt| stmt.query_map([], read_scope)?.collect())
             .map_err(self.db("reading pauses"))
     }
 
     fn is_paused(&self, campaign: &str, channel: &str) -> Result<bool> {
         let conn = self.lock();
-        conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM pause WHERE campaign IN ('', ?1) AND channel IN ('', ?2))")
-            .and_then(|mut stmt| stmt.query_row([campaign, channel], |r| r.get(0)))
-            .map_err(self.db("reading pauses"))
+        Ok(self.pause_covering(&conn, campaign, channel)?.is_some())
     }
 
     fn changes(&self) -> Result<u64> {
@@ -504,6 +524,12 @@ impl Store for SqliteStore {
             .map_err(self.db("reading the change counter"))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
+}
+
+/// A `pause` row (an empty campaign or channel means any).
+fn read_scope(r: &rusqlite::Row<'_>) -> rusqlite::Result<PauseScope> {
+    let some = |s: String| Some(s).filter(|s| !s.is_empty());
+    Ok(PauseScope { campaign: some(r.get(0)?), channel: some(r.get(1)?) })
 }
 
 /// Creates `path`'s folder (mode 0700) and the file itself (mode 0600) when missing.
@@ -625,11 +651,11 @@ fn key_params(key: &OccurrenceKey) -> (&str, &str, &str, String) {
     (key.campaign(), key.post(), key.channel(), ts(key.at()))
 }
 
-/// Stored time format: fixed-width UTC to the millisecond, so text order is time order.
-const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
-
+/// Stored times: fixed-width UTC to the millisecond (`2027-03-08T09:00:00.000Z`), so text order is
+/// time order.
 fn ts(t: DateTime<Utc>) -> String {
-    t.format(TIME_FORMAT).to_string()
+    // Fixed width for years 0000 to 9999.
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// `t` as the ledger keeps it (to the millisecond).
@@ -639,7 +665,7 @@ fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    NaiveDateTime::parse_from_str(s, TIME_FORMAT).ok().map(|t| t.and_utc())
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
 fn parse_key(path: &Path, campaign: String, post: String, channel: String, at: &str) -> Result<OccurrenceKey> {
