@@ -11,19 +11,14 @@
 //!   memory, and how often its threads wake in a minute (voluntary context switches, from /proc).
 
 #[path = "../tests/support/fake_facebook.rs"]
-#[allow(dead_code)]
 mod fake_facebook;
 #[path = "../tests/support/fake_instagram.rs"]
-#[allow(dead_code)]
 mod fake_instagram;
 #[path = "../tests/support/fake_linkedin.rs"]
-#[allow(dead_code)]
 mod fake_linkedin;
 #[path = "../tests/support/fake_x.rs"]
-#[allow(dead_code)]
 mod fake_x;
 #[path = "../tests/support/openapi.rs"]
-#[allow(dead_code)]
 mod openapi;
 
 use std::path::Path;
