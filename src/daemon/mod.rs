@@ -200,6 +200,9 @@ impl Daemon {
             self.shared.metrics.set_next_due(next);
             let clock = self.shared.clock;
             let max_sleep = self.max_sleep;
+            // A wake at the cap (not at a deadline) also looks for ledger changes the control file's
+            // event did not bring (a missed notification): the fallback that keeps a pause effective.
+            let capped = next.is_none_or(|t| (t - clock.now()).to_std().unwrap_or_default() >= max_sleep);
             let sleep = async move {
                 match next {
                     Some(t) => clock.sleep_until(t, max_sleep).await,
@@ -207,7 +210,7 @@ impl Daemon {
                 }
             };
             tokio::select! {
-                () = sleep => self.notice_ledger_changes(),
+                () = sleep => if capped { self.notice_ledger_changes() },
                 event = control.recv() => match event {
                     Some(Control::Reload) => self.reload().await,
                     Some(Control::LedgerChanged) => self.notice_ledger_changes(),
@@ -601,6 +604,24 @@ async fn build_channels(project: &Project, dry_run: bool, alerter: &Alerter) -> 
     channels
 }
 
+/// Runs a ledger call (a committed transaction, with its fsync) on the blocking pool, so the runtime's
+/// threads stay free to start other due posts on time.
+async fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Runs a ledger call from synchronous code inside a task (the journal's sink): on a multi-threaded
+/// runtime the thread's other tasks move elsewhere meanwhile.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// One due post: claim, render, publish, record.
 async fn publish(
     shared: Arc<Shared>,
@@ -610,7 +631,11 @@ async fn publish(
     key: OccurrenceKey,
 ) -> Done {
     let now = shared.clock.now();
-    let record = match shared.store.claim(&key, now) {
+    let claimed = {
+        let (store, key) = (shared.store.clone(), key.clone());
+        off_runtime(move || store.claim(&key, now)).await
+    };
+    let record = match claimed {
         Ok(r) => r,
         // Sent, settled or not due: nothing to do (a reload considers the window again).
         Err(
@@ -692,7 +717,7 @@ async fn run_attempt(
     let store = shared.store.clone();
     let sink_key = key.clone();
     let mut journal = Journal::new(record.journal.clone(), move |entries| {
-        if let Err(e) = store.save_journal(&sink_key, entries) {
+        if let Err(e) = blocking(|| store.save_journal(&sink_key, entries)) {
             tracing::error!(key = %sink_key, error = %e, "cannot record a publishing step in the ledger");
         }
     });
@@ -767,7 +792,11 @@ async fn finish(
         Finish::Retry { at, .. } => Some(*at),
         _ => None,
     };
-    if let Err(e) = shared.store.finish(&key, finish, now) {
+    let recorded = {
+        let (store, key) = (shared.store.clone(), key.clone());
+        off_runtime(move || store.finish(&key, finish, now)).await
+    };
+    if let Err(e) = recorded {
         tracing::error!(key = %key, error = %e, outcome = %outcome, "cannot record the outcome in the ledger");
     }
     shared.metrics.count(key.channel(), event);

@@ -101,6 +101,8 @@ struct Inner {
     rejected: Vec<String>,
     requests: Vec<String>,
     quota_used: u64,
+    /// `None`: [`QUOTA_TOTAL`].
+    quota_total: Option<u64>,
     token_expired: bool,
     next_in_progress: u32,
 }
@@ -155,6 +157,11 @@ impl FakeInstagram {
     /// The next container created stays `IN_PROGRESS` for this many status reads.
     pub fn next_container_in_progress_for(&self, reads: u32) {
         self.lock().next_in_progress = reads;
+    }
+
+    /// Sets the 24-hour publishing quota (benchmarks publish more than Meta's 50 a day).
+    pub fn set_quota_total(&self, n: u64) {
+        self.lock().quota_total = Some(n);
     }
 
     /// Counts `n` more posts against the 24-hour publishing quota.
@@ -406,7 +413,7 @@ fn route(inner: &mut Inner, req: &wiremock::Request, method: &str, rest: &[Strin
             }
             ok(serde_json::json!({"data": [{
                 "quota_usage": inner.quota_used,
-                "config": {"quota_total": QUOTA_TOTAL, "quota_duration": 86400}
+                "config": {"quota_total": inner.quota_total.unwrap_or(QUOTA_TOTAL), "quota_duration": 86400}
             }]}))
         }
         ("POST", [_, "media"]) => create(inner, req),
@@ -599,7 +606,7 @@ fn publish(inner: &mut Inner, req: &wiremock::Request) -> ResponseTemplate {
             );
         }
     }
-    if inner.quota_used + inner.posts.len() as u64 >= QUOTA_TOTAL {
+    if inner.quota_used + inner.posts.len() as u64 >= inner.quota_total.unwrap_or(QUOTA_TOTAL) {
         return graph_error(
             400,
             9,

@@ -12,10 +12,15 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 /// The spec, when present.
-pub fn x_spec() -> Option<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/x-openapi.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    serde_json::from_str(&text).ok()
+pub fn x_spec() -> Option<&'static Value> {
+    // Read and parsed once (828 KB): the fake X checks every request against it.
+    static SPEC: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
+    SPEC.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/x-openapi.json");
+        let text = std::fs::read_to_string(path).ok()?;
+        serde_json::from_str(&text).ok()
+    })
+    .as_ref()
 }
 
 /// Validates `value` against the component schema `name`; the error says where and why.
