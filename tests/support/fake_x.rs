@@ -416,7 +416,7 @@ fn verify_body(req: &wiremock::Request, state: &State, endpoint: Endpoint, posts
         Endpoint::Me | Endpoint::Timeline => return Ok(()),
     };
     if let Some(spec) = super::openapi::x_spec() {
-        super::openapi::validate(&spec, schema, &body)?;
+        super::openapi::validate(spec, schema, &body)?;
     }
     match endpoint {
         Endpoint::Upload => {
