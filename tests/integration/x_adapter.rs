@@ -153,31 +153,31 @@ fn the_spec_check_catches_what_x_would_refuse() {
         return;
     };
     use crate::support::openapi::validate;
-    assert_eq!(validate(&spec, "CreatePostsRequest", &serde_json::json!({"text": "hi"})), Ok(()));
+    assert_eq!(validate(spec, "CreatePostsRequest", &serde_json::json!({"text": "hi"})), Ok(()));
     assert_eq!(
         validate(
-            &spec,
+            spec,
             "CreatePostsRequest",
             &serde_json::json!({"text": "hi", "reply": {"in_reply_to_tweet_id": "123"}})
         ),
         Ok(())
     );
     assert!(
-        validate(&spec, "CreatePostsRequest", &serde_json::json!({"text": "hi", "link": "x"}))
+        validate(spec, "CreatePostsRequest", &serde_json::json!({"text": "hi", "link": "x"}))
             .unwrap_err()
             .contains("unknown property link")
     );
     assert!(
         validate(
-            &spec,
+            spec,
             "CreatePostsRequest",
             &serde_json::json!({"text": "hi", "reply": {"in_reply_to_tweet_id": "12a"}})
         )
         .is_err()
     );
-    assert!(validate(&spec, "CreatePostsRequest", &serde_json::json!({"text": 5})).is_err());
+    assert!(validate(spec, "CreatePostsRequest", &serde_json::json!({"text": 5})).is_err());
     assert!(
-        validate(&spec, "CreatePostsRequest", &serde_json::json!({"media": {"media_ids": ["1", "2", "3", "4", "5"]}}))
+        validate(spec, "CreatePostsRequest", &serde_json::json!({"media": {"media_ids": ["1", "2", "3", "4", "5"]}}))
             .is_err()
     );
 }
