@@ -86,6 +86,7 @@ impl Channel {
             account: None,
             api_version: None,
             media_base_url: None,
+            token_expires: None,
             credentials: BTreeMap::new(),
             credentials_span: None,
         }
@@ -142,6 +143,8 @@ pub struct Channel {
     pub api_version: Option<String>,
     /// Where the campaigns folder is served publicly (for platforms that fetch images by URL).
     pub media_base_url: Option<String>,
+    /// When the channel's access token expires, if the operator noted it.
+    pub token_expires: Option<NaiveDate>,
     /// Where each credential is, by name; empty when the channel has none configured.
     pub credentials: BTreeMap<String, SecretRef>,
     /// Where `[channels.NAME.credentials]` is in the config, for diagnostics.

@@ -63,6 +63,9 @@ pub struct TomlChannel {
     /// themselves (Instagram; Facebook when set): `media/iwd.jpg` of campaign `hs4a-2027` is fetched from
     /// `{media_base_url}/hs4a-2027/media/iwd.jpg`... see README.md.
     pub media_base_url: S<Link>,
+    /// When the channel's access token stops working (e.g. 60 days after a LinkedIn or Meta
+    /// authorisation): the daemon warns when a post is scheduled after it.
+    pub token_expires: S<Date>,
     /// `[channels.NAME.credentials]`: where each credential is (`env:VAR` or `file:key`), never the
     /// credential itself.
     pub credentials: Option<(Range<usize>, TomlCredentials)>,
@@ -249,6 +252,7 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
                     account: t.optional("account", diags),
                     api_version: t.optional("api_version", diags),
                     media_base_url: t.optional("media_base_url", diags),
+                    token_expires: t.optional("token_expires", diags),
                     credentials: {
                         let before = diags.len();
                         let read = t.optional::<TomlCredentials>("credentials", diags);

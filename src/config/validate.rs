@@ -148,6 +148,7 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
             account: ch.account.map(Spanned::into_inner),
             api_version: ch.api_version.map(Spanned::into_inner),
             media_base_url: ch.media_base_url.map(|u| u.into_inner().to_string().trim_end_matches('/').to_string()),
+            token_expires: ch.token_expires.map(|d| d.into_inner().0),
             credentials,
             credentials_span,
         });

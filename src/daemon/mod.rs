@@ -182,6 +182,8 @@ impl Daemon {
         daemon.sync().await;
         daemon.sweep_missed().await;
         daemon.refresh_from_ledger();
+        daemon.warn_expiring_tokens().await;
+        release_freed_memory();
         Ok(daemon)
     }
 
@@ -373,6 +375,34 @@ impl Daemon {
         }
     }
 
+    /// Channels whose noted token expiry (`token_expires`) comes before some of their scheduled posts.
+    async fn warn_expiring_tokens(&self) {
+        let project = &self.plan.project;
+        for (index, channel) in project.config.channels.iter().enumerate() {
+            let Some(expires) = channel.token_expires else { continue };
+            let after: Vec<&Occurrence> = self
+                .plan
+                .occurrences
+                .iter()
+                .filter(|o| o.channel == index && o.at_utc.date_naive() >= expires)
+                .collect();
+            let Some(first) = after.first() else { continue };
+            let message = format!(
+                "the access token of channel `{}` expires on {expires}, before {} scheduled post(s), the first on {}: authorise the channel again, update its credential and `token_expires`",
+                channel.name,
+                after.len(),
+                first.at_utc.format("%Y-%m-%d %H:%M UTC")
+            );
+            let key = self.plan.key(first);
+            let mut alert = match &key {
+                Some(k) => alert_for(&self.plan, Kind::TokenExpires, first, k, message.clone()),
+                None => continue,
+            };
+            alert.location = Some(crate::config::CONFIG_PATH.to_string());
+            self.shared.alerter.send(alert).await;
+        }
+    }
+
     /// `file:line` of a post, when it is still in the files.
     fn location_of_post(&self, campaign: &str, post: &str) -> Option<String> {
         let c = self.plan.project.campaigns.iter().find(|c| c.id == campaign)?;
@@ -508,6 +538,8 @@ impl Daemon {
                 self.sync().await;
                 self.refresh_from_ledger();
                 tracing::info!(occurrences = self.plan.occurrences.len(), "reloaded");
+                self.warn_expiring_tokens().await;
+                release_freed_memory();
             }
         }
     }
@@ -602,6 +634,23 @@ async fn build_channels(project: &Project, dry_run: bool, alerter: &Alerter) -> 
     }
     let _ = alerter; // channel problems are logged above; alerts go out when a post is due
     channels
+}
+
+/// Hands the memory freed after a load (every post rendered by the checks, the plan handed to the
+/// ledger) back to the operating system, so an idle daemon's footprint is what it keeps, not what a
+/// load briefly needed. glibc keeps freed memory otherwise.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only returns free pages of glibc's heap to the kernel; it takes no
+        // pointers and is safe to call at any time from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 /// Runs a ledger call (a committed transaction, with its fsync) on the blocking pool, so the runtime's

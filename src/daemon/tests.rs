@@ -196,3 +196,38 @@ async fn an_edit_to_a_post_already_sent_never_sends_it_again() {
     assert_eq!((r.status, r.attempts), (Status::Sent, 1));
     d.stop().await;
 }
+
+#[tokio::test]
+async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
+    let hook = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&hook)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    let config = CONFIG
+        .replace("handle = \"@humansecurityFA\"", "handle = \"@humansecurityFA\"\ntoken_expires = 2027-03-01")
+        + "alert_webhook = \"file:webhook\"\n";
+    std::fs::write(dir.path().join("config/herald.toml"), format!("secrets_file = \"secrets.toml\"\n{config}"))
+        .unwrap();
+    std::fs::write(dir.path().join("secrets.toml"), format!("webhook = \"{}/hooks/secret-path\"\n", hook.uri()))
+        .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir.path().join("secrets.toml"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&post("a", "09:00"))).unwrap();
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("08:00")) };
+    let _daemon = Daemon::start(options, store).await.unwrap();
+    let got = hook.received_requests().await.unwrap();
+    assert_eq!(got.len(), 1, "one alert");
+    let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body["herald"]["kind"], "token_expires");
+    let text = body["text"].as_str().unwrap();
+    assert!(text.contains("channel `x` expires on 2027-03-01, before 1 scheduled post(s)"), "{text}");
+    assert!(text.contains("2027-03-08 09:00 UTC"), "{text}");
+}
