@@ -26,7 +26,9 @@ fn fail(message: String) -> Output {
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal as _;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -80,7 +82,8 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
         Ok(d) => d,
         Err(e) => return fail(e.to_string()),
     };
-    let _watch = match watch::files(&root, &state_dir, tx.clone()) {
+    let watched_state = if dry_run { None } else { Some(state_dir.as_path()) };
+    let _watch = match watch::files(&root, watched_state, tx.clone()) {
         Ok(w) => Some(w),
         Err(e) => {
             tracing::warn!(error = %e, "cannot watch the files; reload with SIGHUP (systemctl reload herald)");

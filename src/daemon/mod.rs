@@ -195,6 +195,7 @@ impl Daemon {
     /// Runs until [`Control::Shutdown`] (or until `control` closes), then lets in-flight posts finish
     /// for up to `shutdown_grace`.
     pub async fn run(mut self, mut control: mpsc::Receiver<Control>) {
+        self.announce_next();
         loop {
             self.shared.metrics.woke();
             self.dispatch_due().await;
@@ -240,6 +241,25 @@ impl Daemon {
             self.tasks.abort_all();
         }
         tracing::info!("herald stopped");
+    }
+
+    /// Says what comes next, so an operator starting herald sees it is waiting for something.
+    fn announce_next(&self) {
+        let now = self.shared.clock.now();
+        match self.plan.occurrences.iter().find(|o| o.at_utc >= now) {
+            Some(o) => {
+                let campaign = &self.plan.project.campaigns[o.campaign];
+                tracing::info!(
+                    campaign = %campaign.id,
+                    post = %campaign.posts[o.post].id,
+                    channel = %self.plan.project.config.channels[o.channel].name,
+                    at = %o.at_utc.to_rfc3339(),
+                    "next post due in {}",
+                    human((o.at_utc - now).to_std().unwrap_or_default())
+                );
+            }
+            None => tracing::info!("nothing is scheduled: waiting for the files to change"),
+        }
     }
 
     fn task_done(&mut self, done: Result<Done, tokio::task::JoinError>) {
@@ -589,6 +609,7 @@ fn human(d: std::time::Duration) -> String {
     match s {
         0..60 => format!("{s}s"),
         60..3600 => format!("{}m", s / 60),
+        86_400.. => format!("{}d{}h", s / 86_400, s % 86_400 / 3600),
         _ if s.is_multiple_of(3600) => format!("{}h", s / 3600),
         _ => format!("{}h{}m", s / 3600, s % 3600 / 60),
     }

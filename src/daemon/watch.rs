@@ -25,19 +25,21 @@ pub struct Watch {
     _watcher: notify::RecommendedWatcher,
 }
 
-/// Watches `root/campaigns`, `root/config` and `state_dir/control`, sending [`Control::Reload`] or
-/// [`Control::LedgerChanged`] on `tx`.
-pub fn files(root: &Path, state_dir: &Path, tx: mpsc::Sender<Control>) -> notify::Result<Watch> {
+/// Watches `root/campaigns`, `root/config` and `state_dir/control` (no state folder in a dry run),
+/// sending [`Control::Reload`] or [`Control::LedgerChanged`] on `tx`.
+pub fn files(root: &Path, state_dir: Option<&Path>, tx: mpsc::Sender<Control>) -> notify::Result<Watch> {
     let (raw_tx, mut raw_rx) = mpsc::unbounded_channel::<Control>();
-    let control = state_dir.join(CONTROL_FILE);
-    let state_dir_owned = state_dir.to_path_buf();
+    let control = state_dir.map(|d| d.join(CONTROL_FILE));
+    let state_dir_owned = state_dir.map(Path::to_path_buf);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
         if matches!(event.kind, notify::EventKind::Access(_)) {
             return;
         }
         for path in &event.paths {
-            let kind = if path.starts_with(&state_dir_owned) {
+            let kind = if let (Some(dir), Some(control)) = (&state_dir_owned, &control)
+                && path.starts_with(dir)
+            {
                 if path.file_name() == control.file_name() { Some(Control::LedgerChanged) } else { None }
             } else if path.extension().is_some_and(|e| e == "toml") {
                 Some(Control::Reload)
@@ -54,8 +56,10 @@ pub fn files(root: &Path, state_dir: &Path, tx: mpsc::Sender<Control>) -> notify
             watcher.watch(&dir, RecursiveMode::Recursive)?;
         }
     }
-    std::fs::create_dir_all(state_dir).map_err(notify::Error::io)?;
-    watcher.watch(state_dir, RecursiveMode::NonRecursive)?;
+    if let Some(dir) = state_dir {
+        std::fs::create_dir_all(dir).map_err(notify::Error::io)?;
+        watcher.watch(dir, RecursiveMode::NonRecursive)?;
+    }
     tokio::spawn(async move {
         while let Some(first) = raw_rx.recv().await {
             let (mut reload, mut changed) = (first == Control::Reload, first == Control::LedgerChanged);
