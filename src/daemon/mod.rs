@@ -83,6 +83,8 @@ struct Shared {
     http: Boundary,
     clock: Clock,
     policy: RetryPolicy,
+    /// Set on shutdown: posts waiting for a slot are not started.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// The adapters of the configured channels, and why a channel cannot publish.
@@ -156,6 +158,7 @@ impl Daemon {
             http,
             clock: options.clock,
             policy: RetryPolicy { max_attempts: daemon_cfg.max_attempts, ..RetryPolicy::default() },
+            stopping: std::sync::atomic::AtomicBool::new(false),
         });
         let channels = Arc::new(build_channels(&project, options.dry_run, &shared.alerter).await);
         let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
@@ -222,6 +225,7 @@ impl Daemon {
                 Some(done) = self.tasks.join_next(), if !self.tasks.is_empty() => self.task_done(done),
             }
         }
+        self.shared.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
         let in_flight = self.tasks.len();
         if in_flight > 0 {
             tracing::info!(in_flight, grace = ?self.shutdown_grace, "stopping: letting posts in flight finish");
@@ -296,8 +300,8 @@ impl Daemon {
                 break;
             }
             let Some((_, key)) = self.retries.pop_first() else { break };
-            match self.plan.find(&key).cloned() {
-                Some(occ) if !self.paused(&occ) => self.spawn(occ, key),
+            match self.plan.find_any(&key) {
+                Some(occ) if !self.paused(&occ) => self.spawn(occ, key, true),
                 Some(_) => {} // held: the ledger keeps it `retrying`; a resume picks it up again
                 None => {
                     let reason = "the post is no longer in the campaign files".to_string();
@@ -330,23 +334,20 @@ impl Daemon {
                 human(late),
                 human(self.plan.catch_up(&occ))
             );
-            // Only a post still waiting becomes missed; one already sent or settled is left alone.
-            if self.shared.store.finish(&key, Finish::Missed { reason: reason.clone() }, now).is_ok() {
-                self.shared.metrics.count(key.channel(), Event::Missed);
-                self.shared.alerter.send(self.alert(Kind::Missed, &occ, &key, reason)).await;
-            }
+            // Only a post still waiting becomes missed; a retry, or one already sent or settled, is
+            // left alone.
+            let (shared, plan) = (self.shared.clone(), self.plan.clone());
+            tokio::spawn(async move { mark_missed(&shared, &plan, &occ, &key, reason).await });
             return;
         }
-        self.spawn(occ, key);
+        self.spawn(occ, key, false);
     }
 
-    fn spawn(&mut self, occ: Occurrence, key: OccurrenceKey) {
+    /// Starts publishing a due post (`retry`: one the ledger has as `retrying`, due whatever its
+    /// lateness).
+    fn spawn(&mut self, occ: Occurrence, key: OccurrenceKey, retry: bool) {
         let (shared, plan, channels) = (self.shared.clone(), self.plan.clone(), self.channels.clone());
-        self.tasks.spawn(publish(shared, plan, channels, occ, key));
-    }
-
-    fn alert(&self, kind: Kind, occ: &Occurrence, key: &OccurrenceKey, message: String) -> Alert {
-        alert_for(&self.plan, kind, occ, key, message)
+        self.tasks.spawn(publish(shared, plan, channels, occ, key, retry));
     }
 
     /// Posts left `sending` by a crash: looked up on the platform, never re-sent blindly.
@@ -674,6 +675,10 @@ fn release_freed_memory() {
     }
 }
 
+/// The journal entry holding the text as it is sent (thread parts separated by U+001E), recorded before
+/// the first request: a lookup after a crash searches for it.
+const SENT_TEXT: &str = "herald.text";
+
 /// Runs a ledger call (a committed transaction, with its fsync) on the blocking pool, so the runtime's
 /// threads stay free to start other due posts on time.
 async fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -699,15 +704,46 @@ async fn publish(
     channels: Arc<Channels>,
     occ: Occurrence,
     key: OccurrenceKey,
+    retry: bool,
 ) -> Done {
+    // Wait for a slot under the channel's cap and for its rate-limit quiet time *before* claiming: a
+    // post waiting here is still `scheduled`, so a pause, a shutdown or the catch-up window still apply.
+    let limits = channels.limits.get(&plan.project.config.channels[occ.channel].name).cloned();
+    let _slot = match &limits {
+        Some(l) => {
+            let slot = l.start().await;
+            l.wait_clear().await;
+            Some(slot)
+        }
+        None => None,
+    };
+    if shared.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+        return Done { key, retry_at: None }; // never claimed: the next start considers it
+    }
     let now = shared.clock.now();
+    let late = (now - occ.at_utc).to_std().unwrap_or_default();
+    if !retry && late > plan.catch_up(&occ) {
+        let reason = format!("it waited for the channel's rate limit and is now {} late", human(late));
+        mark_missed(&shared, &plan, &occ, &key, reason).await;
+        return Done { key, retry_at: None };
+    }
+    if let Some(earlier) = published_earlier_that_day(&shared, &plan, &occ, &key).await {
+        let reason = format!(
+            "already published at its earlier time ({}{}); a post moved after it went out is not sent again",
+            earlier.key.at().format("%Y-%m-%d %H:%M UTC"),
+            earlier.url.as_deref().map(|u| format!(", {u}")).unwrap_or_default()
+        );
+        tracing::warn!(key = %key, "{reason}");
+        mark_missed(&shared, &plan, &occ, &key, reason).await;
+        return Done { key, retry_at: None };
+    }
     let claimed = {
         let (store, key) = (shared.store.clone(), key.clone());
         off_runtime(move || store.claim(&key, now)).await
     };
     let record = match claimed {
         Ok(r) => r,
-        // Sent, settled or not due: nothing to do (a reload considers the window again).
+        // Sent, settled, paused or not due: nothing to do (a reload or resume considers it again).
         Err(
             LedgerError::AlreadySent { .. }
             | LedgerError::NotClaimable { .. }
@@ -716,19 +752,57 @@ async fn publish(
         ) => {
             return Done { key, retry_at: None };
         }
+        // The ledger is busy or failing: try again shortly rather than lose the post.
         Err(e) => {
-            tracing::error!(key = %key, error = %e, "cannot claim a due post in the ledger; it is not sent");
-            return Done { key, retry_at: None };
+            tracing::error!(key = %key, error = %e, "cannot claim a due post in the ledger; trying again in 5 s");
+            return Done { key, retry_at: Some(now + chrono::Duration::seconds(5)) };
         }
     };
-    shared.metrics.lateness((now - occ.at_utc).to_std().unwrap_or_default().as_secs_f64());
+    shared.metrics.lateness(late.as_secs_f64());
     run_attempt(&shared, &plan, &channels, &occ, key, record, None).await
+}
+
+/// Marks a post that is still waiting (`scheduled`) as missed, and reports it. A retry or a post
+/// already settled is left alone.
+async fn mark_missed(shared: &Shared, plan: &Plan, occ: &Occurrence, key: &OccurrenceKey, reason: String) {
+    if !matches!(shared.store.get(key), Ok(Some(r)) if r.status == Status::Scheduled) {
+        return;
+    }
+    if shared.store.finish(key, Finish::Missed { reason: reason.clone() }, shared.clock.now()).is_ok() {
+        shared.metrics.count(key.channel(), Event::Missed);
+        shared.alerter.send(alert_for(plan, Kind::Missed, occ, key, reason)).await;
+    }
+}
+
+/// The record of this post on this channel already published (or in flight, or unknown) on the same
+/// local day at another time: the post was moved after it went out. Cron posts are exempt (they may
+/// fire several times a day).
+async fn published_earlier_that_day(
+    shared: &Shared,
+    plan: &Plan,
+    occ: &Occurrence,
+    key: &OccurrenceKey,
+) -> Option<Record> {
+    plan.local_day(occ)?;
+    let tz = plan.project.campaigns[occ.campaign].tz;
+    let day = occ.at_utc.with_timezone(&tz).date_naive();
+    let filter = RecordFilter {
+        campaign: Some(key.campaign().to_string()),
+        post: Some(key.post().to_string()),
+        channel: Some(key.channel().to_string()),
+        statuses: vec![Status::Sent, Status::Sending, Status::Unknown],
+        from: Some(occ.at_utc - chrono::Duration::days(2)),
+        until: Some(occ.at_utc + chrono::Duration::days(2)),
+        ..RecordFilter::default()
+    };
+    let records = shared.store.records(&filter).ok()?;
+    records.into_iter().find(|r| r.key != *key && r.key.at().with_timezone(&tz).date_naive() == day)
 }
 
 /// A post found `sending` at start: the platform is asked whether it went out.
 async fn reconcile(shared: Arc<Shared>, plan: Arc<Plan>, channels: Arc<Channels>, record: Record) -> Done {
     let key = record.key.clone();
-    let Some(occ) = plan.find(&key).cloned() else {
+    let Some(occ) = plan.find_any(&key) else {
         let error = "herald stopped while sending this post, and the post is no longer in the campaign files to look it up; check the account".to_string();
         let _ = shared.store.finish(&key, Finish::Unknown { error: error.clone() }, shared.clock.now());
         shared.metrics.count(key.channel(), Event::Unknown);
@@ -751,21 +825,24 @@ async fn run_attempt(
     settle_since: Option<DateTime<Utc>>,
 ) -> Done {
     let channel = &plan.project.config.channels[occ.channel];
-    let rendered = match crate::render::render(&plan.project, occ) {
-        Ok(r) => r,
-        Err(e) => {
-            return finish(
-                shared,
-                plan,
-                occ,
-                key,
-                &record,
-                Outcome::Rejected { platform_message: String::new(), explanation: e.to_string() },
-                None,
-            )
-            .await;
+    // When the platform cannot be asked, a post being looked up after a crash stays unknown (it may
+    // be live); a post about to be sent fails.
+    let cannot = |why: String| match settle_since {
+        Some(_) => {
+            Outcome::Unknown { reason: format!("herald stopped while sending this post and cannot look it up: {why}") }
         }
+        None => Outcome::Rejected { platform_message: String::new(), explanation: why },
     };
+    let mut rendered = match crate::render::render(&plan.project, occ) {
+        Ok(r) => r,
+        Err(e) => return finish(shared, plan, occ, key, &record, cannot(e.to_string()), None).await,
+    };
+    // Look up what was sent, not what the files say now (an editor may have fixed a typo since).
+    if settle_since.is_some()
+        && let Some(sent) = record.journal.get(SENT_TEXT)
+    {
+        rendered.parts = sent.split('\u{1e}').map(str::to_string).collect();
+    }
     let (Some(adapter), Some(limits)) = (channels.adapters.get(&channel.name), channels.limits.get(&channel.name))
     else {
         let why = channels
@@ -773,16 +850,7 @@ async fn run_attempt(
             .get(&channel.name)
             .cloned()
             .unwrap_or_else(|| format!("channel `{}` has no adapter", channel.name));
-        return finish(
-            shared,
-            plan,
-            occ,
-            key,
-            &record,
-            Outcome::Rejected { platform_message: String::new(), explanation: why },
-            None,
-        )
-        .await;
+        return finish(shared, plan, occ, key, &record, cannot(why), None).await;
     };
     let store = shared.store.clone();
     let sink_key = key.clone();
@@ -791,6 +859,9 @@ async fn run_attempt(
             tracing::error!(key = %sink_key, error = %e, "cannot record a publishing step in the ledger");
         }
     });
+    if settle_since.is_none() && journal.get(SENT_TEXT).is_none() {
+        journal.record(SENT_TEXT, rendered.parts.join("\u{1e}"));
+    }
     let campaigns_dir = plan.project.root.join(CAMPAIGNS_DIR);
     let outgoing = Outgoing {
         parts: &rendered.parts,
@@ -803,7 +874,7 @@ async fn run_attempt(
     let http =
         if shared.http.is_dry_run() { Boundary::dry_run() } else { shared.http.clone() }.for_channel(limits.clone());
     let outcome = match settle_since {
-        None => deliver::attempt(adapter, &outgoing, &mut journal, &http, limits, shared.clock.now()).await,
+        None => deliver::attempt(adapter, &outgoing, &mut journal, &http, shared.clock.now()).await,
         Some(since) => {
             let unknown = Outcome::Unknown { reason: "herald stopped while sending this post".into() };
             deliver::settle(adapter, &outgoing, &mut journal, &http, unknown, since).await

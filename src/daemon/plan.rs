@@ -54,6 +54,36 @@ impl Plan {
         })
     }
 
+    /// The occurrence with `key`, also outside the plan's window (an old retry, a post resolved for a
+    /// retry, a post left in flight long ago), if the files still schedule it.
+    pub fn find_any(&self, key: &OccurrenceKey) -> Option<Occurrence> {
+        if let Some(o) = self.find(key) {
+            return Some(o.clone());
+        }
+        let day = key.at().date_naive();
+        let filter = Filter {
+            from: Some(day - chrono::Duration::days(1)),
+            to: Some(day + chrono::Duration::days(1)),
+            campaigns: vec![key.campaign().to_string()],
+            channels: vec![key.channel().to_string()],
+            include_broken: false,
+        };
+        self.project
+            .occurrences(&filter)
+            .into_iter()
+            .find(|o| o.at_utc == key.at() && self.project.campaigns[o.campaign].posts[o.post].id == key.post())
+    }
+
+    /// The local date an occurrence belongs to, for posts tied to a day or a date (`None` for cron
+    /// posts): a post moved in time on the same day is the same publication.
+    pub fn local_day(&self, occ: &Occurrence) -> Option<chrono::NaiveDate> {
+        let post = &self.project.campaigns[occ.campaign].posts[occ.post];
+        match post.when {
+            crate::config::When::Cron(_) => None,
+            _ => Some(occ.day_date.unwrap_or(occ.at_local.date())),
+        }
+    }
+
     /// The index of the first occurrence at or after `t`.
     pub fn position_at(&self, t: DateTime<Utc>) -> usize {
         self.occurrences.partition_point(|o| o.at_utc < t)

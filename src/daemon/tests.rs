@@ -231,3 +231,43 @@ async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
     assert!(text.contains("channel `x` expires on 2027-03-01, before 1 scheduled post(s)"), "{text}");
     assert!(text.contains("2027-03-08 09:00 UTC"), "{text}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_post_moved_after_it_went_out_is_not_sent_again() {
+    let d = Running::start(&post("a", "08:30"), "08:00").await;
+    until("08:00", "08:31").await;
+    assert_eq!(d.status("a", "08:30"), Status::Sent);
+    d.edit(&campaign(&post("a", "08:45")));
+    d.control.send(Control::Reload).await.unwrap();
+    until("08:31", "08:50").await;
+    let moved = d.store.get(&OccurrenceKey::new("c", "a", "x", at("08:45")).unwrap()).unwrap().unwrap();
+    assert_eq!((moved.status, moved.attempts), (Status::Missed, 0), "{moved:?}");
+    assert!(moved.last_error.unwrap_or_default().contains("already published at its earlier time"));
+    d.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missed_post_resolved_for_a_retry_goes_out_even_hours_later() {
+    let d = Running::start(&post("a", "09:00"), "08:00").await;
+    let store = d.store.clone();
+    d.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&post("a", "09:00"))).unwrap();
+    let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("12:00")) };
+    let daemon = Daemon::start(options, store.clone()).await.unwrap();
+    let (tx, rx) = mpsc::channel(1);
+    let task = tokio::spawn(daemon.run(rx));
+    let key = OccurrenceKey::new("c", "a", "x", at("09:00")).unwrap();
+    until("12:00", "12:01").await;
+    assert_eq!(store.get(&key).unwrap().unwrap().status, Status::Missed);
+    // A person checks the account, finds nothing, and asks for it to go out after all.
+    store.resolve(&key, crate::ledger::Resolution::Retry, at("12:01")).unwrap();
+    tx.send(Control::LedgerChanged).await.unwrap();
+    until("12:01", "12:02").await;
+    assert_eq!(store.get(&key).unwrap().unwrap().status, Status::Sent, "3 hours late, outside the plan's window");
+    tx.send(Control::Shutdown).await.unwrap();
+    task.await.unwrap();
+}

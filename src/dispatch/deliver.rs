@@ -48,17 +48,16 @@ pub fn next(outcome: &Outcome, attempt: u32, policy: &RetryPolicy, unit: f64) ->
     }
 }
 
-/// One attempt: a slot under the channel's cap, the publish, and the lookup when the answer is unclear.
-/// `started` is when this attempt began (the lookup searches from there).
+/// One attempt: the publish, and the lookup when the answer is unclear. The caller holds a slot under
+/// the channel's cap ([`ChannelLimits::start`]). `started` is when this attempt began (the lookup
+/// searches from there).
 pub async fn attempt(
     adapter: &AnyAdapter,
     post: &Outgoing<'_>,
     journal: &mut Journal<'_>,
     http: &Boundary,
-    limits: &ChannelLimits,
     started: DateTime<Utc>,
 ) -> Outcome {
-    let _slot = limits.start().await;
     let outcome = adapter.publish(post, journal, http).await;
     settle(adapter, post, journal, http, outcome, started).await
 }
@@ -114,7 +113,10 @@ pub async fn deliver(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let outcome = attempt(adapter, post, journal, http, limits, Utc::now()).await;
+        let outcome = {
+            let _slot = limits.start().await;
+            attempt(adapter, post, journal, http, Utc::now()).await
+        };
         match next(&outcome, attempts, policy, rand::random::<f64>()) {
             Next::RetryAfter(wait) => {
                 on_retry(&outcome, wait);
