@@ -157,6 +157,24 @@ impl Metrics {
     }
 }
 
+/// The longest request head the listener reads (its requests have no body).
+const MAX_HEAD: usize = 8192;
+
+/// Reads a request up to the blank line that ends its head (a request may arrive in several pieces),
+/// at most [`MAX_HEAD`] bytes, or until the client stops sending.
+async fn read_head(socket: &mut tokio::net::TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
+        let n = socket.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    Ok(head)
+}
+
 fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
@@ -174,12 +192,11 @@ pub async fn serve(
             let Ok((mut socket, _)) = listener.accept().await else { continue };
             let metrics = metrics.clone();
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 2048];
-                let n = match tokio::time::timeout(std::time::Duration::from_secs(5), socket.read(&mut buf)).await {
-                    Ok(Ok(n)) => n,
+                let head = match tokio::time::timeout(std::time::Duration::from_secs(5), read_head(&mut socket)).await {
+                    Ok(Ok(head)) => head,
                     _ => return,
                 };
-                let request = String::from_utf8_lossy(&buf[..n]);
+                let request = String::from_utf8_lossy(&head);
                 let mut words = request.split_whitespace();
                 let (status, content_type, body) = match (words.next(), words.next()) {
                     (Some("GET"), Some("/healthz")) => ("200 OK", "text/plain", "ok\n".to_string()),
@@ -237,6 +254,21 @@ mod tests {
         assert!(get("/healthz").await.starts_with("HTTP/1.1 200 OK"));
         assert!(get("/metrics").await.contains("herald_posts_missed_total{channel=\"x\"} 1"));
         assert!(get("/nope").await.starts_with("HTTP/1.1 404"));
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_request_arriving_in_pieces_is_read_whole() {
+        let (addr, task) =
+            serve("127.0.0.1:0".parse().unwrap(), std::sync::Arc::new(Metrics::default())).await.unwrap();
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /hea").await.unwrap();
+        s.flush().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        s.write_all(b"lthz HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
         task.abort();
     }
 }

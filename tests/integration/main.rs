@@ -4,6 +4,7 @@
 mod support;
 
 mod check;
+mod daemon_cli;
 mod days;
 mod exactly_once;
 mod example;
