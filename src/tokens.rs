@@ -87,7 +87,7 @@ impl TokenStore {
 
     /// Takes the store's lock (blocking until another process releases it).
     pub fn lock(&self) -> Result<TokenLock, TokenError> {
-        fs::create_dir_all(&self.dir).map_err(|e| self.io(e))?;
+        crate::config::create_state_dir(&self.dir).map_err(|e| self.io(e))?;
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -108,7 +108,7 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
 
 /// Takes `state_dir/daemon.lock` for as long as the daemon runs.
 fn lock(state_dir: &Path) -> Result<std::fs::File, String> {
-    std::fs::create_dir_all(state_dir)
+    crate::config::create_state_dir(state_dir)
         .map_err(|e| format!("cannot create the state folder {}: {e}", state_dir.display()))?;
     let path = state_dir.join("daemon.lock");
     let file = std::fs::OpenOptions::new()

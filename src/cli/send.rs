@@ -20,6 +20,15 @@ use crate::schedule::Filter;
 const SEND_POLICY: RetryPolicy =
     RetryPolicy { max_attempts: 3, base: std::time::Duration::from_secs(2), cap: std::time::Duration::from_secs(60) };
 
+/// Whether a `herald pause` covers this campaign on this channel (when the project has a ledger).
+fn paused(project: &crate::config::Project, campaign: &str, channel: &str) -> bool {
+    use crate::ledger::Store as _;
+    let path = project.config.ledger_path(&project.root);
+    path.is_file()
+        && crate::ledger::sqlite::SqliteStore::open(&path)
+            .is_ok_and(|s| s.is_paused(campaign, channel).unwrap_or(false))
+}
+
 /// What to send.
 #[derive(Debug)]
 pub struct SendArgs<'a> {
@@ -94,6 +103,11 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
             channel.handle,
             occ.at_local.format("%Y-%m-%d %H:%M")
         );
+        if !args.dry_run && paused(project, &campaign.id, &channel.name) {
+            let _ = writeln!(stdout, "  not sent: paused (`herald resume` lifts the pause)");
+            code = EXIT_FAILURE;
+            continue;
+        }
         let rendered = match crate::render::render(project, occ) {
             Ok(r) => r,
             Err(e) => {

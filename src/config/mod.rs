@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-pub use model::{Campaign, Channel, Config, Media, Post, Project, Target, When};
+pub use model::{Campaign, Channel, Config, Media, Post, Project, Target, When, create_state_dir};
 
 use crate::days::Calendar;
 use crate::diagnostic::{Diagnostic, Source};

@@ -34,6 +34,23 @@ pub struct Project {
 /// The state folder when the config names none, relative to the project.
 pub const DEFAULT_STATE_DIR: &str = ".herald";
 
+/// Creates the state folder if needed: readable by its owner only (it holds the ledger and refreshed
+/// tokens), with a `.gitignore` that keeps it out of git when it sits inside the project (the default).
+pub fn create_state_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+    }
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(ignore, "# herald's state: the ledger and refreshed tokens. Never commit it.\n*\n")?;
+    }
+    Ok(())
+}
+
 /// `config/herald.toml`, validated.
 #[derive(Debug, Default)]
 pub struct Config {

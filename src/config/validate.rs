@@ -371,6 +371,17 @@ fn daemon(source: &Source, raw: Option<TomlDaemon>, diags: &mut Vec<Diagnostic>)
     }
     if let Some(l) = raw.listen {
         match l.get_ref().parse::<std::net::SocketAddr>() {
+            Ok(addr) if !addr.ip().is_loopback() => diags.push(
+                Diagnostic::error(format!(
+                    "herald serves /healthz and /metrics on this machine only, not on {}",
+                    addr.ip()
+                ))
+                .at(source, l.span())
+                .help(format!(
+                    "write \"127.0.0.1:{}\" and let a reverse proxy or the metrics agent reach it",
+                    addr.port()
+                )),
+            ),
             Ok(addr) => d.listen = Some(addr),
             Err(_) => diags.push(
                 Diagnostic::error(format!("`{}` is not an address to listen on", l.get_ref()))

@@ -39,6 +39,11 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// An alert about a file as a whole (an edit refused), at `location`.
+    pub fn about_file(kind: Kind, location: Option<String>, message: String) -> Self {
+        Self { kind, campaign: None, post: None, channel: None, location, scheduled: None, key: None, message }
+    }
+
     /// One line for people.
     pub fn text(&self) -> String {
         let what = match self.kind {

@@ -35,7 +35,10 @@ impl LastGood {
     fn save(&self) -> std::io::Result<()> {
         let Some(path) = &self.path else { return Ok(()) };
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec(&self.files).map_err(std::io::Error::other)?)?;
+        let bytes = serde_json::to_vec(&self.files).map_err(std::io::Error::other)?;
+        let mut file = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut file, &bytes)?;
+        file.sync_all()?;
         std::fs::rename(&tmp, path)
     }
 }

@@ -189,7 +189,11 @@ pub async fn serve(
     let bound = listener.local_addr()?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { continue };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                // Out of file descriptors or similar: wait instead of spinning.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            };
             let metrics = metrics.clone();
             tokio::spawn(async move {
                 let head = match tokio::time::timeout(std::time::Duration::from_secs(5), read_head(&mut socket)).await {

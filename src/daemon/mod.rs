@@ -247,6 +247,12 @@ impl Daemon {
         tracing::info!("herald stopped");
     }
 
+    /// Sends an alert without holding up the loop (a slow webhook must not delay due posts).
+    fn alert_later(&self, alert: Alert) {
+        let alerter = self.shared.alerter.clone();
+        tokio::spawn(async move { alerter.send(alert).await });
+    }
+
     /// Says what comes next, so an operator starting herald sees it is waiting for something.
     fn announce_next(&self) {
         let now = self.shared.clock.now();
@@ -392,7 +398,7 @@ impl Daemon {
                 key: Some(record.key.to_string()),
                 message: reason,
             };
-            self.shared.alerter.send(alert).await;
+            self.alert_later(alert);
         }
     }
 
@@ -420,7 +426,7 @@ impl Daemon {
                 None => continue,
             };
             alert.location = Some(crate::config::CONFIG_PATH.to_string());
-            self.shared.alerter.send(alert).await;
+            self.alert_later(alert);
         }
     }
 
@@ -508,19 +514,7 @@ impl Daemon {
                     "config/herald.toml has errors; the previous version keeps running:\n{}",
                     crate::diagnostic::render_all(&diagnostics, false)
                 );
-                self.shared
-                    .alerter
-                    .send(Alert {
-                        kind: Kind::EditRefused,
-                        campaign: None,
-                        post: None,
-                        channel: None,
-                        location,
-                        scheduled: None,
-                        key: None,
-                        message,
-                    })
-                    .await;
+                self.alert_later(Alert::about_file(Kind::EditRefused, location, message));
             }
             Err(LoadError::Read(e)) => {
                 tracing::error!(error = %e, "cannot read the project; the previous version keeps running")
@@ -532,23 +526,14 @@ impl Daemon {
                         .diagnostics
                         .iter()
                         .find(|d| d.is_error() && d.source.as_ref().is_some_and(|s| &*s.path == file));
-                    self.shared
-                        .alerter
-                        .send(Alert {
-                            kind: Kind::EditRefused,
-                            campaign: None,
-                            post: None,
-                            channel: None,
-                            location: first.and_then(location_of).or(Some(file.clone())),
-                            scheduled: None,
-                            key: None,
-                            message: first.map(|d| d.message.clone()).unwrap_or_default(),
-                        })
-                        .await;
+                    let location = first.and_then(location_of).or(Some(file.clone()));
+                    let message = first.map(|d| d.message.clone()).unwrap_or_default();
+                    self.alert_later(Alert::about_file(Kind::EditRefused, location, message));
                 }
                 let project = loaded.project;
                 let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
-                if config_text != self.config_text {
+                let config_changed = config_text != self.config_text;
+                if config_changed {
                     self.channels =
                         Arc::new(build_channels(&project, self.shared.http.is_dry_run(), &self.shared.alerter).await);
                     self.config_text = config_text;
@@ -559,7 +544,9 @@ impl Daemon {
                 self.sync().await;
                 self.refresh_from_ledger();
                 tracing::info!(occurrences = self.plan.occurrences.len(), "reloaded");
-                self.warn_expiring_tokens().await;
+                if config_changed {
+                    self.warn_expiring_tokens().await;
+                }
                 release_freed_memory();
             }
         }

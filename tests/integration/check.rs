@@ -502,3 +502,34 @@ fn a_file_with_errors_still_gets_its_valid_posts_length_checked() {
     assert_eq!(r.code, 1);
     assert!(r.stdout.is_empty(), "{}", r.stdout);
 }
+
+#[test]
+fn daemon_and_channel_settings_are_checked_with_a_hint() {
+    let config = format!(
+        "{}\n[daemon]\ncatch_up = \"1 hour\"\nlisten = \"0.0.0.0:9464\"\nmax_attempts = 0\n",
+        crate::support::CONFIG.replace(
+            "[channels.instagram]\nplatform = \"instagram\"",
+            "[channels.instagram]\nplatform = \"instagram\"\nauth = \"facebok-login\""
+        )
+    );
+    let r = TestProject::new().file("config/herald.toml", &config).run(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for expected in [
+        "`1 hour` is not a length of time",
+        "herald serves /healthz and /metrics on this machine only, not on 0.0.0.0",
+        "help: write \"127.0.0.1:9464\"",
+        "`max_attempts` must be at least 1",
+        "unknown sign-in `facebok-login` for a Instagram channel",
+        "did you mean `facebook-login`?",
+    ] {
+        assert!(r.stderr.contains(expected), "missing {expected:?} in:\n{}", r.stderr);
+    }
+    // A channel with credentials must say which account it publishes as.
+    let config = crate::support::CONFIG.replace(
+        "[channels.linkedin]\nplatform = \"linkedin\"\nhandle = \"@humansecurityforall\"",
+        "[channels.linkedin]\nplatform = \"linkedin\"\nhandle = \"@humansecurityforall\"\n[channels.linkedin.credentials]\naccess_token = \"env:HERALD_LI\"",
+    );
+    let r = TestProject::new().file("config/herald.toml", &config).run(&["check"]);
+    assert!(r.stderr.contains("channel `linkedin` has credentials but no `account`"), "{}", r.stderr);
+    assert!(r.stderr.contains("add `account = \"urn:li:organization:12345678\"`"), "{}", r.stderr);
+}

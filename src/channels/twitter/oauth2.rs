@@ -155,7 +155,8 @@ fn parse(response: &Response, old_refresh: &Secret, seed: &str, now: DateTime<Ut
         && let Some(access) = body["access_token"].as_str()
     {
         let refresh = body["refresh_token"].as_str().map_or_else(|| old_refresh.clone(), Secret::new);
-        let lifetime = body["expires_in"].as_i64().unwrap_or(7200);
+        // Bounded: a platform answer must not overflow the clock (an expiry beyond a day is read as a day).
+        let lifetime = body["expires_in"].as_i64().unwrap_or(7200).clamp(0, 86_400);
         return Ok(Tokens {
             access_token: Secret::new(access),
             refresh_token: refresh,
