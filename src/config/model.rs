@@ -104,9 +104,15 @@ impl Channel {
             api_version: None,
             media_base_url: None,
             token_expires: None,
+            concurrency: None,
             credentials: BTreeMap::new(),
             credentials_span: None,
         }
+    }
+
+    /// How many posts may be in flight at once: the channel's `concurrency`, or the platform's cap.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency.unwrap_or(self.platform.rules().concurrency)
     }
 
     /// The API version in use: the channel's own, or the platform's default.
@@ -162,6 +168,8 @@ pub struct Channel {
     pub media_base_url: Option<String>,
     /// When the channel's access token expires, if the operator noted it.
     pub token_expires: Option<NaiveDate>,
+    /// Posts in flight at once, when not the platform's cap.
+    pub concurrency: Option<usize>,
     /// Where each credential is, by name; empty when the channel has none configured.
     pub credentials: BTreeMap<String, SecretRef>,
     /// Where `[channels.NAME.credentials]` is in the config, for diagnostics.

@@ -66,6 +66,8 @@ pub struct TomlChannel {
     /// When the channel's access token stops working (e.g. 60 days after a LinkedIn or Meta
     /// authorisation): the daemon warns when a post is scheduled after it.
     pub token_expires: S<Date>,
+    /// How many of this channel's posts may be in flight at once (the platform's cap by default).
+    pub concurrency: S<u32>,
     /// `[channels.NAME.credentials]`: where each credential is (`env:VAR` or `file:key`), never the
     /// credential itself.
     pub credentials: Option<(Range<usize>, TomlCredentials)>,
@@ -253,6 +255,7 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
                     api_version: t.optional("api_version", diags),
                     media_base_url: t.optional("media_base_url", diags),
                     token_expires: t.optional("token_expires", diags),
+                    concurrency: t.optional("concurrency", diags),
                     credentials: {
                         let before = diags.len();
                         let read = t.optional::<TomlCredentials>("credentials", diags);

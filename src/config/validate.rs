@@ -149,6 +149,17 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
             api_version: ch.api_version.map(Spanned::into_inner),
             media_base_url: ch.media_base_url.map(|u| u.into_inner().to_string().trim_end_matches('/').to_string()),
             token_expires: ch.token_expires.map(|d| d.into_inner().0),
+            concurrency: match ch.concurrency {
+                Some(n) if !(1..=64).contains(n.get_ref()) => {
+                    diags.push(
+                        Diagnostic::error("`concurrency` must be between 1 and 64")
+                            .at(source, n.span())
+                            .help(format!("the {} default is {}", rules.display, rules.concurrency)),
+                    );
+                    None
+                }
+                n => n.map(|n| n.into_inner() as usize),
+            },
             credentials,
             credentials_span,
         });

@@ -448,6 +448,7 @@ impl Daemon {
                 return;
             }
         };
+        self.hold_moved_posts(&report.inserted).await;
         if !report.inserted.is_empty() || !report.cancelled.is_empty() || !report.restored.is_empty() {
             tracing::info!(
                 new = report.inserted.len(),
@@ -457,6 +458,48 @@ impl Daemon {
             );
         }
         self.warn_edits_after_sent();
+    }
+
+    /// New occurrences that are an earlier publication moved in time (the same post on the same channel
+    /// already sent, in flight or unknown on the same local day, at another time: an edit of its time,
+    /// a new time-zone rule) are marked missed with the reason, never sent again. Cron posts are exempt:
+    /// they may fire several times a day.
+    async fn hold_moved_posts(&self, inserted: &[OccurrenceKey]) {
+        if inserted.is_empty() {
+            return;
+        }
+        let filter =
+            RecordFilter { statuses: vec![Status::Sent, Status::Sending, Status::Unknown], ..RecordFilter::default() };
+        let Ok(out) = self.shared.store.records(&filter) else { return };
+        if out.is_empty() {
+            return;
+        }
+        let project = &self.plan.project;
+        let tz_of = |campaign: &str| project.campaigns.iter().find(|c| c.id == campaign).map(|c| c.tz);
+        let mut days: HashMap<(&str, &str, &str), Vec<(chrono::NaiveDate, &Record)>> = HashMap::new();
+        for r in &out {
+            if let Some(tz) = tz_of(r.key.campaign()) {
+                let day = r.key.at().with_timezone(&tz).date_naive();
+                days.entry((r.key.campaign(), r.key.post(), r.key.channel())).or_default().push((day, r));
+            }
+        }
+        for key in inserted {
+            let Some(earlier) = days.get(&(key.campaign(), key.post(), key.channel())) else { continue };
+            let Some(occ) = self.plan.find(key) else { continue };
+            if self.plan.local_day(occ).is_none() {
+                continue;
+            }
+            let Some(tz) = tz_of(key.campaign()) else { continue };
+            let day = key.at().with_timezone(&tz).date_naive();
+            let Some((_, earlier)) = earlier.iter().find(|(d, r)| *d == day && r.key != *key) else { continue };
+            let reason = format!(
+                "already published at its earlier time ({}{}); a post moved after it went out is not sent again",
+                earlier.key.at().format("%Y-%m-%d %H:%M UTC"),
+                earlier.url.as_deref().map(|u| format!(", {u}")).unwrap_or_default()
+            );
+            tracing::warn!(key = %key, "{reason}");
+            mark_missed(&self.shared, &self.plan, &occ.clone(), key, reason).await;
+        }
     }
 
     /// A sent post whose text was edited since: never re-sent, but worth a warning.
@@ -637,9 +680,7 @@ async fn build_channels(project: &Project, dry_run: bool, alerter: &Alerter) -> 
                 channels.problems.insert(channel.name.clone(), why);
             }
         }
-        channels
-            .limits
-            .insert(channel.name.clone(), Arc::new(ChannelLimits::new(channel.platform.rules().concurrency)));
+        channels.limits.insert(channel.name.clone(), Arc::new(ChannelLimits::new(channel.concurrency())));
     }
     let _ = alerter; // channel problems are logged above; alerts go out when a post is due
     channels
@@ -714,33 +755,31 @@ async fn publish(
         mark_missed(&shared, &plan, &occ, &key, reason).await;
         return Done { key, retry_at: None };
     }
-    if let Some(earlier) = published_earlier_that_day(&shared, &plan, &occ, &key).await {
-        let reason = format!(
-            "already published at its earlier time ({}{}); a post moved after it went out is not sent again",
-            earlier.key.at().format("%Y-%m-%d %H:%M UTC"),
-            earlier.url.as_deref().map(|u| format!(", {u}")).unwrap_or_default()
-        );
-        tracing::warn!(key = %key, "{reason}");
-        mark_missed(&shared, &plan, &occ, &key, reason).await;
-        return Done { key, retry_at: None };
-    }
+    // The text about to be sent is journaled with the claim (one commit): a lookup after a crash
+    // searches for what was sent, even if the file is edited meanwhile.
+    let steps: Vec<(String, String)> = crate::render::render(&plan.project, &occ)
+        .map(|r| vec![(SENT_TEXT.to_string(), r.parts.join("\u{1e}"))])
+        .unwrap_or_default();
     let claimed = {
         let (store, key) = (shared.store.clone(), key.clone());
-        off_runtime(move || store.claim(&key, now)).await
+        off_runtime(move || match store.claim_with(&key, now, &steps) {
+            Ok(record) => Claim::Claimed(Box::new(record)),
+            Err(
+                LedgerError::AlreadySent { .. }
+                | LedgerError::NotClaimable { .. }
+                | LedgerError::NotDue { .. }
+                | LedgerError::Paused { .. },
+            ) => Claim::Skip,
+            Err(e) => Claim::Failed(e),
+        })
+        .await
     };
     let record = match claimed {
-        Ok(r) => r,
+        Claim::Claimed(record) => *record,
         // Sent, settled, paused or not due: nothing to do (a reload or resume considers it again).
-        Err(
-            LedgerError::AlreadySent { .. }
-            | LedgerError::NotClaimable { .. }
-            | LedgerError::NotDue { .. }
-            | LedgerError::Paused { .. },
-        ) => {
-            return Done { key, retry_at: None };
-        }
+        Claim::Skip => return Done { key, retry_at: None },
         // The ledger is busy or failing: try again shortly rather than lose the post.
-        Err(e) => {
+        Claim::Failed(e) => {
             tracing::error!(key = %key, error = %e, "cannot claim a due post in the ledger; trying again in 5 s");
             return Done { key, retry_at: Some(now + chrono::Duration::seconds(5)) };
         }
@@ -761,29 +800,11 @@ async fn mark_missed(shared: &Shared, plan: &Plan, occ: &Occurrence, key: &Occur
     }
 }
 
-/// The record of this post on this channel already published (or in flight, or unknown) on the same
-/// local day at another time: the post was moved after it went out. Cron posts are exempt (they may
-/// fire several times a day).
-async fn published_earlier_that_day(
-    shared: &Shared,
-    plan: &Plan,
-    occ: &Occurrence,
-    key: &OccurrenceKey,
-) -> Option<Record> {
-    plan.local_day(occ)?;
-    let tz = plan.project.campaigns[occ.campaign].tz;
-    let day = occ.at_utc.with_timezone(&tz).date_naive();
-    let filter = RecordFilter {
-        campaign: Some(key.campaign().to_string()),
-        post: Some(key.post().to_string()),
-        channel: Some(key.channel().to_string()),
-        statuses: vec![Status::Sent, Status::Sending, Status::Unknown],
-        from: Some(occ.at_utc - chrono::Duration::days(2)),
-        until: Some(occ.at_utc + chrono::Duration::days(2)),
-        ..RecordFilter::default()
-    };
-    let records = shared.store.records(&filter).ok()?;
-    records.into_iter().find(|r| r.key != *key && r.key.at().with_timezone(&tz).date_naive() == day)
+/// How a claim went.
+enum Claim {
+    Claimed(Box<Record>),
+    Skip,
+    Failed(LedgerError),
 }
 
 /// A post found `sending` at start: the platform is asked whether it went out.

@@ -516,6 +516,20 @@ pub trait Store: Send + Sync {
     /// `herald pause` committed before the claim always wins).
     fn claim(&self, key: &OccurrenceKey, now: DateTime<Utc>) -> Result<Record>;
 
+    /// [`Store::claim`], recording `steps` in the journal (where it has none of that name yet) in the
+    /// same transaction: the text about to be sent, say, at no extra commit.
+    fn claim_with(&self, key: &OccurrenceKey, now: DateTime<Utc>, steps: &[(String, String)]) -> Result<Record> {
+        let mut record = self.claim(key, now)?;
+        let missing: Vec<_> = steps.iter().filter(|(k, _)| !record.journal.contains_key(k)).collect();
+        if !missing.is_empty() {
+            for (k, v) in missing {
+                record.journal.insert(k.clone(), v.clone());
+            }
+            self.save_journal(key, &record.journal)?;
+        }
+        Ok(record)
+    }
+
     /// Stores the adapter's journal of finished steps (replacing the previous one), only while the
     /// record is `sending` ([`LedgerError::NotSending`] otherwise).
     fn save_journal(&self, key: &OccurrenceKey, journal: &BTreeMap<String, String>) -> Result<()>;

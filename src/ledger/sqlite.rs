@@ -357,6 +357,10 @@ impl Store for SqliteStore {
     }
 
     fn claim(&self, key: &OccurrenceKey, now: DateTime<Utc>) -> Result<Record> {
+        self.claim_with(key, now, &[])
+    }
+
+    fn claim_with(&self, key: &OccurrenceKey, now: DateTime<Utc>, steps: &[(String, String)]) -> Result<Record> {
         self.transition("claiming an occurrence", key, now, |tx, r| {
             match r.status {
                 Status::Scheduled => {}
@@ -375,6 +379,9 @@ impl Store for SqliteStore {
             r.attempts = r.attempts.saturating_add(1);
             r.attempt_started_at = Some(truncate(now));
             r.next_attempt_at = None;
+            for (k, v) in steps {
+                r.journal.entry(k.clone()).or_insert_with(|| v.clone());
+            }
             Ok(())
         })
     }
