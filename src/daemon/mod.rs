@@ -476,7 +476,9 @@ impl Daemon {
         }
         let project = &self.plan.project;
         let tz_of = |campaign: &str| project.campaigns.iter().find(|c| c.id == campaign).map(|c| c.tz);
-        let mut days: HashMap<(&str, &str, &str), Vec<(chrono::NaiveDate, &Record)>> = HashMap::new();
+        // (campaign, post, channel) → the local days it is already out on.
+        type Days<'a> = HashMap<(&'a str, &'a str, &'a str), Vec<(chrono::NaiveDate, &'a Record)>>;
+        let mut days: Days<'_> = HashMap::new();
         for r in &out {
             if let Some(tz) = tz_of(r.key.campaign()) {
                 let day = r.key.at().with_timezone(&tz).date_naive();
