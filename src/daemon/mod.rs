@@ -164,7 +164,7 @@ impl Daemon {
         let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
         let now = shared.clock.now();
         let window = now - chrono::Duration::from_std(Plan::max_catch_up(&project)).unwrap_or_default();
-        let plan = Arc::new(Plan::new(Arc::new(project), window));
+        let plan = Arc::new(Plan::new(Arc::new(project), plan_start(shared.store.as_ref(), window)));
         let mut daemon = Self {
             root: options.root,
             shared,
@@ -585,7 +585,7 @@ impl Daemon {
                 }
                 let window = self.shared.clock.now()
                     - chrono::Duration::from_std(Plan::max_catch_up(&project)).unwrap_or_default();
-                self.plan = Arc::new(Plan::new(Arc::new(project), window));
+                self.plan = Arc::new(Plan::new(Arc::new(project), plan_start(self.shared.store.as_ref(), window)));
                 self.sync().await;
                 self.refresh_from_ledger();
                 tracing::info!(occurrences = self.plan.occurrences.len(), "reloaded");
@@ -595,6 +595,18 @@ impl Daemon {
                 release_freed_memory();
             }
         }
+    }
+}
+
+/// Where the plan starts: the catch-up window, or earlier, back to the first post herald ever recorded,
+/// so a post added to the files while herald was stopped (and now too late) is recorded and reported
+/// as missed instead of silently never existing. Before herald's first post, history is not its
+/// business.
+fn plan_start(store: &dyn Store, window: DateTime<Utc>) -> DateTime<Utc> {
+    let first = RecordFilter { limit: Some(1), ..RecordFilter::default() };
+    match store.records(&first) {
+        Ok(records) => records.first().map_or(window, |r| r.key.at().min(window)),
+        Err(_) => window,
     }
 }
 

@@ -279,3 +279,23 @@ async fn a_missed_post_resolved_for_a_retry_goes_out_even_hours_later() {
     tx.send(Control::Shutdown).await.unwrap();
     task.await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_post_added_while_herald_was_stopped_and_now_too_late_is_reported_missed() {
+    let d = Running::start(&post("a", "08:30"), "08:00").await;
+    until("08:00", "08:31").await;
+    let store = d.store.clone();
+    d.stop().await;
+    // While herald is stopped, an editor adds a post for 09:00; herald comes back at 11:00.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&(post("a", "08:30") + &post("b", "09:00")))).unwrap();
+    let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("11:00")) };
+    let _daemon = Daemon::start(options, store.clone()).await.unwrap();
+    let b = store.get(&OccurrenceKey::new("c", "b", "x", at("09:00")).unwrap()).unwrap().unwrap();
+    assert_eq!(b.status, Status::Missed);
+    let a = store.get(&OccurrenceKey::new("c", "a", "x", at("08:30")).unwrap()).unwrap().unwrap();
+    assert_eq!(a.status, Status::Sent, "history already settled is untouched");
+}
