@@ -15,6 +15,8 @@ mod fake_facebook;
 mod fake_instagram;
 #[path = "../tests/support/fake_linkedin.rs"]
 mod fake_linkedin;
+#[path = "../tests/support/fake_platforms.rs"]
+mod fake_platforms;
 #[path = "../tests/support/fake_x.rs"]
 mod fake_x;
 #[path = "../tests/support/openapi.rs"]
@@ -24,64 +26,10 @@ mod openapi;
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let x = fake_x::FakeX::start().await;
-    let instagram = fake_instagram::FakeInstagram::start().await;
-    let linkedin = fake_linkedin::FakeLinkedIn::start().await;
-    let facebook = fake_facebook::FakeFacebook::start().await;
-    let c = fake_x::credentials();
-    let config = format!(
-        r#"[channels.x]
-platform = "twitter"
-handle = "@humansecurityFA"
-base_url = "{x}"
-[channels.x.credentials]
-consumer_key = "env:HERALD_FAKE_X_CK"
-consumer_secret = "env:HERALD_FAKE_X_CS"
-access_token = "env:HERALD_FAKE_X_AT"
-access_token_secret = "env:HERALD_FAKE_X_ATS"
-
-[channels.instagram]
-platform = "instagram"
-handle = "@humansecurityforall"
-base_url = "{ig}"
-account = "{ig_account}"
-media_base_url = "https://media.example.org/herald"
-[channels.instagram.credentials]
-access_token = "env:HERALD_FAKE_IG_TOKEN"
-
-[channels.linkedin]
-platform = "linkedin"
-handle = "@humansecurityforall"
-base_url = "{li}"
-account = "{li_org}"
-[channels.linkedin.credentials]
-access_token = "env:HERALD_FAKE_LI_TOKEN"
-
-[channels.facebook]
-platform = "facebook"
-handle = "@HS4Aglobal"
-base_url = "{fb}"
-account = "{fb_page}"
-[channels.facebook.credentials]
-page_access_token = "env:HERALD_FAKE_FB_TOKEN"
-"#,
-        x = x.uri(),
-        ig = instagram.uri(),
-        ig_account = fake_instagram::ACCOUNT,
-        li = linkedin.uri(),
-        li_org = fake_linkedin::ORGANIZATION,
-        fb = facebook.uri(),
-        fb_page = fake_facebook::PAGE_ID,
-    );
-    let env = [
-        ("HERALD_FAKE_X_CK", c.consumer_key.expose().to_string()),
-        ("HERALD_FAKE_X_CS", c.consumer_secret.expose().to_string()),
-        ("HERALD_FAKE_X_AT", c.token.expose().to_string()),
-        ("HERALD_FAKE_X_ATS", c.token_secret.expose().to_string()),
-        ("HERALD_FAKE_IG_TOKEN", fake_instagram::TOKEN.to_string()),
-        ("HERALD_FAKE_LI_TOKEN", fake_linkedin::token().expose().to_string()),
-        ("HERALD_FAKE_FB_TOKEN", fake_facebook::page_token().expose().to_string()),
-    ];
+    let fakes = fake_platforms::FakePlatforms::start().await;
+    let (x, instagram, linkedin, facebook) = (&fakes.x, &fakes.instagram, &fakes.linkedin, &fakes.facebook);
+    let config = fakes.channels();
+    let env = fake_platforms::FakePlatforms::environment();
     let exports: String = env.iter().map(|(k, v)| format!("export {k}={v}\n")).collect();
     println!(
         "fake X {}, Instagram {}, LinkedIn {}, Facebook {}\n",

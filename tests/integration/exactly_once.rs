@@ -12,97 +12,18 @@ use herald::ledger::sqlite::SqliteStore;
 use herald::ledger::{OccurrenceKey, RecordFilter, Status, Store as _};
 use rand::Rng as _;
 
-use crate::support::fake_facebook::{self, FakeFacebook};
-use crate::support::fake_instagram::{self, FakeInstagram};
-use crate::support::fake_linkedin::{self, FakeLinkedIn};
-use crate::support::fake_x::{self, FakeX};
+use crate::support::fake_platforms::FakePlatforms;
 
 const POSTS: usize = 40;
 const CHANNELS: [&str; 4] = ["x", "instagram", "linkedin", "facebook"];
 const MIN_KILLS: usize = 30;
 
-struct Fakes {
-    x: FakeX,
-    instagram: FakeInstagram,
-    linkedin: FakeLinkedIn,
-    facebook: FakeFacebook,
-}
-
-impl Fakes {
-    /// How many times the platform behind `channel` published the post marked `marker`.
-    fn published(&self, channel: &str, marker: &str) -> usize {
-        match channel {
-            "x" => self.x.posts().iter().filter(|p| p.text.contains(marker)).count(),
-            "instagram" => self.instagram.posts().iter().filter(|p| p.caption.contains(marker)).count(),
-            "linkedin" => self.linkedin.posts().iter().filter(|p| p.text.contains(marker)).count(),
-            _ => self.facebook.posts().iter().filter(|p| p.message.as_deref().unwrap_or("").contains(marker)).count(),
-        }
-    }
-}
-
-fn config(f: &Fakes) -> String {
-    format!(
-        r#"
-[channels.x]
-platform = "twitter"
-handle = "@humansecurityFA"
-base_url = "{x}"
-[channels.x.credentials]
-consumer_key = "env:HERALD_T_X_CK"
-consumer_secret = "env:HERALD_T_X_CS"
-access_token = "env:HERALD_T_X_AT"
-access_token_secret = "env:HERALD_T_X_ATS"
-
-[channels.instagram]
-platform = "instagram"
-handle = "@humansecurityforall"
-base_url = "{ig}"
-account = "{ig_account}"
-media_base_url = "https://media.example.org/herald"
-[channels.instagram.credentials]
-access_token = "env:HERALD_T_IG"
-
-[channels.linkedin]
-platform = "linkedin"
-handle = "@humansecurityforall"
-base_url = "{li}"
-account = "{li_org}"
-[channels.linkedin.credentials]
-access_token = "env:HERALD_T_LI"
-
-[channels.facebook]
-platform = "facebook"
-handle = "@HS4Aglobal"
-base_url = "{fb}"
-account = "{fb_page}"
-media_base_url = "https://media.example.org/herald"
-[channels.facebook.credentials]
-page_access_token = "env:HERALD_T_FB"
-
-[daemon]
-shutdown_grace = "1s"
-"#,
-        x = f.x.uri(),
-        ig = f.instagram.uri(),
-        ig_account = fake_instagram::ACCOUNT,
-        li = f.linkedin.uri(),
-        li_org = fake_linkedin::ORGANIZATION,
-        fb = f.facebook.uri(),
-        fb_page = fake_facebook::PAGE_ID,
-    )
+fn config(f: &FakePlatforms) -> String {
+    format!("{}\n[daemon]\nshutdown_grace = \"1s\"\n", f.channels())
 }
 
 fn environment() -> Vec<(&'static str, String)> {
-    let x = fake_x::credentials();
-    vec![
-        ("HERALD_T_X_CK", x.consumer_key.expose().to_string()),
-        ("HERALD_T_X_CS", x.consumer_secret.expose().to_string()),
-        ("HERALD_T_X_AT", x.token.expose().to_string()),
-        ("HERALD_T_X_ATS", x.token_secret.expose().to_string()),
-        ("HERALD_T_IG", fake_instagram::TOKEN.to_string()),
-        ("HERALD_T_LI", fake_linkedin::token().expose().to_string()),
-        ("HERALD_T_FB", fake_facebook::page_token().expose().to_string()),
-    ]
+    FakePlatforms::environment()
 }
 
 fn start(dir: &Path) -> Child {
@@ -135,12 +56,7 @@ fn pending(ledger: &Path) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_post_goes_out_exactly_once_through_thirty_sigkills() {
-    let fakes = Fakes {
-        x: FakeX::start().await,
-        instagram: FakeInstagram::start().await,
-        linkedin: FakeLinkedIn::start().await,
-        facebook: FakeFacebook::start().await,
-    };
+    let fakes = FakePlatforms::start().await;
     let project = tempfile::tempdir().unwrap();
     let dir = project.path();
     std::fs::create_dir_all(dir.join("config")).unwrap();

@@ -6,6 +6,7 @@
 pub mod fake_facebook;
 pub mod fake_instagram;
 pub mod fake_linkedin;
+pub mod fake_platforms;
 pub mod fake_x;
 pub mod openapi;
 
