@@ -327,13 +327,19 @@ async fn burst(total: usize) {
     let (_, sent) = settled(&store);
     // Requests per post, as each adapter makes them (text posts; Instagram: limit, container,
     // status, publish, permalink).
-    let requests = [("x", 1.0, 4.0), ("instagram", 5.0, 2.0), ("linkedin", 1.0, 2.0), ("facebook", 1.0, 4.0)];
+    let records = store.records(&RecordFilter::default()).unwrap();
+    let requests = [("x", 1.0), ("instagram", 5.0), ("linkedin", 1.0), ("facebook", 1.0)];
     let mut ideal = Duration::ZERO;
-    for (name, per_post, concurrency) in requests {
+    for (name, per_post) in requests {
+        // The platform's own cap, as the daemon applies it.
+        let concurrency = name.parse::<herald::channels::Platform>().map_or(1, |p| p.rules().concurrency) as f64;
         let t = Duration::from_secs_f64(per as f64 * per_post * delay.as_secs_f64() / concurrency);
+        let last = records.iter().filter(|r| r.key.channel() == name).filter_map(|r| r.sent_at).max();
+        let took = last.map_or(f64::NAN, |l| (l - due).num_milliseconds() as f64 / 1000.0);
         println!(
-            "burst: ideal for {name}: {per} posts × {per_post} requests × 50 ms ÷ {concurrency} = {:.1} s",
-            t.as_secs_f64()
+            "burst: {name}: {per} posts × {per_post} requests × 50 ms ÷ {concurrency} = ideal {:.1} s; drained in {took:.1} s ({:.2}×)",
+            t.as_secs_f64(),
+            took / t.as_secs_f64()
         );
         ideal = ideal.max(t);
     }
