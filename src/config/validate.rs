@@ -45,9 +45,13 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                         )
                     });
                     diags.push(
-                        Diagnostic::error(format!("unknown sign-in `{}` for a {} channel", a.get_ref(), rules.display))
-                            .at(source, a.span())
-                            .help(help),
+                        Diagnostic::error(format!(
+                            "unknown sign-in `{}` for {} channel",
+                            a.get_ref(),
+                            a_channel(rules.display)
+                        ))
+                        .at(source, a.span())
+                        .help(help),
                     );
                     continue;
                 }
@@ -112,8 +116,8 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                     });
                     diags.push(
                         Diagnostic::error(format!(
-                            "unknown credential `{key}` for a {} channel",
-                            platform.rules().display
+                            "unknown credential `{key}` for {} channel",
+                            a_channel(platform.rules().display)
                         ))
                         .at(source, r.span())
                         .help(help),
@@ -351,6 +355,12 @@ pub fn campaign(
         posts,
         broken,
     })
+}
+
+/// "a LinkedIn", "an Instagram", "an X/Twitter": the platform's name with its article, as it is read.
+fn a_channel(display: &str) -> String {
+    let an = display.starts_with(['A', 'E', 'I', 'O', 'U', 'X']);
+    format!("{} {display}", if an { "an" } else { "a" })
 }
 
 /// `[daemon]`, with defaults for what it leaves out.

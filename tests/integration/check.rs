@@ -478,7 +478,7 @@ fn missing_credentials_are_named_without_their_values() {
     );
     let typo = config.replace("consumer_secret =", "consumer_secrett =");
     let r = TestProject::new().file("config/herald.toml", &typo).run(&["check"]);
-    assert!(r.stderr.contains("error: unknown credential `consumer_secrett` for a X/Twitter channel"), "{}", r.stderr);
+    assert!(r.stderr.contains("error: unknown credential `consumer_secrett` for an X/Twitter channel"), "{}", r.stderr);
     assert!(r.stderr.contains("help: did you mean `consumer_secret`?"), "{}", r.stderr);
 }
 
@@ -519,7 +519,7 @@ fn daemon_and_channel_settings_are_checked_with_a_hint() {
         "herald serves /healthz and /metrics on this machine only, not on 0.0.0.0",
         "help: write \"127.0.0.1:9464\"",
         "`max_attempts` must be at least 1",
-        "unknown sign-in `facebok-login` for a Instagram channel",
+        "unknown sign-in `facebok-login` for an Instagram channel",
         "did you mean `facebook-login`?",
     ] {
         assert!(r.stderr.contains(expected), "missing {expected:?} in:\n{}", r.stderr);
