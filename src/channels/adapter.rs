@@ -115,6 +115,18 @@ pub enum Lookup {
     Unavailable { reason: String },
 }
 
+/// What keeping a channel's credentials fresh did (see [`Adapter::upkeep`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upkeep {
+    /// Nothing was due.
+    Nothing,
+    /// A token was refreshed and stored; it now lasts until `until`.
+    Refreshed { until: DateTime<Utc> },
+    /// A refresh was due and did not happen; the channel keeps its current token. `needs_person`
+    /// when only authorising the channel again will help before the token runs out.
+    Failed { reason: String, needs_person: bool },
+}
+
 /// A platform adapter.
 #[allow(async_fn_in_trait)] // the registry is a closed enum: no `dyn` use, so no Send bound is needed here
 pub trait Adapter {
@@ -137,6 +149,12 @@ pub trait Adapter {
     /// A harmless authenticated request (reads the account, never posts): `Ok` says who the
     /// credentials belong to.
     async fn probe(&self, http: &Boundary) -> Result<String, Outcome>;
+
+    /// Keeps long-lived credentials alive between posts (refreshing a token that runs out in weeks,
+    /// not hours): the daemon calls it every hour. Most platforms have nothing to do.
+    async fn upkeep(&self, _http: &Boundary) -> Upkeep {
+        Upkeep::Nothing
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::secrets::{self, Secret, SecretsError, SecretsFile};
 use crate::tokens::TokenStore;
 
 use super::Platform;
-use super::adapter::{Adapter, Journal, Lookup, Outgoing};
+use super::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep};
 use super::{facebook, instagram, linkedin, twitter};
 
 /// A ready adapter for one channel.
@@ -55,6 +55,15 @@ impl AnyAdapter {
             AnyAdapter::Facebook(c) => c.probe(http).await,
             AnyAdapter::Linkedin(c) => c.probe(http).await,
             AnyAdapter::Instagram(c) => c.probe(http).await,
+        }
+    }
+
+    pub async fn upkeep(&self, http: &Boundary) -> Upkeep {
+        match self {
+            AnyAdapter::Twitter(c) => c.upkeep(http).await,
+            AnyAdapter::Facebook(c) => c.upkeep(http).await,
+            AnyAdapter::Linkedin(c) => c.upkeep(http).await,
+            AnyAdapter::Instagram(c) => c.upkeep(http).await,
         }
     }
 }
@@ -120,7 +129,7 @@ pub fn build(channel: &Channel, secrets: &BTreeMap<String, Secret>, tokens: &Tok
             linkedin::client::Client::for_channel(channel, get("access_token")).map(AnyAdapter::Linkedin)
         }
         Platform::Instagram => {
-            Ok(AnyAdapter::Instagram(instagram::client::Client::for_channel(channel, get("access_token"))))
+            Ok(AnyAdapter::Instagram(instagram::client::Client::for_channel(channel, get("access_token"), tokens)))
         }
     }
 }

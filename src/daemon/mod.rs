@@ -10,13 +10,15 @@
 //! noticed. Each due post runs as a task: claim in the ledger (`sending`, durable), render, publish
 //! through [`crate::dispatch::deliver::attempt`] (which looks the post up after a lost answer), then
 //! `finish` with the outcome. After a crash, posts left `sending` are looked up on the platform before
-//! anything else; they are never sent again blindly.
+//! anything else; they are never sent again blindly. Once an hour, the channels' credentials get
+//! their [`upkeep`] (long-lived tokens refreshed before they run out).
 
 pub mod alert;
 pub mod clock;
 pub mod load;
 pub mod metrics;
 pub mod plan;
+mod upkeep;
 pub mod watch;
 
 use std::collections::{BTreeSet, HashMap};
@@ -121,6 +123,9 @@ pub struct Daemon {
     tasks: JoinSet<Done>,
     max_sleep: std::time::Duration,
     shutdown_grace: std::time::Duration,
+    /// The channels' next upkeep round, and the one running.
+    next_upkeep: DateTime<Utc>,
+    upkeep: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Daemon {
@@ -180,6 +185,8 @@ impl Daemon {
             tasks: JoinSet::new(),
             max_sleep: daemon_cfg.max_sleep,
             shutdown_grace: daemon_cfg.shutdown_grace,
+            next_upkeep: now,
+            upkeep: None,
         };
         daemon.recover().await;
         daemon.sync().await;
@@ -202,6 +209,7 @@ impl Daemon {
         loop {
             self.shared.metrics.woke();
             self.dispatch_due().await;
+            self.upkeep_if_due();
             let next = self.next_deadline();
             self.shared.metrics.set_next_due(next);
             let clock = self.shared.clock;
@@ -237,6 +245,10 @@ impl Daemon {
             }
         })
         .await;
+        // A token refresh in progress is let finish: the new token must reach the store.
+        if let Some(round) = self.upkeep.take() {
+            let _ = tokio::time::timeout(grace, round).await;
+        }
         if finished.is_err() {
             tracing::warn!(
                 left = self.tasks.len(),
@@ -245,6 +257,16 @@ impl Daemon {
             self.tasks.abort_all();
         }
         tracing::info!("herald stopped");
+    }
+
+    /// Starts the channels' upkeep round when an hour has passed since the last (one at a time).
+    fn upkeep_if_due(&mut self) {
+        let now = self.shared.clock.now();
+        if now < self.next_upkeep || self.upkeep.as_ref().is_some_and(|h| !h.is_finished()) {
+            return;
+        }
+        self.next_upkeep = now + upkeep::EVERY;
+        self.upkeep = Some(tokio::spawn(upkeep::round(self.shared.clone(), self.channels.clone())));
     }
 
     /// Sends an alert without holding up the loop (a slow webhook must not delay due posts).

@@ -106,7 +106,7 @@ async fn send_live(client: &reqwest::Client, req: Request) -> Result<Response, S
         super::http::Method::Post => reqwest::Method::POST,
         super::http::Method::Put => reqwest::Method::PUT,
     };
-    let mut builder = client.request(method, &req.url);
+    let mut builder = client.request(method, req.full_url());
     for (name, value) in &req.headers {
         builder = builder.header(name, value_of(value));
     }
@@ -163,8 +163,10 @@ fn value_of(v: &HeaderValue) -> &str {
 /// A failure before the connection was made means nothing was sent; any later failure may have
 /// delivered the request.
 fn classify(e: reqwest::Error) -> SendError {
-    // reqwest's messages carry the URL (never a credential: those travel in headers and bodies).
-    if e.is_connect() || e.is_builder() { SendError::NotSent(e.to_string()) } else { SendError::Lost(e.to_string()) }
+    // reqwest's messages carry the URL, which may hold a secret query parameter: it is left out.
+    let not_sent = e.is_connect() || e.is_builder();
+    let message = e.without_url().to_string();
+    if not_sent { SendError::NotSent(message) } else { SendError::Lost(message) }
 }
 
 /// `application/x-www-form-urlencoded` encoding of one key or value (RFC 3986: spaces as `%20`).
@@ -195,6 +197,29 @@ mod tests {
         let b = Boundary::live(Duration::from_secs(2)).unwrap();
         let e = b.send(Request::new(Method::Get, "http://127.0.0.1:9/"), |_| unreachable!()).await.unwrap_err();
         assert!(matches!(e, SendError::NotSent(_)), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_request_never_repeats_a_token_from_its_url() {
+        let b = Boundary::live(Duration::from_millis(300)).unwrap();
+        let req = Request::new(Method::Get, "http://127.0.0.1:9/refresh_access_token")
+            .secret_query("access_token", Secret::new("IGQsecret123"));
+        let e = b.send(req, |_| unreachable!()).await.unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("IGQsecret123"), "{e:?}");
+        // Lost after sending, too.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            drop(socket);
+        });
+        let req = Request::new(Method::Get, format!("http://{addr}/refresh_access_token"))
+            .secret_query("access_token", Secret::new("IGQsecret123"));
+        let e = b.send(req, |_| unreachable!()).await.unwrap_err();
+        assert!(matches!(e, SendError::Lost(_)), "{e:?}");
+        assert!(!format!("{e} {e:?}").contains("IGQsecret123"), "{e:?}");
+        server.abort();
     }
 
     #[tokio::test]

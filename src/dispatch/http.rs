@@ -93,13 +93,45 @@ impl Part {
 pub struct Request {
     pub method: Method,
     pub url: String,
+    /// Query parameters added to `url` when sent; a secret one (a token some endpoint only takes in
+    /// the URL) is shown as `***`.
+    pub query: Vec<(String, HeaderValue)>,
     pub headers: Vec<(String, HeaderValue)>,
     pub body: Body,
 }
 
 impl Request {
     pub fn new(method: Method, url: impl Into<String>) -> Self {
-        Self { method, url: url.into(), headers: Vec::new(), body: Body::Empty }
+        Self { method, url: url.into(), query: Vec::new(), headers: Vec::new(), body: Body::Empty }
+    }
+
+    #[must_use]
+    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.query.push((name.to_string(), HeaderValue::Plain(value.into())));
+        self
+    }
+
+    #[must_use]
+    pub fn secret_query(mut self, name: &str, value: Secret) -> Self {
+        self.query.push((name.to_string(), HeaderValue::Secret(value)));
+        self
+    }
+
+    /// The URL with its query parameters, percent-encoded, secrets included: only for sending.
+    pub fn full_url(&self) -> String {
+        self.url_with(|v| match v {
+            HeaderValue::Plain(s) => percent_encode(s),
+            HeaderValue::Secret(s) => percent_encode(s.expose()),
+        })
+    }
+
+    fn url_with(&self, value: impl Fn(&HeaderValue) -> String) -> String {
+        let mut url = self.url.clone();
+        for (i, (name, v)) in self.query.iter().enumerate() {
+            let sep = if i == 0 && !self.url.contains('?') { '?' } else { '&' };
+            let _ = write!(url, "{sep}{}={}", percent_encode(name), value(v));
+        }
+        url
     }
 
     #[must_use]
@@ -135,7 +167,11 @@ impl Request {
     /// The request as a person reads it, with every secret shown as `***`: method and URL, headers,
     /// then the body (JSON pretty-printed, form fields one per line, bytes summarised).
     pub fn redacted(&self) -> String {
-        let mut out = format!("{} {}\n", self.method.as_str(), self.url);
+        let url = self.url_with(|v| match v {
+            HeaderValue::Plain(s) => percent_encode(s),
+            HeaderValue::Secret(_) => "***".to_string(),
+        });
+        let mut out = format!("{} {url}\n", self.method.as_str());
         for (name, value) in &self.headers {
             let _ = writeln!(out, "{name}: {}", shown(value));
         }
@@ -257,6 +293,27 @@ mod tests {
             shown.contains("message=Hi") && shown.contains("access_token=***") && !shown.contains("EAAG"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn secret_query_parameters_are_sent_encoded_and_shown_redacted() {
+        let req = Request::new(Method::Get, "https://graph.instagram.com/refresh_access_token")
+            .query("grant_type", "ig_refresh_token")
+            .secret_query("access_token", Secret::new("IGQ+token/1"));
+        assert_eq!(
+            req.full_url(),
+            "https://graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=IGQ%2Btoken%2F1"
+        );
+        let shown = req.redacted();
+        assert!(
+            shown.starts_with(
+                "GET https://graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=***\n"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains("IGQ"), "{shown}");
+        let more = Request::new(Method::Get, "https://h/p?fields=id").query("limit", "5");
+        assert_eq!(more.full_url(), "https://h/p?fields=id&limit=5");
     }
 
     #[test]

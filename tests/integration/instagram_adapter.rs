@@ -5,12 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use herald::channels::adapter::{Adapter, Journal, Lookup, Outgoing};
+use herald::channels::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep};
 use herald::channels::instagram::client::Client;
 use herald::channels::{MediaType, Platform};
 use herald::config::{Channel, Media};
 use herald::dispatch::boundary::Boundary;
 use herald::dispatch::outcome::Outcome;
+use herald::secrets::Secret;
+use herald::tokens::TokenStore;
 
 use crate::support::fake_instagram::{ACCOUNT, At, FakeInstagram, Script, TOKEN, USERNAME, VERSION};
 
@@ -416,4 +418,149 @@ async fn herald_send_and_check_online_reach_the_fake_and_never_show_the_token() 
         assert!(!o.contains(TOKEN), "the token leaked: {o}");
     }
     assert_eq!(fake.posts().len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Instagram Login: the long-lived token refreshed before it runs out
+
+/// A client for an `instagram-login` channel on the fake, its refreshed tokens kept in `store`, its
+/// configured token expiring in `days` (unknown: `None`).
+fn login_client(fake: &FakeInstagram, store: &TokenStore, days: Option<i64>) -> Client {
+    let mut ch = channel(Some(MEDIA_BASE));
+    ch.auth = &Platform::Instagram.rules().auth[1];
+    ch.base_url = Some(fake.uri());
+    ch.token_expires = days.map(|d| (chrono::Utc::now() + chrono::Duration::days(d)).date_naive());
+    let mut c = Client::for_channel(&ch, Secret::new(TOKEN), store);
+    c.poll_interval = Duration::from_millis(5);
+    c.max_polls = 3;
+    c
+}
+
+fn refresh_requests(fake: &FakeInstagram) -> usize {
+    paths(fake).iter().filter(|p| p.ends_with("/refresh_access_token")).count()
+}
+
+#[tokio::test]
+async fn a_token_in_its_last_month_is_refreshed_stored_privately_and_used_from_then_on() {
+    let fake = FakeInstagram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(&dir.path().join(".herald"));
+    let client = login_client(&fake, &store, Some(10));
+    let http = live(Duration::from_secs(5));
+    let o = publish_with(&client, &images(&[Some("x")]), &mut Journal::in_memory(), &http).await;
+    assert!(matches!(o, Outcome::Published { .. }), "{o:?} {:?}", fake.rejected());
+    assert_eq!(fake.refreshes(), 1);
+    assert_eq!(paths(&fake)[0], "GET /refresh_access_token", "the refresh comes first");
+    assert!(fake.rejected().is_empty(), "the old token is never used after the refresh: {:?}", fake.rejected());
+    let new = fake.current_token();
+    let stored = store.load("instagram").unwrap().expect("the new token is stored");
+    assert_eq!(stored.access_token.expose(), new);
+    let left = stored.expires_at - chrono::Utc::now();
+    assert!(left > chrono::Duration::days(59) && left <= chrono::Duration::days(60), "{left}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join(".herald/tokens.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "tokens.json is private: {mode:o}");
+    }
+    // A second post, and a restart (a new client on the same store): no new refresh, the new token.
+    let o = publish_with(&client, &images(&[Some("y")]), &mut Journal::in_memory(), &http).await;
+    assert!(matches!(o, Outcome::Published { .. }), "{o:?}");
+    let restarted = login_client(&fake, &store, Some(10));
+    assert_eq!(restarted.upkeep(&http).await, Upkeep::Nothing);
+    assert!(restarted.probe(&http).await.is_ok(), "{:?}", fake.rejected());
+    assert_eq!(fake.refreshes(), 1);
+    assert_eq!(fake.posts().len(), 2);
+}
+
+#[tokio::test]
+async fn a_token_with_months_left_is_not_refreshed_and_facebook_login_never_is() {
+    let fake = FakeInstagram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(dir.path());
+    let http = live(Duration::from_secs(5));
+    let client = login_client(&fake, &store, Some(50));
+    assert_eq!(client.upkeep(&http).await, Upkeep::Nothing);
+    let o = publish_with(&client, &images(&[Some("x")]), &mut Journal::in_memory(), &http).await;
+    assert!(matches!(o, Outcome::Published { .. }), "{o:?}");
+    let mut ch = channel(Some(MEDIA_BASE));
+    ch.base_url = Some(fake.uri());
+    ch.token_expires = Some((chrono::Utc::now() + chrono::Duration::days(2)).date_naive());
+    let facebook_login = Client::for_channel(&ch, Secret::new(TOKEN), &store);
+    assert_eq!(facebook_login.upkeep(&http).await, Upkeep::Nothing);
+    assert_eq!(refresh_requests(&fake), 0);
+    assert!(store.load("instagram").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_token_too_new_to_refresh_is_used_as_it_is_and_tried_again_a_day_later() {
+    let fake = FakeInstagram::start().await;
+    fake.token_issued_now();
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(dir.path());
+    let http = live(Duration::from_secs(5));
+    // No `token_expires`: herald learns the expiry by refreshing, which Meta refuses for a day.
+    let client = login_client(&fake, &store, None);
+    let o = publish_with(&client, &images(&[Some("x")]), &mut Journal::in_memory(), &http).await;
+    assert!(matches!(o, Outcome::Published { .. }), "a refused refresh never stops a post: {o:?}");
+    assert_eq!(refresh_requests(&fake), 1);
+    let o = publish_with(&client, &images(&[Some("y")]), &mut Journal::in_memory(), &http).await;
+    assert!(matches!(o, Outcome::Published { .. }), "{o:?}");
+    assert_eq!(client.upkeep(&http).await, Upkeep::Nothing, "not again within the day");
+    assert_eq!(refresh_requests(&fake), 1);
+    assert_eq!(fake.refreshes(), 0);
+    assert!(store.load("instagram").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_refused_refresh_of_a_token_about_to_run_out_needs_a_person_and_an_outage_does_not() {
+    let fake = FakeInstagram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(dir.path());
+    let http = live(Duration::from_secs(5));
+    fake.script(At::Refresh, Script::ServerError);
+    match login_client(&fake, &store, Some(3)).upkeep(&http).await {
+        Upkeep::Failed { reason, needs_person } => {
+            assert!(!needs_person, "an outage is tried again in an hour: {reason}");
+            assert!(reason.contains("in an hour") && reason.contains("HTTP 500"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    fake.token_issued_now();
+    match login_client(&fake, &store, Some(3)).upkeep(&http).await {
+        Upkeep::Failed { reason, needs_person } => {
+            assert!(needs_person, "refused, with three days left: {reason}");
+            assert!(reason.contains("24 hours old") && reason.contains("tomorrow"), "{reason}");
+            assert!(!reason.contains(TOKEN), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fake.refreshes(), 0);
+    // An expired token is not sent to be refreshed: only a person can help.
+    match login_client(&fake, &store, Some(-1)).upkeep(&http).await {
+        Upkeep::Failed { reason, needs_person: true } => assert!(reason.contains("expired"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(refresh_requests(&fake), 2);
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_the_refresh_with_the_token_hidden_and_stores_nothing() {
+    let fake = FakeInstagram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(dir.path());
+    let http = Boundary::dry_run();
+    let client = login_client(&fake, &store, Some(5));
+    let o = publish_with(&client, &images(&[Some("x")]), &mut Journal::in_memory(), &http).await;
+    assert!(matches!(o, Outcome::Published { .. }), "{o:?}");
+    let shown: Vec<String> = http.transcript().iter().map(|r| r.redacted()).collect();
+    assert!(
+        shown[0].starts_with(&format!(
+            "GET {}/refresh_access_token?grant_type=ig_refresh_token&access_token=***\n",
+            fake.uri()
+        )),
+        "{shown:?}"
+    );
+    assert!(shown.iter().all(|s| !s.contains(TOKEN)), "{shown:?}");
+    assert!(fake.requests().is_empty() && store.load("instagram").unwrap().is_none());
 }

@@ -8,6 +8,11 @@
 //! `X-Business-Use-Case-Usage`, server errors, a hang after accepting, an expired token, a container
 //! stuck `IN_PROGRESS`, a used-up publishing quota, expired containers.
 //!
+//! It also serves Instagram Login's `GET /refresh_access_token` (unversioned, the token in the query,
+//! as Meta documents it): only a working token at least 24 hours old is refreshed, and the answer is
+//! a new token good for 60 days. The fake is stricter than Meta may be: the old token stops working
+//! at once, so a client that keeps using it is caught.
+//!
 //! Self-contained (no `super::`), so `examples/fake-platforms.rs` can include it by path.
 
 #![allow(dead_code)]
@@ -46,6 +51,8 @@ pub enum At {
     Status,
     /// `POST /{ig-user-id}/media_publish`
     Publish,
+    /// `GET /refresh_access_token`
+    Refresh,
 }
 
 /// A failure to answer the next matching request with.
@@ -105,6 +112,16 @@ struct Inner {
     quota_total: Option<u64>,
     token_expired: bool,
     next_in_progress: u32,
+    /// The token that works now (`None`: [`TOKEN`]) and when it was issued.
+    token: Option<String>,
+    token_issued: Option<chrono::DateTime<chrono::Utc>>,
+    refreshes: u32,
+}
+
+impl Inner {
+    fn token(&self) -> &str {
+        self.token.as_deref().unwrap_or(TOKEN)
+    }
 }
 
 pub struct FakeInstagram {
@@ -131,6 +148,7 @@ impl FakeInstagram {
             api_version: VERSION.into(),
             account: ACCOUNT.into(),
             token: Secret::new(TOKEN),
+            refresh: None,
             poll_interval: Duration::from_millis(5),
             max_polls: 3,
         }
@@ -152,6 +170,21 @@ impl FakeInstagram {
     /// The token expires: every request from now on is refused with code 190.
     pub fn expire_token(&self) {
         self.lock().token_expired = true;
+    }
+
+    /// The working token was issued just now: Meta refuses to refresh it for 24 hours.
+    pub fn token_issued_now(&self) {
+        self.lock().token_issued = Some(chrono::Utc::now());
+    }
+
+    /// The token that works now ([`TOKEN`] until a refresh).
+    pub fn current_token(&self) -> String {
+        self.lock().token().to_string()
+    }
+
+    /// How many times a token was refreshed.
+    pub fn refreshes(&self) -> u32 {
+        self.lock().refreshes
     }
 
     /// The next container created stays `IN_PROGRESS` for this many status reads.
@@ -303,6 +336,16 @@ impl Respond for Router {
         let mut inner = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let query = req.url.query().map(|q| format!("?{q}")).unwrap_or_default();
         inner.requests.push(format!("{} {}{query}", req.method, req.url.path()));
+        if req.url.path() == "/refresh_access_token" {
+            if let Some(i) = inner.script.iter().position(|(at, _)| *at == At::Refresh) {
+                inner.script.remove(i);
+                return ResponseTemplate::new(500).set_body_json(serde_json::json!({"error": {
+                    "message": "An unexpected error has occurred. Please retry your request later.",
+                    "type": "OAuthException", "is_transient": true, "code": 2, "fbtrace_id": "AzFakeTrace0123456789"
+                }}));
+            }
+            return refresh(&mut inner, req);
+        }
         if let Some(refusal) = authenticate(&mut inner, req) {
             return refusal;
         }
@@ -375,7 +418,7 @@ fn authenticate(inner: &mut Inner, req: &wiremock::Request) -> Option<ResponseTe
             None,
         ));
     };
-    if token != TOKEN {
+    if token != inner.token() {
         inner.rejected.push("unknown token".into());
         return Some(graph_error(400, 190, None, "Invalid OAuth access token - Cannot parse access token", None));
     }
@@ -389,6 +432,37 @@ fn authenticate(inner: &mut Inner, req: &wiremock::Request) -> Option<ResponseTe
         ));
     }
     None
+}
+
+/// `GET /refresh_access_token?grant_type=ig_refresh_token&access_token=…`.
+fn refresh(inner: &mut Inner, req: &wiremock::Request) -> ResponseTemplate {
+    let query: Vec<(String, String)> = req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if req.method.as_str() != "GET" || get("grant_type") != Some("ig_refresh_token") {
+        return malformed(inner, format!("refresh: {} with grant_type {:?}", req.method, get("grant_type")));
+    }
+    if get("access_token") != Some(inner.token()) {
+        inner.rejected.push("refresh with an unknown token".into());
+        return graph_error(400, 190, None, "Invalid OAuth access token - Cannot parse access token", None);
+    }
+    if inner.token_expired {
+        return graph_error(400, 190, Some(463), "Error validating access token: Session has expired.", None);
+    }
+    // Meta does not document the error for a token under 24 hours old; the fake refuses it so.
+    if inner.token_issued.is_some_and(|at| chrono::Utc::now() - at < chrono::Duration::hours(24)) {
+        return graph_error(
+            400,
+            10,
+            None,
+            "(#10) The access token must be at least 24 hours old to be refreshed.",
+            None,
+        );
+    }
+    inner.refreshes += 1;
+    let new = format!("IGQVJfake-refreshed-{:04}", inner.refreshes);
+    inner.token = Some(new.clone());
+    inner.token_issued = Some(chrono::Utc::now());
+    ok(serde_json::json!({"access_token": new, "token_type": "bearer", "expires_in": 5_184_000}))
 }
 
 fn route(inner: &mut Inner, req: &wiremock::Request, method: &str, rest: &[String]) -> ResponseTemplate {

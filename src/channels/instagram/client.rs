@@ -9,24 +9,28 @@
 //! has no idempotency key; a container whose status is `PUBLISHED` is the proof that an earlier
 //! `media_publish` went through, so it is read before anything is published again.
 //!
-//! The access token travels in the `Authorization: Bearer` header on both hosts (never in a URL).
+//! The access token travels in the `Authorization: Bearer` header on both hosts (never in a URL; the
+//! one exception is Instagram Login's token refresh, in [`super::token`], whose endpoint takes it there).
 //! For graph.facebook.com this is established Graph API behaviour (client libraries such as restfb
 //! and huandu/facebook send it so); for graph.instagram.com Meta's own samples show it on the
 //! Instagram Login messaging endpoints, and the publishing endpoints are assumed to accept it the
 //! same way (UNCONFIRMED for publishing specifically).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing};
+use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep};
 use crate::config::Channel;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{HeaderValue, Method, Request, Response, percent_encode};
 use crate::dispatch::outcome::Outcome;
 use crate::secrets::Secret;
+use crate::tokens::TokenStore;
 
 use super::classify::{self, classify};
+use super::token::Session;
 
 /// The host of the Instagram API with Facebook Login (`auth = "facebook-login"`, the default).
 pub const FACEBOOK_LOGIN_HOST: &str = "https://graph.facebook.com";
@@ -53,6 +57,9 @@ pub struct Client {
     /// The Instagram user id of the professional account.
     pub account: String,
     pub token: Secret,
+    /// With Instagram Login: the token in use, refreshed before it runs out (then `token` is only
+    /// the configured one).
+    pub refresh: Option<Arc<Session>>,
     /// How long to wait between two reads of a container's status.
     pub poll_interval: Duration,
     /// How many times a container's status is read before the attempt gives up (the container is
@@ -74,16 +81,20 @@ enum ContainerState {
 
 impl Client {
     /// The client for `channel`: the host follows its `auth` unless `base_url` overrides it.
-    pub fn for_channel(channel: &Channel, token: Secret) -> Self {
-        let host = match channel.auth.name {
-            "instagram-login" => INSTAGRAM_LOGIN_HOST,
-            _ => FACEBOOK_LOGIN_HOST,
-        };
+    /// With Instagram Login, refreshed tokens are kept in `tokens`.
+    pub fn for_channel(channel: &Channel, token: Secret, tokens: &TokenStore) -> Self {
+        let instagram_login = channel.auth.name == "instagram-login";
+        let host = if instagram_login { INSTAGRAM_LOGIN_HOST } else { FACEBOOK_LOGIN_HOST };
+        let base_url = channel.base_url.clone().unwrap_or_else(|| host.to_string());
+        let refresh = instagram_login.then(|| {
+            Arc::new(Session::new(&channel.name, &base_url, token.clone(), channel.token_expires, tokens.clone()))
+        });
         Self {
-            base_url: channel.base_url.clone().unwrap_or_else(|| host.to_string()),
+            base_url,
             api_version: channel.api_version().to_string(),
             account: channel.account.clone().unwrap_or_else(|| MISSING_ACCOUNT.to_string()),
             token,
+            refresh,
             poll_interval: Duration::from_secs(60),
             max_polls: 5,
         }
@@ -100,8 +111,9 @@ impl Client {
     }
 
     fn authorized(&self, method: Method, path: &str) -> Request {
+        let token = self.refresh.as_ref().map_or_else(|| self.token.clone(), |s| s.current());
         Request::new(method, self.url(path))
-            .secret_header("authorization", Secret::new(format!("Bearer {}", self.token.expose())))
+            .secret_header("authorization", Secret::new(format!("Bearer {}", token.expose())))
     }
 
     /// A `POST` with its parameters as form fields.
@@ -429,6 +441,15 @@ fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
 }
 
 impl Adapter for Client {
+    /// Refreshes an Instagram Login token when it is due. Facebook Login has nothing to do: its
+    /// token is refreshed by the person who made it (see the README).
+    async fn upkeep(&self, http: &Boundary) -> Upkeep {
+        match &self.refresh {
+            Some(session) => session.keep_fresh(http).await,
+            None => Upkeep::Nothing,
+        }
+    }
+
     async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
         let req = self.authorized(Method::Get, &format!("{}?fields=username", self.user()));
         let account = self.account.clone();
@@ -441,6 +462,10 @@ impl Adapter for Client {
     async fn publish(&self, post: &Outgoing<'_>, journal: &mut Journal<'_>, http: &Boundary) -> Outcome {
         if let Some(id) = journal.get(PUBLISHED).map(str::to_string) {
             return self.published(&id, http).await;
+        }
+        // A refresh that is due goes first; one that fails leaves the current token in use.
+        if let Upkeep::Failed { reason, .. } = self.upkeep(http).await {
+            tracing::warn!(account = %self.account, "{reason}");
         }
         let images = match images(post) {
             Ok(i) => i,
@@ -533,19 +558,23 @@ mod tests {
     use super::*;
     use crate::channels::Platform;
 
+    fn store() -> TokenStore {
+        TokenStore::new(std::path::Path::new(".herald"))
+    }
+
     #[test]
     fn the_host_follows_the_sign_in_unless_the_channel_overrides_it() {
         let mut ch = Channel::new("instagram", Platform::Instagram, "@hs4a");
         ch.account = Some("17841400000000000".into());
-        let c = Client::for_channel(&ch, Secret::new("t"));
+        let c = Client::for_channel(&ch, Secret::new("t"), &store());
         assert_eq!(c.base_url, FACEBOOK_LOGIN_HOST);
         assert_eq!(c.url("17841400000000000/media"), "https://graph.facebook.com/v25.0/17841400000000000/media");
         ch.auth = &Platform::Instagram.rules().auth[1];
         assert_eq!(ch.auth.name, "instagram-login");
-        assert_eq!(Client::for_channel(&ch, Secret::new("t")).base_url, INSTAGRAM_LOGIN_HOST);
+        assert_eq!(Client::for_channel(&ch, Secret::new("t"), &store()).base_url, INSTAGRAM_LOGIN_HOST);
         ch.base_url = Some("http://127.0.0.1:9/".into());
         ch.api_version = Some("v26.0".into());
-        let c = Client::for_channel(&ch, Secret::new("t"));
+        let c = Client::for_channel(&ch, Secret::new("t"), &store());
         assert_eq!(c.url("me"), "http://127.0.0.1:9/v26.0/me");
         assert_eq!((c.poll_interval, c.max_polls), (Duration::from_secs(60), 5));
     }
@@ -553,7 +582,7 @@ mod tests {
     #[test]
     fn the_token_is_a_secret_header_never_in_the_url() {
         let ch = Channel::new("instagram", Platform::Instagram, "@hs4a");
-        let c = Client::for_channel(&ch, Secret::new("IGQVJ-token"));
+        let c = Client::for_channel(&ch, Secret::new("IGQVJ-token"), &store());
         let req = c.form("IG_USER_ID/media", vec![("caption", "hi".into())]);
         assert!(!req.url.contains("IGQVJ"));
         assert_eq!(req.headers, vec![("authorization".into(), HeaderValue::Secret(Secret::new("Bearer IGQVJ-token")))]);

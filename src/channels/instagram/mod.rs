@@ -5,6 +5,7 @@
 
 pub mod classify;
 pub mod client;
+pub mod token;
 
 use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
 

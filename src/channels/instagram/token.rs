@@ -1,0 +1,367 @@
+//! Long-lived Instagram Login tokens, refreshed before they run out.
+//!
+//! A channel with `auth = "instagram-login"` publishes with an Instagram User token that lasts 60
+//! days. Meta refreshes it with `GET graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token
+//! &access_token=…` (the token goes in the URL: the request is shown with `***` and errors never
+//! repeat the URL), only once it is at least 24 hours old and while it still works; the answer is a
+//! new token, good for 60 days from then.
+//!
+//! [`Session`] keeps the token in use. It starts from the configured one (environment or secrets
+//! file) unless the token store ([`crate::tokens::TokenStore`]) holds a newer one descending from it,
+//! and refreshes once fewer than [`REFRESH_WITHIN`] remain: before a publish, and from the daemon's
+//! upkeep, so a token is kept alive through a quiet month too. A token whose expiry is not known
+//! (no `token_expires`, nothing stored) is refreshed at first use, which tells its expiry.
+//!
+//! A refresh is durable before it is used (the store's lock, a re-read, an fsynced write). A failed
+//! refresh never stops a post: the current token is used while it lasts, and the refresh is tried
+//! again later — in an hour after a network or server error, in a day after a refusal (such as a
+//! token less than 24 hours old). The daemon alerts, at most once a day, when a refusal leaves the
+//! channel with a token that runs out within [`ALERT_WITHIN`], or when the token has run out.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use crate::channels::adapter::Upkeep;
+use crate::dispatch::boundary::{Boundary, SendError};
+use crate::dispatch::http::{Method, Request, Response};
+use crate::secrets::Secret;
+use crate::tokens::{TokenStore, Tokens, fingerprint};
+
+/// Refresh once the token has less than this left (tokens last 60 days: about every month).
+pub const REFRESH_WITHIN: Duration = Duration::days(30);
+/// A refusal is reported as needing a person when the token runs out within this.
+pub const ALERT_WITHIN: Duration = Duration::days(7);
+/// After a network or server error, try again in this long.
+const RETRY_SOON: Duration = Duration::hours(1);
+/// After a refusal, try again in this long (a token under 24 hours old cannot be refreshed yet).
+const RETRY_LATER: Duration = Duration::days(1);
+
+/// One Instagram Login channel's token.
+#[derive(Debug)]
+pub struct Session {
+    channel: String,
+    configured: Secret,
+    /// The configured token's expiry, from the channel's `token_expires` (midnight UTC of that day).
+    configured_expires: Option<DateTime<Utc>>,
+    store: TokenStore,
+    /// `{host}/refresh_access_token`.
+    url: String,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// `None` until the store has been read.
+    token: Option<Secret>,
+    expires_at: Option<DateTime<Utc>>,
+    /// No refresh before this (after a failed one).
+    not_before: Option<DateTime<Utc>>,
+}
+
+/// What a refresh attempt is for: the decision, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// The token has long enough left, or a failed refresh is waiting to be tried again.
+    No,
+    /// Refresh now.
+    Yes,
+    /// The token has expired: only authorising the channel again helps.
+    Expired,
+}
+
+/// Whether a token expiring at `expires_at` (unknown: `None`) should be refreshed at `now`.
+pub fn due(now: DateTime<Utc>, expires_at: Option<DateTime<Utc>>, not_before: Option<DateTime<Utc>>) -> Due {
+    match expires_at {
+        _ if not_before.is_some_and(|t| now < t) => Due::No,
+        Some(at) if at <= now => Due::Expired,
+        Some(at) if at - now > REFRESH_WITHIN => Due::No,
+        _ => Due::Yes,
+    }
+}
+
+impl Session {
+    pub fn new(
+        channel: &str,
+        host: &str,
+        configured: Secret,
+        token_expires: Option<NaiveDate>,
+        store: TokenStore,
+    ) -> Self {
+        Self {
+            channel: channel.to_string(),
+            configured,
+            configured_expires: token_expires.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()),
+            store,
+            url: format!("{}/refresh_access_token", host.trim_end_matches('/')),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The token to use now.
+    pub fn current(&self) -> Secret {
+        let mut state = self.state();
+        self.load(&mut state);
+        state.token.clone().unwrap_or_else(|| self.configured.clone())
+    }
+
+    /// When the token in use runs out, when known.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        let mut state = self.state();
+        self.load(&mut state);
+        state.expires_at
+    }
+
+    /// Reads the store once: a stored token descending from the configured one is newer than it.
+    fn load(&self, state: &mut State) {
+        if state.token.is_some() {
+            return;
+        }
+        let (token, expires_at) = match self.stored() {
+            Some(t) => (t.access_token, Some(t.expires_at)),
+            None => (self.configured.clone(), self.configured_expires),
+        };
+        state.token = Some(token);
+        state.expires_at = expires_at;
+    }
+
+    /// The stored token, if it descends from the configured one (an unreadable store is as good as
+    /// none: the configured token still works, and the error is logged).
+    fn stored(&self) -> Option<Tokens> {
+        match self.store.load(&self.channel) {
+            Ok(t) => t.filter(|t| t.seed == fingerprint(&self.configured)),
+            Err(e) => {
+                tracing::warn!(channel = %self.channel, error = %e, "the stored Instagram token cannot be read; using the configured one");
+                None
+            }
+        }
+    }
+
+    /// Refreshes the token when it is due. Never fails a post: the result says what happened, for
+    /// the log and the daemon's alerts.
+    pub async fn keep_fresh(&self, http: &Boundary) -> Upkeep {
+        let now = Utc::now();
+        let (expires_at, not_before) = {
+            let mut state = self.state();
+            self.load(&mut state);
+            (state.expires_at, state.not_before)
+        };
+        match due(now, expires_at, not_before) {
+            Due::No => return Upkeep::Nothing,
+            Due::Expired => {
+                // Said once a day, not at every upkeep.
+                self.state().not_before = Some(now + RETRY_LATER);
+                return Upkeep::Failed {
+                    reason: "the Instagram token has expired: authorise the channel again and configure the new token (and its `token_expires`)".into(),
+                    needs_person: true,
+                };
+            }
+            Due::Yes => {}
+        }
+        let outcome = self.refresh(http, now).await;
+        let mut state = self.state();
+        match outcome {
+            Ok(Some(tokens)) => {
+                let until = tokens.expires_at;
+                state.token = Some(tokens.access_token);
+                state.expires_at = Some(until);
+                state.not_before = None;
+                Upkeep::Refreshed { until }
+            }
+            // Another process refreshed it meanwhile: adopt what it stored.
+            Ok(None) => {
+                if let Some(t) = self.stored() {
+                    state.token = Some(t.access_token);
+                    state.expires_at = Some(t.expires_at);
+                }
+                Upkeep::Nothing
+            }
+            Err(Failure { reason, refused }) => {
+                state.not_before = Some(now + if refused { RETRY_LATER } else { RETRY_SOON });
+                let needs_person = refused && state.expires_at.is_some_and(|at| at - now <= ALERT_WITHIN);
+                let left = state.expires_at.map_or_else(
+                    || "its expiry is not known".to_string(),
+                    |at| format!("it expires {}", at.format("%Y-%m-%d %H:%M UTC")),
+                );
+                Upkeep::Failed {
+                    reason: format!(
+                        "the Instagram token could not be refreshed ({reason}); herald keeps using it and tries again {} ({left})",
+                        if refused { "tomorrow" } else { "in an hour" }
+                    ),
+                    needs_person,
+                }
+            }
+        }
+    }
+
+    /// Under the store's lock: `Ok(None)` when another process already refreshed it.
+    async fn refresh(&self, http: &Boundary, now: DateTime<Utc>) -> Result<Option<Tokens>, Failure> {
+        let store = self.store.clone();
+        let lock = tokio::task::spawn_blocking(move || store.lock())
+            .await
+            .map_err(|e| Failure::soon(e.to_string()))?
+            .map_err(|e| Failure::soon(e.to_string()))?;
+        let token = match self.stored() {
+            Some(t) if due(now, Some(t.expires_at), None) == Due::No => return Ok(None),
+            Some(t) => t.access_token,
+            None => self.configured.clone(),
+        };
+        let response = match http.send(self.request(&token), placeholder).await {
+            Ok(r) => r,
+            Err(SendError::NotSent(reason) | SendError::Lost(reason)) => return Err(Failure::soon(reason)),
+        };
+        let tokens = parse(&response, &fingerprint(&self.configured), now)?;
+        // A dry run sends nothing: its placeholder token is never stored.
+        if !http.is_dry_run()
+            && let Err(e) = self.store.save(&self.channel, &tokens, &lock)
+        {
+            // The old token still works until its own expiry; the new one is kept in memory.
+            tracing::error!(channel = %self.channel, error = %e, "the refreshed Instagram token could not be stored; it is used from memory, and after a restart the configured token is used again");
+        }
+        Ok(Some(tokens))
+    }
+
+    /// `GET /refresh_access_token?grant_type=ig_refresh_token&access_token=…` (unversioned).
+    pub fn request(&self, token: &Secret) -> Request {
+        Request::new(Method::Get, &self.url)
+            .query("grant_type", "ig_refresh_token")
+            .secret_query("access_token", token.clone())
+    }
+}
+
+/// Why a refresh did not happen; `refused` when Meta answered no (rather than not answering).
+#[derive(Debug)]
+struct Failure {
+    reason: String,
+    refused: bool,
+}
+
+impl Failure {
+    fn soon(reason: String) -> Self {
+        Self { reason, refused: false }
+    }
+}
+
+fn placeholder(_: &Request) -> Response {
+    Response::new(200, r#"{"access_token":"dry-run","token_type":"bearer","expires_in":5184000}"#)
+}
+
+/// The refresh answer as tokens (the token is its own refresh credential), or why not.
+fn parse(response: &Response, seed: &str, now: DateTime<Utc>) -> Result<Tokens, Failure> {
+    let body = response.json();
+    if response.is_success()
+        && let Some(access) = body["access_token"].as_str().filter(|t| !t.is_empty())
+    {
+        // Bounded: a platform answer must not overflow the clock (beyond 90 days is read as 90).
+        let lifetime = body["expires_in"].as_i64().unwrap_or(60 * 86_400).clamp(0, 90 * 86_400);
+        let token = Secret::new(access);
+        return Ok(Tokens {
+            access_token: token.clone(),
+            refresh_token: token,
+            expires_at: now + Duration::seconds(lifetime),
+            seed: seed.to_string(),
+        });
+    }
+    let message = body["error"]["message"]
+        .as_str()
+        .map_or_else(|| format!("HTTP {}", response.status), |m| format!("HTTP {}: {m}", response.status));
+    let transient = response.status >= 500 || response.status == 429 || body["error"]["is_transient"] == true;
+    Err(Failure { reason: message, refused: !transient })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_token_is_refreshed_in_the_last_month_of_its_life_or_when_its_age_is_unknown() {
+        let now = at("2027-03-01T09:00:00Z");
+        assert_eq!(due(now, Some(now + Duration::days(59)), None), Due::No);
+        assert_eq!(due(now, Some(now + Duration::days(31)), None), Due::No);
+        assert_eq!(due(now, Some(now + Duration::days(29)), None), Due::Yes);
+        assert_eq!(due(now, None, None), Due::Yes);
+        assert_eq!(due(now, Some(now - Duration::minutes(1)), None), Due::Expired);
+        // After a failure (or a report of expiry): nothing before the time set.
+        let later = Some(now + Duration::hours(1));
+        assert_eq!(due(now, Some(now + Duration::days(3)), later), Due::No);
+        assert_eq!(due(now + Duration::hours(1), Some(now + Duration::days(3)), later), Due::Yes);
+        assert_eq!(due(now, Some(now - Duration::days(1)), later), Due::No);
+        assert_eq!(due(now + Duration::hours(1), Some(now - Duration::days(1)), later), Due::Expired);
+    }
+
+    #[test]
+    fn the_answer_gives_the_new_token_and_its_expiry() {
+        let now = at("2027-03-01T09:00:00Z");
+        let r = Response::new(200, r#"{"access_token":"IGQWnew","token_type":"bearer","expires_in":5183944}"#);
+        let t = parse(&r, "seed", now).unwrap();
+        assert_eq!(t.access_token.expose(), "IGQWnew");
+        assert_eq!(t.expires_at, now + Duration::seconds(5_183_944));
+        let huge = Response::new(200, r#"{"access_token":"IGQWnew","expires_in":9223372036854775807}"#);
+        assert_eq!(parse(&huge, "seed", now).unwrap().expires_at, now + Duration::days(90));
+    }
+
+    #[test]
+    fn refusals_wait_a_day_and_outages_an_hour() {
+        let now = at("2027-03-01T09:00:00Z");
+        let refused = Response::new(
+            400,
+            r#"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190}}"#,
+        );
+        let f = parse(&refused, "s", now).unwrap_err();
+        assert!(f.refused && f.reason.contains("Session has expired"), "{f:?}");
+        let down = Response::new(
+            500,
+            r#"{"error":{"message":"An unexpected error has occurred.","code":2,"is_transient":true}}"#,
+        );
+        assert!(!parse(&down, "s", now).unwrap_err().refused);
+        assert!(parse(&Response::new(200, "{}"), "s", now).unwrap_err().refused);
+    }
+
+    #[test]
+    fn the_request_carries_the_token_only_where_it_is_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Session::new(
+            "instagram",
+            "https://graph.instagram.com/",
+            Secret::new("IGQWsecret"),
+            None,
+            TokenStore::new(dir.path()),
+        );
+        let req = s.request(&s.current());
+        assert_eq!(req.url, "https://graph.instagram.com/refresh_access_token");
+        assert!(req.full_url().ends_with("?grant_type=ig_refresh_token&access_token=IGQWsecret"));
+        let shown = req.redacted();
+        assert!(shown.contains("access_token=***") && !shown.contains("IGQWsecret"), "{shown}");
+    }
+
+    #[test]
+    fn a_stored_token_from_an_older_configured_one_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::new(dir.path());
+        let old = Secret::new("IGQWold");
+        let lock = store.lock().unwrap();
+        let until = at("2027-05-01T00:00:00Z");
+        let from_old = Tokens {
+            access_token: Secret::new("IGQWrefreshed"),
+            refresh_token: Secret::new("IGQWrefreshed"),
+            expires_at: until,
+            seed: fingerprint(&old),
+        };
+        store.save("instagram", &from_old, &lock).unwrap();
+        drop(lock);
+        let s = Session::new("instagram", "https://graph.instagram.com", old, None, store.clone());
+        assert_eq!((s.current().expose(), s.expires_at()), ("IGQWrefreshed", Some(until)));
+        let configured = NaiveDate::from_ymd_opt(2027, 4, 2);
+        let s = Session::new("instagram", "https://graph.instagram.com", Secret::new("IGQWnew"), configured, store);
+        assert_eq!(s.current().expose(), "IGQWnew", "a newly configured token wins");
+        assert_eq!(s.expires_at(), Some(at("2027-04-02T00:00:00Z")));
+    }
+}
