@@ -424,11 +424,15 @@ impl Daemon {
         }
     }
 
-    /// Channels whose noted token expiry (`token_expires`) comes before some of their scheduled posts.
+    /// Channels whose token expiry (`token_expires`, or a later one herald refreshed it to) comes
+    /// before some of their scheduled posts.
     async fn warn_expiring_tokens(&self) {
         let project = &self.plan.project;
+        let tokens = crate::tokens::TokenStore::new(&project.config.state_dir(&project.root));
         for (index, channel) in project.config.channels.iter().enumerate() {
-            let Some(expires) = channel.token_expires else { continue };
+            let Some(noted) = channel.token_expires else { continue };
+            let refreshed = tokens.load(&channel.name).ok().flatten().map(|t| t.expires_at.date_naive());
+            let expires = refreshed.filter(|r| *r > noted).unwrap_or(noted);
             let after: Vec<&Occurrence> = self
                 .plan
                 .occurrences

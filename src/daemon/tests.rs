@@ -197,8 +197,9 @@ async fn an_edit_to_a_post_already_sent_never_sends_it_again() {
     d.stop().await;
 }
 
-#[tokio::test]
-async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
+/// Starts a daemon whose channel `x` notes `token_expires = 2027-03-01` before a post on 2027-03-08,
+/// with `tokens` in its state folder; the alerts its webhook received.
+async fn token_alerts(tokens: Option<&crate::tokens::Tokens>) -> Vec<wiremock::Request> {
     let hook = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(wiremock::ResponseTemplate::new(200))
@@ -219,25 +220,50 @@ async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(dir.path().join("secrets.toml"), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+    if let Some(t) = tokens {
+        let store = crate::tokens::TokenStore::new(&dir.path().join(".herald"));
+        let lock = store.lock().unwrap();
+        store.save("x", t, &lock).unwrap();
+    }
     std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&post("a", "09:00"))).unwrap();
     let store = Arc::new(SqliteStore::in_memory().unwrap());
     let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("08:00")) };
     let _daemon = Daemon::start(options, store).await.unwrap();
     // Alerts go out on their own task, so a slow webhook never delays the scheduler.
     let mut got = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..50 {
         got = hook.received_requests().await.unwrap();
         if !got.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    got
+}
+
+#[tokio::test]
+async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
+    let got = token_alerts(None).await;
     assert_eq!(got.len(), 1, "one alert");
     let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
     assert_eq!(body["herald"]["kind"], "token_expires");
     let text = body["text"].as_str().unwrap();
     assert!(text.contains("channel `x` expires on 2027-03-01, before 1 scheduled post(s)"), "{text}");
     assert!(text.contains("2027-03-08 09:00 UTC"), "{text}");
+}
+
+#[tokio::test]
+async fn a_token_herald_refreshed_past_the_noted_expiry_is_not_reported() {
+    let refreshed = crate::tokens::Tokens {
+        access_token: crate::secrets::Secret::new("refreshed"),
+        refresh_token: crate::secrets::Secret::new("refreshed"),
+        expires_at: at("09:00") + chrono::Duration::days(50),
+        seed: "seed".into(),
+    };
+    assert!(token_alerts(Some(&refreshed)).await.is_empty());
+    // A stored token that runs out sooner than the noted date changes nothing.
+    let short = crate::tokens::Tokens { expires_at: at("09:00") - chrono::Duration::days(30), ..refreshed };
+    assert_eq!(token_alerts(Some(&short)).await.len(), 1);
 }
 
 #[tokio::test(start_paused = true)]

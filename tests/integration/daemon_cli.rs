@@ -887,3 +887,68 @@ async fn a_second_daemon_on_the_same_project_refuses_to_start() {
     first.stop().await;
     site.assert_no_secrets();
 }
+
+// ---------------------------------------------------------------------------------------------------
+// 10. An Instagram Login token kept alive
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_refreshes_an_instagram_login_token_before_it_runs_out_and_keeps_it_across_restarts() {
+    let instagram = FakeInstagram::start().await;
+    let expires = Utc::now().date_naive() + chrono::Duration::days(12);
+    let config = format!(
+        r#"
+[channels.instagram]
+platform = "instagram"
+auth = "instagram-login"
+handle = "@humansecurityforall"
+base_url = "{}"
+account = "{}"
+media_base_url = "https://media.example.org/herald"
+token_expires = {expires}
+[channels.instagram.credentials]
+access_token = "env:HERALD_T_IG"
+
+[daemon]
+max_sleep = "1s"
+shutdown_grace = "5s"
+"#,
+        instagram.uri(),
+        fake_instagram::ACCOUNT,
+    );
+    let env = vec![("HERALD_T_IG", fake_instagram::TOKEN.to_string())];
+    // Nothing due for an hour: the refresh comes from the upkeep, not from a post.
+    let later = in_secs(3600);
+    let site = Site::new(&config, env, &campaign(&["instagram"], &[post_with_image("later", later, "HS4A: later.")]));
+    let mut daemon = site.start(&[]);
+    daemon.wait_log("access token refreshed and stored", 1).await;
+    assert_eq!(instagram.refreshes(), 1);
+    let refreshed = instagram.current_token();
+    let stored = std::fs::read_to_string(site.path().join(".herald/tokens.json")).expect("tokens.json");
+    assert!(stored.contains(&refreshed), "the new token is stored before it is used");
+    // A post now goes out with the new token (the fake no longer takes the old one).
+    let now = in_secs(2);
+    site.edit(&campaign(
+        &["instagram"],
+        &[post_with_image("now", now, "HS4A: with a fresh token."), post_with_image("later", later, "HS4A: later.")],
+    ));
+    site.wait_status(&key("now", "instagram", now), Status::Sent).await;
+    daemon.stop().await;
+    // After a restart the stored token is used: no second refresh, and posting still works.
+    let soon = in_secs(2);
+    site.edit(&campaign(
+        &["instagram"],
+        &[
+            post_with_image("now", now, "HS4A: with a fresh token."),
+            post_with_image("soon", soon, "HS4A: after a restart."),
+            post_with_image("later", later, "HS4A: later."),
+        ],
+    ));
+    let mut again = site.start(&[]);
+    site.wait_status(&key("soon", "instagram", soon), Status::Sent).await;
+    again.stop().await;
+    assert_eq!(instagram.refreshes(), 1);
+    assert_eq!(instagram.posts().len(), 2);
+    assert!(instagram.rejected().is_empty(), "{:?}", instagram.rejected());
+    site.assert_no_secrets();
+    assert!(!site.everything().contains(&refreshed), "the refreshed token appears in the output");
+}
