@@ -15,7 +15,14 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{Channel, Media};
 use crate::dispatch::boundary::Boundary;
+use crate::dispatch::http::Response;
 use crate::dispatch::outcome::Outcome;
+
+/// Journal step: the request that makes the post public was answered with a server error (5xx) or a
+/// request timeout (408), which does not say whether the post was created; the value is when (RFC
+/// 3339). The next attempt looks on the account before it publishes again
+/// ([`crate::dispatch::deliver::attempt`]).
+pub const UNCLEAR: &str = "herald.unclear";
 
 /// A rendered post, ready for one channel.
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +96,19 @@ impl<'a> Journal<'a> {
     pub fn record(&mut self, step: &str, value: impl Into<String>) {
         self.entries.insert(step.to_string(), value.into());
         (self.sink)(&self.entries);
+    }
+
+    /// Notes the answer to the request that makes the post public: one that does not say whether the
+    /// post was created (5xx, 408) is recorded as [`UNCLEAR`]. Every adapter calls it there.
+    pub fn note_public_answer(&mut self, response: &Response) {
+        if response.status >= 500 || response.status == 408 {
+            self.record(UNCLEAR, Utc::now().to_rfc3339());
+        }
+    }
+
+    /// When an earlier answer left it unclear whether the post went out (see [`UNCLEAR`]).
+    pub fn unclear_since(&self) -> Option<DateTime<Utc>> {
+        self.get(UNCLEAR).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
     }
 
     /// Forgets a step (e.g. a container that expired), and hands the journal to the sink.

@@ -945,6 +945,7 @@ async fn run_attempt(
         tracing::info!(key = %key, "not found on the platform after the interruption: sending it now");
         return Done { key, retry_at: Some(at) };
     }
+    let outcome = deliver::at_the_end(outcome, &journal, record.attempts, &shared.policy);
     let hash = crate::ledger::text_hash_parts(&rendered.parts);
     finish(shared, plan, occ, key, &record, outcome, Some(hash)).await
 }

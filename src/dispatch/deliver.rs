@@ -4,7 +4,9 @@
 //! [`attempt`] takes a slot under the channel's concurrency cap, publishes, and, when the outcome is
 //! unknown (the answer was lost after sending) or a duplicate refusal, lets the adapter's lookup
 //! decide: found on the account means published; certainly absent means safe to try again; no way to
-//! tell stays unknown for a person. [`next`] is the retry decision as data: given an outcome and the
+//! tell stays unknown for a person. A server error on the request that publishes is retried later,
+//! but the next attempt looks on the account first (the journal's `UNCLEAR` step), and a post whose
+//! attempts run out that way is unknown, not failed ([`at_the_end`]). [`next`] is the retry decision as data: given an outcome and the
 //! attempt number it says stop or wait how long, and never retries anything but "retry later".
 //! [`deliver`] loops the two with real waits (for `herald send`); the daemon records each step in its
 //! ledger instead of waiting in memory.
@@ -17,7 +19,7 @@ use super::boundary::Boundary;
 use super::limits::ChannelLimits;
 use super::outcome::Outcome;
 use super::retry::RetryPolicy;
-use crate::channels::adapter::{Journal, Lookup, Outgoing};
+use crate::channels::adapter::{Journal, Lookup, Outgoing, UNCLEAR};
 use crate::channels::registry::AnyAdapter;
 
 /// What to do after an attempt.
@@ -58,8 +60,45 @@ pub async fn attempt(
     http: &Boundary,
     started: DateTime<Utc>,
 ) -> Outcome {
+    // An earlier attempt got a server error on the request that publishes: the post may be live.
+    // It is looked for first (by now the platform has had time to show it), and sent again only if
+    // certainly absent.
+    if let Some(at) = journal.unclear_since() {
+        match adapter.find_existing(post, journal, at - chrono::Duration::minutes(5), http).await {
+            Lookup::Found { remote_id, url } => {
+                journal.forget(UNCLEAR);
+                return Outcome::Published { remote_id, url };
+            }
+            Lookup::NotFound => journal.forget(UNCLEAR),
+            Lookup::Unavailable { reason } => {
+                return Outcome::RetryLater {
+                    after: None,
+                    reason: format!(
+                        "an earlier attempt got a server error, which does not say whether the post went out, and the account cannot be checked yet ({reason})"
+                    ),
+                };
+            }
+        }
+    }
     let outcome = adapter.publish(post, journal, http).await;
     settle(adapter, post, journal, http, outcome, started).await
+}
+
+/// The outcome to record for attempt number `attempt`: a post whose attempts are used up while an
+/// earlier server error leaves it unclear whether it went out is unknown (a person checks), not failed.
+pub fn at_the_end(outcome: Outcome, journal: &Journal<'_>, attempt: u32, policy: &RetryPolicy) -> Outcome {
+    match outcome {
+        Outcome::RetryLater { reason, .. }
+            if journal.unclear_since().is_some() && policy.delay(attempt, None, 0.0).is_none() =>
+        {
+            Outcome::Unknown {
+                reason: format!(
+                    "{reason}; an earlier attempt got a server error, so the post may be live: check the account and see `herald resolve`"
+                ),
+            }
+        }
+        other => other,
+    }
 }
 
 /// Turns an unclear outcome into a clear one where the platform can tell. Also used after a crash,
@@ -117,6 +156,7 @@ pub async fn deliver(
             let _slot = limits.start().await;
             attempt(adapter, post, journal, http, Utc::now()).await
         };
+        let outcome = at_the_end(outcome, journal, attempts, policy);
         match next(&outcome, attempts, policy, rand::random::<f64>()) {
             Next::RetryAfter(wait) => {
                 on_retry(&outcome, wait);

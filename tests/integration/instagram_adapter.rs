@@ -564,3 +564,31 @@ async fn a_dry_run_shows_the_refresh_with_the_token_hidden_and_stores_nothing() 
     assert!(shown.iter().all(|s| !s.contains(TOKEN)), "{shown:?}");
     assert!(fake.requests().is_empty() && store.load("instagram").unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_server_error_on_media_publish_is_retried_after_the_container_is_read() {
+    let fake = FakeInstagram::start().await;
+    let adapter = herald::channels::registry::AnyAdapter::Instagram(fake.client());
+    let media = images(&[Some("x")]);
+    let parts = vec![CAPTION.to_string()];
+    let ch = channel(Some(MEDIA_BASE));
+    let post = Outgoing {
+        parts: &parts,
+        link: None,
+        media: &media,
+        channel: &ch,
+        campaigns_dir: Path::new("/srv/hs4a/campaigns"),
+    };
+    let http = live(Duration::from_secs(5));
+    let mut journal = Journal::in_memory();
+    fake.script(At::Publish, Script::ServerError);
+    let first = herald::dispatch::deliver::attempt(&adapter, &post, &mut journal, &http, chrono::Utc::now()).await;
+    assert!(first.is_retryable() && journal.unclear_since().is_some(), "{first:?}");
+    let before = paths(&fake).len();
+    let second = herald::dispatch::deliver::attempt(&adapter, &post, &mut journal, &http, chrono::Utc::now()).await;
+    assert!(matches!(second, Outcome::Published { .. }), "{second:?}");
+    assert_eq!(fake.posts().len(), 1);
+    assert_eq!(fake.containers_created(), 1, "the same container is published");
+    let after: Vec<String> = paths(&fake)[before..].to_vec();
+    assert!(after[0].starts_with("GET /v25.0/17"), "the container is read first: {after:?}");
+}

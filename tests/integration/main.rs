@@ -13,4 +13,5 @@ mod instagram_adapter;
 mod linkedin_adapter;
 mod preview;
 mod robustness;
+mod server_errors;
 mod x_adapter;

@@ -41,6 +41,8 @@ pub enum Script {
     ServerError,
     /// Accept the request (it takes effect), then answer only after this long.
     Hang(Duration),
+    /// The request takes effect, then the answer is HTTP 500, code 2.
+    ServerErrorAfterCreating,
     /// Code 190, subcode 463: the token has expired.
     ExpiredToken,
     /// Code 200: the token lacks `pages_manage_posts`.
@@ -553,9 +555,11 @@ fn check_photo(fields: &Fields) -> Result<(), GraphError> {
 /// Answers a checked publishing request: the script first, else it takes effect.
 fn publish(state: &mut State, route: &Route, fields: &Fields) -> Result<ResponseTemplate, GraphError> {
     let mut delay = None;
+    let mut fail_after = false;
     match state.script.pop_front() {
         None | Some(Script::Accept) => {}
         Some(Script::Hang(d)) => delay = Some(d),
+        Some(Script::ServerErrorAfterCreating) => fail_after = true,
         Some(Script::Throttled { code, regain_minutes }) => return Err(throttled(code, regain_minutes)),
         Some(Script::ServerError) => {
             return Err(refuse(500, 2, None, "An unexpected error has occurred. Please retry your request later."));
@@ -581,6 +585,9 @@ fn publish(state: &mut State, route: &Route, fields: &Fields) -> Result<Response
         Route::Feed => create_post(state, fields)?,
         _ => create_photo(state, fields),
     };
+    if fail_after {
+        return Err(refuse(500, 2, None, "An unexpected error has occurred. Please retry your request later."));
+    }
     let t = ResponseTemplate::new(200).set_body_json(body);
     Ok(match delay {
         Some(d) => t.set_delay(d),

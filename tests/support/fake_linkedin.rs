@@ -49,6 +49,8 @@ pub enum Script {
     ServerError,
     /// Accept and store the post, then answer only after this long (longer than the client waits).
     Hang(Duration),
+    /// Store the post, then answer 504 (a gateway that gave up waiting).
+    ServerErrorAfterCreating,
     /// 401: the 60-day token has expired.
     ExpiredToken,
     /// 422 `DUPLICATE_POST`, naming the latest post (or a URN that no longer exists).
@@ -599,6 +601,10 @@ fn create_post(state: &mut State, req: &wiremock::Request) -> Result<ResponseTem
             }
             // The post is made, but the answer comes too late: the client cannot know.
             Script::Hang(d) => store(state).set_delay(d),
+            Script::ServerErrorAfterCreating => {
+                store(state);
+                error(504, None, "Gateway Timeout")
+            }
         });
     }
     let window = i64::try_from(state.duplicate_window.as_millis()).unwrap_or(i64::MAX);

@@ -38,6 +38,8 @@ pub enum Script {
     Unauthorized,
     /// Accept the request, then answer only after this long (longer than the client waits).
     Hang(Duration),
+    /// Make the post, then answer 503 (an overloaded front end that lost the answer).
+    ServerErrorAfterCreating,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,6 +320,10 @@ impl Respond for Responder {
                     // The post is made, but the answer comes too late: the client cannot know.
                     let posted = record(&mut state, req);
                     ResponseTemplate::new(201).set_body_json(posted).set_delay(d)
+                }
+                Script::ServerErrorAfterCreating => {
+                    record(&mut state, req);
+                    ResponseTemplate::new(503).set_body_string("Service Unavailable")
                 }
             };
         }

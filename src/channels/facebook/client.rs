@@ -131,7 +131,10 @@ impl Client {
         placeholder: impl FnOnce(&Request) -> Response,
     ) -> Outcome {
         let outcome = match http.send(req, placeholder).await {
-            Ok(response) => classify(&response),
+            Ok(response) => {
+                journal.note_public_answer(&response);
+                classify(&response)
+            }
             Err(SendError::NotSent(reason)) => Outcome::RetryLater { after: None, reason },
             Err(SendError::Lost(reason)) => Outcome::Unknown { reason },
         };

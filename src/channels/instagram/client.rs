@@ -332,6 +332,7 @@ impl Client {
                 },
             },
             Ok(r) => {
+                journal.note_public_answer(&r);
                 if classify::error_subcode(&r) == Some(classify::EXPIRED) {
                     forget_containers(journal, items);
                 }

@@ -333,6 +333,7 @@ impl Adapter for Client {
         let now = chrono::Utc::now().timestamp();
         match http.send(req, placeholder).await {
             Ok(response) => {
+                journal.note_public_answer(&response);
                 let outcome = classify(&response, &author, now);
                 if let Outcome::Published { remote_id, .. } = &outcome {
                     journal.record("post", remote_id);

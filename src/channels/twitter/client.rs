@@ -236,7 +236,10 @@ impl Adapter for Client {
             // In a dry run, each part "gets" a numeric id so the next part's reply can be shown.
             let placeholder = |_: &Request| Response::new(201, format!(r#"{{"data":{{"id":"{}"}}}}"#, 1_000_000 + i));
             let outcome = match self.send(http, Method::Post, &self.url("/2/tweets"), Some(&body), &placeholder).await {
-                Ok(response) => classify(&response, &self.handle, now),
+                Ok(response) => {
+                    journal.note_public_answer(&response);
+                    classify(&response, &self.handle, now)
+                }
                 Err(Failure::Auth(outcome)) => outcome,
                 Err(Failure::Send(SendError::NotSent(reason))) => Outcome::RetryLater { after: None, reason },
                 Err(Failure::Send(SendError::Lost(reason))) => Outcome::Unknown { reason },
