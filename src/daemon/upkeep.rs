@@ -1,11 +1,11 @@
 //! The channels' upkeep: keeping long-lived credentials alive between posts.
 //!
-//! A token that lasts weeks (Instagram Login's 60 days) must be refreshed while it still works, even
-//! when no post is due for a month. The loop starts an upkeep round at start-up and then at the first
+//! A token that lasts weeks (Instagram Login's 60 days) must be refreshed while it still works, and a
+//! refresh token must not idle until it expires (X OAuth 2.0), even when no post is due for months. The loop starts an upkeep round at start-up and then at the first
 //! wake an hour or more after the last one (the loop wakes at least every `max_sleep`, so this adds no
 //! timer of its own). A round runs off the loop; each adapter decides whether anything is due
-//! ([`crate::channels::adapter::Adapter::upkeep`]). A refresh that fails and leaves the channel with a
-//! token about to run out alerts a person.
+//! ([`crate::channels::adapter::Adapter::upkeep`]). A refresh that only a person can mend (a refused
+//! refresh token, a token about to run out) alerts them.
 
 use std::sync::Arc;
 

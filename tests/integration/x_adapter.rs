@@ -425,6 +425,48 @@ async fn a_refused_refresh_token_needs_reauthorisation_and_a_newly_configured_on
 }
 
 #[tokio::test]
+async fn the_upkeep_keeps_an_idle_oauth2_refresh_token_alive_and_finds_a_revoked_one_early() {
+    use crate::support::fake_x::OAUTH2_FIRST_REFRESH;
+    use herald::channels::adapter::Upkeep;
+    let fake = FakeX::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let http = Boundary::live(Duration::from_secs(5)).unwrap();
+    // Never refreshed: the first upkeep refreshes (and so checks the authorisation before any post).
+    let client = oauth2_client(&fake, state.path(), OAUTH2_FIRST_REFRESH);
+    assert!(matches!(client.upkeep(&http).await, Upkeep::Refreshed { .. }));
+    assert_eq!(fake.refreshes(), 1);
+    // Refreshed lately: nothing to do, now or after a restart.
+    assert_eq!(client.upkeep(&http).await, Upkeep::Nothing);
+    assert_eq!(oauth2_client(&fake, state.path(), OAUTH2_FIRST_REFRESH).upkeep(&http).await, Upkeep::Nothing);
+    assert_eq!(fake.refreshes(), 1);
+    // A month without posts: refreshed again, and the new refresh token stored.
+    let store = herald::tokens::TokenStore::new(state.path());
+    let mut tokens = store.load("x").unwrap().unwrap();
+    tokens.expires_at -= chrono::Duration::days(31);
+    let lock = store.lock().unwrap();
+    store.save("x", &tokens, &lock).unwrap();
+    drop(lock);
+    let idle = oauth2_client(&fake, state.path(), OAUTH2_FIRST_REFRESH);
+    assert!(matches!(idle.upkeep(&http).await, Upkeep::Refreshed { .. }));
+    assert_eq!(fake.refreshes(), 2);
+    assert_eq!(store.load("x").unwrap().unwrap().refresh_token.expose(), fake.current_refresh_token());
+    // A revoked authorisation is found by the upkeep, before a post is due.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let revoked = oauth2_client(&fake, elsewhere.path(), "revoked-refresh-token");
+    match revoked.upkeep(&http).await {
+        Upkeep::Failed { reason, needs_person: true } => {
+            assert!(
+                reason.contains("authorise the channel again") && !reason.contains("revoked-refresh-token"),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // OAuth 1.0a tokens do not expire.
+    assert_eq!(Client::oauth1(fake.uri(), credentials(), "humansecurityFA").upkeep(&http).await, Upkeep::Nothing);
+}
+
+#[tokio::test]
 async fn a_thread_cut_short_resumes_after_its_live_parts() {
     let fake = FakeX::start().await;
     let client = Client::oauth1(fake.uri(), credentials(), "humansecurityFA");

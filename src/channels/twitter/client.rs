@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use crate::channels::MediaType;
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing};
+use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep};
 use crate::config::Media;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{Method, Request, Response};
@@ -191,6 +191,15 @@ fn post_body(text: &str, reply_to: Option<&str>, media_ids: &[String]) -> serde_
 }
 
 impl Adapter for Client {
+    /// OAuth 2.0: keeps the rotating refresh token from idling (see [`super::oauth2::KEEP_ALIVE`]).
+    /// OAuth 1.0a tokens do not expire.
+    async fn upkeep(&self, http: &Boundary) -> Upkeep {
+        match &self.auth {
+            Auth::OAuth2(session) => session.keep_alive(http).await,
+            Auth::OAuth1(_) => Upkeep::Nothing,
+        }
+    }
+
     async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {
         let now = chrono::Utc::now().timestamp();
         let placeholder = |_: &Request| Response::new(200, r#"{"data":{"id":"1","username":"dry-run"}}"#);

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 
+use crate::channels::adapter::Upkeep;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{HeaderValue, Method, Request, Response};
 use crate::dispatch::outcome::{Outcome, retry_after};
@@ -19,6 +20,12 @@ use crate::tokens::{TokenStore, Tokens, fingerprint};
 
 /// Refresh this long before the access token expires.
 pub const MARGIN: Duration = Duration::minutes(5);
+/// With no post for this long, the daemon's upkeep refreshes anyway: X does not document how long an
+/// unused refresh token lasts (about six months, by community reports), so herald never lets one idle
+/// near that. It also finds a revoked authorisation before a post is due.
+pub const KEEP_ALIVE: Duration = Duration::days(30);
+/// X's access tokens last two hours: a stored token expiring at `t` was refreshed at `t - LIFETIME`.
+const LIFETIME: Duration = Duration::hours(2);
 
 /// One channel's OAuth 2.0 session.
 #[derive(Debug)]
@@ -70,6 +77,35 @@ impl Session {
         let header = bearer(&tokens.access_token);
         *current = Some(tokens);
         Ok(header)
+    }
+
+    /// The daemon's upkeep: refreshes when the last refresh is older than [`KEEP_ALIVE`] (or there has
+    /// been none), so the refresh token never idles long enough to expire.
+    pub async fn keep_alive(&self, http: &Boundary) -> Upkeep {
+        let seed = fingerprint(&self.configured_refresh);
+        let last = match self.store.load(&self.channel) {
+            Ok(Some(t)) if t.seed == seed => Some(t.expires_at - LIFETIME),
+            Ok(_) => None,
+            Err(e) => {
+                return Upkeep::Failed { reason: format!("the token store cannot be read: {e}"), needs_person: false };
+            }
+        };
+        if last.is_some_and(|at| Utc::now() - at < KEEP_ALIVE) {
+            return Upkeep::Nothing;
+        }
+        match self.authorization(http, false).await {
+            Ok(_) => match self.current.lock().await.as_ref() {
+                Some(t) => Upkeep::Refreshed { until: t.expires_at },
+                None => Upkeep::Nothing,
+            },
+            Err(Outcome::NeedsReauth { platform_message }) => Upkeep::Failed {
+                reason: format!("X refused the token refresh: {platform_message}"),
+                needs_person: true,
+            },
+            Err(other) => {
+                Upkeep::Failed { reason: format!("the X token could not be refreshed: {other}"), needs_person: false }
+            }
+        }
     }
 
     /// Takes the store's lock, and refreshes unless the store already holds a fresh token other than
