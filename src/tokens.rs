@@ -4,9 +4,10 @@
 //! returns a new refresh token and kills the old one (X's OAuth 2.0). Losing the new one means a person
 //! must authorise the channel again, so [`TokenStore`] writes it durably before it is used: a temporary
 //! file (mode 0600) in the state folder, flushed to disk, renamed over `tokens.json`, then the folder
-//! flushed too. An exclusive lock on `tokens.lock` serialises refreshes between processes (the daemon and
-//! a `herald send`), and the store is re-read under that lock, so a token another process just rotated
-//! is picked up instead of refreshed twice.
+//! flushed too. An exclusive lock per channel (`tokens.CHANNEL.lock`) serialises one channel's refreshes
+//! between processes (the daemon and a `herald send`), and the store is re-read under that lock, so a
+//! token another process just rotated is picked up instead of refreshed twice. Channels do not wait for
+//! each other's refreshes; the file itself is rewritten under a short lock of its own (`tokens.lock`).
 //!
 //! The configured refresh token (from the environment or the secrets file) seeds the store. When an
 //! operator authorises the channel again and configures a new one, its fingerprint differs from the
@@ -66,10 +67,12 @@ pub struct TokenStore {
     dir: PathBuf,
 }
 
-/// Held while a channel's tokens are read, refreshed and written: no other process refreshes meanwhile.
+/// Held while a channel's tokens are read, refreshed and written: no other process refreshes that
+/// channel meanwhile.
 #[derive(Debug)]
 pub struct TokenLock {
     _file: File,
+    channel: String,
 }
 
 impl TokenStore {
@@ -85,17 +88,22 @@ impl TokenStore {
         TokenError::Io { path: self.path().display().to_string(), message: e.to_string() }
     }
 
-    /// Takes the store's lock (blocking until another process releases it).
-    pub fn lock(&self) -> Result<TokenLock, TokenError> {
+    /// Takes `channel`'s lock (blocking until another process releases it).
+    pub fn lock(&self, channel: &str) -> Result<TokenLock, TokenError> {
+        let name = format!("tokens.{}.lock", crate::dispatch::http::percent_encode(channel));
+        Ok(TokenLock { _file: self.lock_file(&name)?, channel: channel.to_string() })
+    }
+
+    fn lock_file(&self, name: &str) -> Result<File, TokenError> {
         crate::config::create_state_dir(&self.dir).map_err(|e| self.io(e))?;
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(self.dir.join("tokens.lock"))
+            .open(self.dir.join(name))
             .map_err(|e| self.io(e))?;
         file.lock().map_err(|e| self.io(e))?;
-        Ok(TokenLock { _file: file })
+        Ok(file)
     }
 
     fn read_all(&self) -> Result<BTreeMap<String, OnDisk>, TokenError> {
@@ -117,11 +125,13 @@ impl TokenStore {
         }))
     }
 
-    /// Stores `tokens` for `channel`, durably, before returning (call with the lock held).
-    pub fn save(&self, channel: &str, tokens: &Tokens, _lock: &TokenLock) -> Result<(), TokenError> {
+    /// Stores `tokens` for the channel of `lock`, durably, before returning.
+    pub fn save(&self, tokens: &Tokens, lock: &TokenLock) -> Result<(), TokenError> {
+        // The whole file is rewritten: other channels' refreshes wait for that, not for this one's.
+        let _file = self.lock_file("tokens.lock")?;
         let mut all = self.read_all()?;
         all.insert(
-            channel.to_string(),
+            lock.channel.clone(),
             OnDisk {
                 access_token: tokens.access_token.expose().to_string(),
                 refresh_token: tokens.refresh_token.expose().to_string(),
@@ -172,11 +182,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = TokenStore::new(&dir.path().join("state"));
         assert_eq!(store.load("x").unwrap(), None);
-        let lock = store.lock().unwrap();
-        store.save("x", &tokens("a1", "r1"), &lock).unwrap();
-        store.save("x-fr", &tokens("a2", "r2"), &lock).unwrap();
-        store.save("x", &tokens("a3", "r3"), &lock).unwrap();
-        drop(lock);
+        let x = store.lock("x").unwrap();
+        let fr = store.lock("x-fr").unwrap();
+        store.save(&tokens("a1", "r1"), &x).unwrap();
+        store.save(&tokens("a2", "r2"), &fr).unwrap();
+        store.save(&tokens("a3", "r3"), &x).unwrap();
+        drop((x, fr));
         let again = TokenStore::new(&dir.path().join("state"));
         assert_eq!(again.load("x").unwrap(), Some(tokens("a3", "r3")));
         assert_eq!(again.load("x-fr").unwrap(), Some(tokens("a2", "r2")));

@@ -17,8 +17,12 @@ use crate::dispatch::retry::RetryPolicy;
 use crate::schedule::Filter;
 
 /// `herald send` is run by a person waiting for the answer: a few quick retries, then it says why.
-const SEND_POLICY: RetryPolicy =
-    RetryPolicy { max_attempts: 3, base: std::time::Duration::from_secs(2), cap: std::time::Duration::from_secs(60) };
+const SEND_POLICY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base: std::time::Duration::from_secs(2),
+    cap: std::time::Duration::from_secs(60),
+    unclear_wait: std::time::Duration::from_secs(60),
+};
 
 /// Whether a `herald pause` covers this campaign on this channel (when the project has a ledger).
 fn paused(project: &crate::config::Project, campaign: &str, channel: &str) -> bool {

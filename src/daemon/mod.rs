@@ -424,15 +424,15 @@ impl Daemon {
         }
     }
 
-    /// Channels whose token expiry (`token_expires`, or a later one herald refreshed it to) comes
-    /// before some of their scheduled posts.
+    /// Channels whose noted token expiry (`token_expires`) comes before some of their scheduled posts.
+    /// Not those herald refreshes itself (Instagram Login): a refresh that fails alerts on its own.
     async fn warn_expiring_tokens(&self) {
         let project = &self.plan.project;
-        let tokens = crate::tokens::TokenStore::new(&project.config.state_dir(&project.root));
         for (index, channel) in project.config.channels.iter().enumerate() {
-            let Some(noted) = channel.token_expires else { continue };
-            let refreshed = tokens.load(&channel.name).ok().flatten().map(|t| t.expires_at.date_naive());
-            let expires = refreshed.filter(|r| *r > noted).unwrap_or(noted);
+            let Some(expires) = channel.token_expires else { continue };
+            if channel.auth.name == "instagram-login" {
+                continue;
+            }
             let after: Vec<&Occurrence> = self
                 .plan
                 .occurrences
@@ -945,7 +945,7 @@ async fn run_attempt(
         tracing::info!(key = %key, "not found on the platform after the interruption: sending it now");
         return Done { key, retry_at: Some(at) };
     }
-    let outcome = deliver::at_the_end(outcome, &journal, record.attempts, &shared.policy);
+    let outcome = deliver::after_attempt(outcome, &journal, record.attempts, &shared.policy);
     let hash = crate::ledger::text_hash_parts(&rendered.parts);
     finish(shared, plan, occ, key, &record, outcome, Some(hash)).await
 }

@@ -198,8 +198,8 @@ async fn an_edit_to_a_post_already_sent_never_sends_it_again() {
 }
 
 /// Starts a daemon whose channel `x` notes `token_expires = 2027-03-01` before a post on 2027-03-08,
-/// with `tokens` in its state folder; the alerts its webhook received.
-async fn token_alerts(tokens: Option<&crate::tokens::Tokens>) -> Vec<wiremock::Request> {
+/// its config with `extra_channel` added; the alerts its webhook received.
+async fn token_alerts(extra_channel: &str) -> Vec<wiremock::Request> {
     let hook = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(wiremock::ResponseTemplate::new(200))
@@ -210,6 +210,7 @@ async fn token_alerts(tokens: Option<&crate::tokens::Tokens>) -> Vec<wiremock::R
     std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
     let config = CONFIG
         .replace("handle = \"@humansecurityFA\"", "handle = \"@humansecurityFA\"\ntoken_expires = 2027-03-01")
+        .replace("[daemon]", &format!("{extra_channel}\n[daemon]"))
         + "alert_webhook = \"file:webhook\"\n";
     std::fs::write(dir.path().join("config/herald.toml"), format!("secrets_file = \"secrets.toml\"\n{config}"))
         .unwrap();
@@ -220,30 +221,33 @@ async fn token_alerts(tokens: Option<&crate::tokens::Tokens>) -> Vec<wiremock::R
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(dir.path().join("secrets.toml"), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    if let Some(t) = tokens {
-        let store = crate::tokens::TokenStore::new(&dir.path().join(".herald"));
-        let lock = store.lock().unwrap();
-        store.save("x", t, &lock).unwrap();
+    let mut text = campaign(&post("a", "09:00"));
+    if !extra_channel.is_empty() {
+        // On Instagram too, which needs an image.
+        std::fs::write(dir.path().join("campaigns/card.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap();
+        text = text
+            .replace("channels = [\"x\"]", "channels = [\"x\", \"instagram\"]")
+            .replace("water is life.\"\n", "water is life.\"\nmedia = [{ file = \"card.jpg\", alt = \"A well\" }]\n");
     }
-    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&post("a", "09:00"))).unwrap();
+    std::fs::write(dir.path().join("campaigns/c.toml"), text).unwrap();
     let store = Arc::new(SqliteStore::in_memory().unwrap());
     let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("08:00")) };
     let _daemon = Daemon::start(options, store).await.unwrap();
     // Alerts go out on their own task, so a slow webhook never delays the scheduler.
-    let mut got = Vec::new();
     for _ in 0..50 {
-        got = hook.received_requests().await.unwrap();
-        if !got.is_empty() {
+        if !hook.received_requests().await.unwrap().is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    got
+    // A moment more, for a second alert that should not come.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    hook.received_requests().await.unwrap()
 }
 
 #[tokio::test]
 async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
-    let got = token_alerts(None).await;
+    let got = token_alerts("").await;
     assert_eq!(got.len(), 1, "one alert");
     let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
     assert_eq!(body["herald"]["kind"], "token_expires");
@@ -253,17 +257,17 @@ async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
 }
 
 #[tokio::test]
-async fn a_token_herald_refreshed_past_the_noted_expiry_is_not_reported() {
-    let refreshed = crate::tokens::Tokens {
-        access_token: crate::secrets::Secret::new("refreshed"),
-        refresh_token: crate::secrets::Secret::new("refreshed"),
-        expires_at: at("09:00") + chrono::Duration::days(50),
-        seed: "seed".into(),
-    };
-    assert!(token_alerts(Some(&refreshed)).await.is_empty());
-    // A stored token that runs out sooner than the noted date changes nothing.
-    let short = crate::tokens::Tokens { expires_at: at("09:00") - chrono::Duration::days(30), ..refreshed };
-    assert_eq!(token_alerts(Some(&short)).await.len(), 1);
+async fn a_token_herald_refreshes_itself_is_not_reported_as_expiring() {
+    let instagram = "[channels.instagram]\nplatform = \"instagram\"\nauth = \"instagram-login\"\nhandle = \"@humansecurityforall\"\ntoken_expires = 2027-03-01\n";
+    let got = token_alerts(instagram).await;
+    let texts: Vec<String> = got
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["text"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    assert_eq!(texts.len(), 1, "only channel `x`: {texts:?}");
+    assert!(texts[0].contains("channel `x`"), "{texts:?}");
 }
 
 #[tokio::test(start_paused = true)]

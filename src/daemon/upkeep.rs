@@ -34,6 +34,9 @@ pub(super) async fn round(shared: Arc<Shared>, channels: Arc<Channels>) {
         }
         match result {
             Upkeep::Nothing => {}
+            Upkeep::Refreshed { .. } if http.is_dry_run() => {
+                tracing::info!(channel = %name, "dry run: the access token would be refreshed now (nothing stored)");
+            }
             Upkeep::Refreshed { until } => {
                 tracing::info!(channel = %name, until = %until.to_rfc3339(), "access token refreshed and stored");
             }

@@ -106,6 +106,7 @@ async fn send_live(client: &reqwest::Client, req: Request) -> Result<Response, S
         super::http::Method::Post => reqwest::Method::POST,
         super::http::Method::Put => reqwest::Method::PUT,
     };
+    let shown = format!("{} {}", req.method.as_str(), req.shown_url());
     let mut builder = client.request(method, req.full_url());
     for (name, value) in &req.headers {
         builder = builder.header(name, value_of(value));
@@ -122,14 +123,14 @@ async fn send_live(client: &reqwest::Client, req: Request) -> Result<Response, S
         // reqwest sets the content type with its boundary.
         Body::Multipart(parts) => builder.multipart(multipart_form(parts)?),
     };
-    let response = builder.send().await.map_err(classify)?;
+    let response = builder.send().await.map_err(|e| classify(e, &shown))?;
     let status = response.status().as_u16();
     let headers = response
         .headers()
         .iter()
         .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or_default().to_string()))
         .collect();
-    let body = response.bytes().await.map_err(|e| SendError::Lost(e.to_string()))?.to_vec();
+    let body = response.bytes().await.map_err(|e| SendError::Lost(format!("{} ({shown})", e.without_url())))?.to_vec();
     Ok(Response { status, headers, body })
 }
 
@@ -162,10 +163,11 @@ fn value_of(v: &HeaderValue) -> &str {
 
 /// A failure before the connection was made means nothing was sent; any later failure may have
 /// delivered the request.
-fn classify(e: reqwest::Error) -> SendError {
-    // reqwest's messages carry the URL, which may hold a secret query parameter: it is left out.
+fn classify(e: reqwest::Error, shown: &str) -> SendError {
+    // reqwest's messages carry the URL, which may hold a secret query parameter: the redacted one is
+    // shown instead.
     let not_sent = e.is_connect() || e.is_builder();
-    let message = e.without_url().to_string();
+    let message = format!("{} ({shown})", e.without_url());
     if not_sent { SendError::NotSent(message) } else { SendError::Lost(message) }
 }
 
@@ -206,6 +208,7 @@ mod tests {
             .secret_query("access_token", Secret::new("IGQsecret123"));
         let e = b.send(req, |_| unreachable!()).await.unwrap_err();
         assert!(!format!("{e} {e:?}").contains("IGQsecret123"), "{e:?}");
+        assert!(e.to_string().contains("(GET http://127.0.0.1:9/refresh_access_token?access_token=***)"), "{e}");
         // Lost after sending, too.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -6,8 +6,9 @@
 //! decide: found on the account means published; certainly absent means safe to try again; no way to
 //! tell stays unknown for a person. A server error on the request that publishes is retried later,
 //! but the next attempt looks on the account first (the journal's `UNCLEAR` step), and a post whose
-//! attempts run out that way is unknown, not failed ([`at_the_end`]). [`next`] is the retry decision as data: given an outcome and the
-//! attempt number it says stop or wait how long, and never retries anything but "retry later".
+//! attempts run out that way is unknown, not failed ([`after_attempt`]). [`next`] is the retry
+//! decision as data: given an outcome and the attempt number it says stop or wait how long, and never
+//! retries anything but "retry later".
 //! [`deliver`] loops the two with real waits (for `herald send`); the daemon records each step in its
 //! ledger instead of waiting in memory.
 
@@ -84,17 +85,21 @@ pub async fn attempt(
     settle(adapter, post, journal, http, outcome, started).await
 }
 
-/// The outcome to record for attempt number `attempt`: a post whose attempts are used up while an
-/// earlier server error leaves it unclear whether it went out is unknown (a person checks), not failed.
-pub fn at_the_end(outcome: Outcome, journal: &Journal<'_>, attempt: u32, policy: &RetryPolicy) -> Outcome {
+/// The outcome of attempt number `attempt` (1-based) after a server error on the request that
+/// publishes (the journal's [`UNCLEAR`]): retried no sooner than `policy.unclear_wait`, so the account
+/// shows the post if it went out; and, when the attempts are used up, unknown (a person checks), not
+/// failed. Any other outcome is unchanged.
+pub fn after_attempt(outcome: Outcome, journal: &Journal<'_>, attempt: u32, policy: &RetryPolicy) -> Outcome {
     match outcome {
-        Outcome::RetryLater { reason, .. }
-            if journal.unclear_since().is_some() && policy.delay(attempt, None, 0.0).is_none() =>
-        {
-            Outcome::Unknown {
-                reason: format!(
-                    "{reason}; an earlier attempt got a server error, so the post may be live: check the account and see `herald resolve`"
-                ),
+        Outcome::RetryLater { after, reason } if journal.unclear_since().is_some() => {
+            if policy.delay(attempt, None, 0.0).is_none() {
+                Outcome::Unknown {
+                    reason: format!(
+                        "{reason}; an earlier attempt got a server error, so the post may be live: check the account before sending it again"
+                    ),
+                }
+            } else {
+                Outcome::RetryLater { after: Some(after.unwrap_or_default().max(policy.unclear_wait)), reason }
             }
         }
         other => other,
@@ -156,7 +161,7 @@ pub async fn deliver(
             let _slot = limits.start().await;
             attempt(adapter, post, journal, http, Utc::now()).await
         };
-        let outcome = at_the_end(outcome, journal, attempts, policy);
+        let outcome = after_attempt(outcome, journal, attempts, policy);
         match next(&outcome, attempts, policy, rand::random::<f64>()) {
             Next::RetryAfter(wait) => {
                 on_retry(&outcome, wait);
@@ -177,7 +182,12 @@ mod tests {
 
     #[test]
     fn only_retry_later_is_retried_and_only_so_many_times() {
-        let p = RetryPolicy { max_attempts: 3, base: Duration::from_secs(2), cap: Duration::from_secs(60) };
+        let p = RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        };
         assert_eq!(next(&retry(None), 1, &p, 0.5), Next::RetryAfter(Duration::from_secs(1)));
         assert_eq!(
             next(&retry(Some(30)), 2, &p, 0.5),

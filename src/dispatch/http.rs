@@ -164,14 +164,18 @@ impl Request {
         self
     }
 
+    /// The URL as a person reads it: a secret query parameter shows as `***`.
+    pub fn shown_url(&self) -> String {
+        self.url_with(|v| match v {
+            HeaderValue::Plain(s) => percent_encode(s),
+            HeaderValue::Secret(_) => "***".to_string(),
+        })
+    }
+
     /// The request as a person reads it, with every secret shown as `***`: method and URL, headers,
     /// then the body (JSON pretty-printed, form fields one per line, bytes summarised).
     pub fn redacted(&self) -> String {
-        let url = self.url_with(|v| match v {
-            HeaderValue::Plain(s) => percent_encode(s),
-            HeaderValue::Secret(_) => "***".to_string(),
-        });
-        let mut out = format!("{} {url}\n", self.method.as_str());
+        let mut out = format!("{} {}\n", self.method.as_str(), self.shown_url());
         for (name, value) in &self.headers {
             let _ = writeln!(out, "{name}: {}", shown(value));
         }

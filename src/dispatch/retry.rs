@@ -9,11 +9,19 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base: Duration,
     pub cap: Duration,
+    /// The least wait after a server error on the request that publishes, before the account is read
+    /// to see whether the post went out anyway: a timeline takes a moment to show a new post.
+    pub unclear_wait: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 5, base: Duration::from_secs(2), cap: Duration::from_secs(15 * 60) }
+        Self {
+            max_attempts: 5,
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(15 * 60),
+            unclear_wait: Duration::from_secs(60),
+        }
     }
 }
 
@@ -38,7 +46,12 @@ mod tests {
 
     #[test]
     fn backoff_doubles_is_jittered_capped_and_bounded() {
-        let p = RetryPolicy { max_attempts: 4, base: Duration::from_secs(1), cap: Duration::from_secs(3) };
+        let p = RetryPolicy {
+            max_attempts: 4,
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(3),
+            ..RetryPolicy::default()
+        };
         assert_eq!(p.delay(1, None, 0.999_999).map(|d| d.as_secs()), Some(0)); // up to 1 s
         assert_eq!(p.delay(2, None, 0.5), Some(Duration::from_secs(1))); // half of 2 s
         assert_eq!(p.delay(3, None, 0.5), Some(Duration::from_millis(1500))); // half of min(4, 3) s

@@ -12,7 +12,7 @@ use herald::channels::registry::AnyAdapter;
 use herald::channels::{facebook, linkedin, twitter};
 use herald::config::Channel;
 use herald::dispatch::boundary::Boundary;
-use herald::dispatch::deliver::{self, at_the_end};
+use herald::dispatch::deliver::{self, after_attempt};
 use herald::dispatch::limits::ChannelLimits;
 use herald::dispatch::outcome::Outcome;
 use herald::dispatch::retry::RetryPolicy;
@@ -94,6 +94,17 @@ impl Fake {
         }
     }
 
+    /// How many reads (GET requests) the platform received: the lookups on the account.
+    async fn reads(&self) -> usize {
+        let server = match self {
+            Fake::X(f) => &f.server,
+            Fake::Linkedin(f) => &f.server,
+            Fake::Facebook(f) => &f.server,
+        };
+        let requests = server.received_requests().await.unwrap_or_default();
+        requests.iter().filter(|r| r.method.as_str() == "GET").count()
+    }
+
     /// The ids of the posts on the account.
     fn posts(&self) -> Vec<String> {
         match self {
@@ -125,7 +136,9 @@ async fn two_attempts(after_creating: bool) {
         assert!(first.is_retryable(), "{platform}: {first:?}");
         assert!(journal.unclear_since().is_some(), "{platform}: the server error is noted");
         assert_eq!(fake.posts().len(), usize::from(after_creating), "{platform}");
+        let reads = fake.reads().await;
         let second = deliver::attempt(&adapter, &post, &mut journal, &http(), chrono::Utc::now()).await;
+        assert!(fake.reads().await > reads, "{platform}: the account was read before publishing again");
         let posts = fake.posts();
         assert_eq!(posts.len(), 1, "{platform}: published exactly once, {second:?}");
         assert!(
@@ -156,7 +169,12 @@ async fn herald_send_rides_out_a_server_error_and_publishes_once() {
         let post =
             Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
         fake.server_error(true);
-        let policy = RetryPolicy { max_attempts: 3, base: Duration::from_millis(10), cap: Duration::from_millis(50) };
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(50),
+            unclear_wait: Duration::from_millis(20),
+        };
         let mut waits = 0;
         let done = deliver::deliver(
             &adapter,
@@ -179,12 +197,16 @@ fn attempts_used_up_after_a_server_error_leave_the_post_unknown_not_failed() {
     let policy = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
     let busy = || Outcome::RetryLater { after: None, reason: "HTTP 503".into() };
     let mut journal = Journal::in_memory();
-    assert_eq!(at_the_end(busy(), &journal, 3, &policy), busy(), "no server error on the publishing request");
+    assert_eq!(after_attempt(busy(), &journal, 3, &policy), busy(), "no server error on the publishing request");
     journal.note_public_answer(&herald::dispatch::http::Response::new(503, "Service Unavailable"));
-    assert_eq!(at_the_end(busy(), &journal, 2, &policy), busy(), "attempts left");
-    match at_the_end(busy(), &journal, 3, &policy) {
+    assert_eq!(
+        after_attempt(busy(), &journal, 2, &policy),
+        Outcome::RetryLater { after: Some(policy.unclear_wait), reason: "HTTP 503".into() },
+        "attempts left: no sooner than the account can show the post"
+    );
+    match after_attempt(busy(), &journal, 3, &policy) {
         Outcome::Unknown { reason } => {
-            assert!(reason.contains("may be live") && reason.contains("herald resolve"), "{reason}")
+            assert!(reason.contains("may be live") && reason.contains("check the account"), "{reason}")
         }
         other => panic!("{other:?}"),
     }
@@ -195,4 +217,32 @@ fn attempts_used_up_after_a_server_error_leave_the_post_unknown_not_failed() {
     let mut timeout = Journal::in_memory();
     timeout.note_public_answer(&herald::dispatch::http::Response::new(408, ""));
     assert!(timeout.unclear_since().is_some());
+}
+
+#[tokio::test]
+async fn when_the_account_cannot_be_read_after_a_server_error_nothing_is_sent_again() {
+    let fake = Fake::start(Platform::Linkedin).await;
+    let Fake::Linkedin(linkedin) = &fake else { unreachable!() };
+    linkedin.set_can_read_posts(false);
+    let ch = fake.channel();
+    let adapter = fake.adapter(&ch);
+    let parts = vec![TEXT.to_string()];
+    let post = Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
+    let mut journal = Journal::in_memory();
+    fake.server_error(true);
+    deliver::attempt(&adapter, &post, &mut journal, &http(), chrono::Utc::now()).await;
+    let policy = RetryPolicy::default();
+    for attempt in 2..=policy.max_attempts {
+        let o = deliver::attempt(&adapter, &post, &mut journal, &http(), chrono::Utc::now()).await;
+        match deliver::after_attempt(o, &journal, attempt, &policy) {
+            Outcome::RetryLater { after: Some(wait), reason } if attempt < policy.max_attempts => {
+                assert!(wait >= policy.unclear_wait && reason.contains("cannot be checked yet"), "{reason}");
+            }
+            Outcome::Unknown { reason } if attempt == policy.max_attempts => {
+                assert!(reason.contains("may be live"), "{reason}");
+            }
+            other => panic!("attempt {attempt}: {other:?}"),
+        }
+    }
+    assert_eq!(fake.posts().len(), 1, "never sent a second time");
 }

@@ -443,8 +443,8 @@ async fn the_upkeep_keeps_an_idle_oauth2_refresh_token_alive_and_finds_a_revoked
     let store = herald::tokens::TokenStore::new(state.path());
     let mut tokens = store.load("x").unwrap().unwrap();
     tokens.expires_at -= chrono::Duration::days(31);
-    let lock = store.lock().unwrap();
-    store.save("x", &tokens, &lock).unwrap();
+    let lock = store.lock("x").unwrap();
+    store.save(&tokens, &lock).unwrap();
     drop(lock);
     let idle = oauth2_client(&fake, state.path(), OAUTH2_FIRST_REFRESH);
     assert!(matches!(idle.upkeep(&http).await, Upkeep::Refreshed { .. }));
@@ -536,7 +536,12 @@ async fn delivery_retries_what_may_be_retried_and_settles_a_lost_answer_by_looki
     use herald::dispatch::retry::RetryPolicy;
     let fake = FakeX::start().await;
     let adapter = AnyAdapter::Twitter(Client::oauth1(fake.uri(), credentials(), "humansecurityFA"));
-    let policy = RetryPolicy { max_attempts: 3, base: Duration::from_millis(10), cap: Duration::from_millis(50) };
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        base: Duration::from_millis(10),
+        cap: Duration::from_millis(50),
+        unclear_wait: Duration::from_millis(20),
+    };
     let limits = std::sync::Arc::new(ChannelLimits::new(1));
     let http = Boundary::live(Duration::from_millis(700)).unwrap().for_channel(limits.clone());
     let ch = channel();

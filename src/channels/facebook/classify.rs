@@ -60,7 +60,7 @@ pub fn classify(response: &Response) -> Outcome {
         _ if error["is_transient"].as_bool() == Some(true) => {
             Outcome::RetryLater { after: None, reason: format!("Facebook temporary error: {message}") }
         }
-        _ if response.status >= 500 => Outcome::RetryLater { after: None, reason: format!("Facebook server error {}: {message}", response.status) },
+        _ if response.status >= 500 || response.status == 408 => Outcome::RetryLater { after: None, reason: format!("Facebook server error {}: {message}", response.status) },
         _ => Outcome::Rejected { platform_message: message, explanation: format!("Facebook refused the post (HTTP {})", response.status) },
     }
 }
@@ -195,6 +195,8 @@ mod tests {
             r#"{"error":{"message":"Service temporarily unavailable","type":"OAuthException","code":9007,"is_transient":true}}"#,
         );
         assert!(classify(&flagged).is_retryable());
+        let timeout = Response::new(408, "Request Timeout");
+        assert!(classify(&timeout).is_retryable(), "a 408 is a server that gave up, not a refusal");
         let gateway = Response::new(502, "<html>Bad Gateway</html>");
         assert!(
             matches!(classify(&gateway), Outcome::RetryLater { reason, .. } if reason.contains("502") && reason.contains("Bad Gateway"))

@@ -66,7 +66,7 @@ pub fn classify(response: &Response) -> Outcome {
             after: regain_access(response),
             reason: format!("Instagram rate limit (HTTP 429): {message}"),
         },
-        _ if response.status >= 500 => facebook::classify::classify(response),
+        _ if response.status >= 500 || response.status == 408 => facebook::classify::classify(response),
         _ => Outcome::Rejected {
             platform_message: message,
             explanation: format!("Instagram refused the request (HTTP {})", response.status),

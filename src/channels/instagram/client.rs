@@ -445,9 +445,12 @@ impl Adapter for Client {
     /// Refreshes an Instagram Login token when it is due. Facebook Login has nothing to do: its
     /// token is refreshed by the person who made it (see the README).
     async fn upkeep(&self, http: &Boundary) -> Upkeep {
-        match &self.refresh {
-            Some(session) => session.keep_fresh(http).await,
-            None => Upkeep::Nothing,
+        let Some(session) = &self.refresh else { return Upkeep::Nothing };
+        let done = session.keep_fresh(http).await;
+        // Also a failure met by a publish since the last round: a person hears of it once.
+        match session.take_alert() {
+            Some(reason) => Upkeep::Failed { reason, needs_person: true },
+            None => done,
         }
     }
 
@@ -464,10 +467,17 @@ impl Adapter for Client {
         if let Some(id) = journal.get(PUBLISHED).map(str::to_string) {
             return self.published(&id, http).await;
         }
-        // A refresh that is due goes first; one that fails leaves the current token in use.
-        if let Upkeep::Failed { reason, .. } = self.upkeep(http).await {
+        // A refresh that is due goes first; one that fails leaves the current token in use (and an
+        // alert for the daemon's upkeep to report).
+        if let Some(session) = &self.refresh
+            && let Upkeep::Failed { reason, .. } = session.keep_fresh(http).await
+        {
             tracing::warn!(account = %self.account, "{reason}");
         }
+        let _token_in_use = match &self.refresh {
+            Some(session) => Some(session.hold().await),
+            None => None,
+        };
         let images = match images(post) {
             Ok(i) => i,
             Err(o) => return o,

@@ -25,6 +25,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::channels::adapter::Upkeep;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{Method, Request, Response};
+use crate::dispatch::outcome::Outcome;
 use crate::secrets::Secret;
 use crate::tokens::{TokenStore, Tokens, fingerprint};
 
@@ -32,7 +33,7 @@ use crate::tokens::{TokenStore, Tokens, fingerprint};
 pub const REFRESH_WITHIN: Duration = Duration::days(30);
 /// A refusal is reported as needing a person when the token runs out within this.
 pub const ALERT_WITHIN: Duration = Duration::days(7);
-/// After a network or server error, try again in this long.
+/// After a network or server error, try again in this long (unless Meta says how long).
 const RETRY_SOON: Duration = Duration::hours(1);
 /// After a refusal, try again in this long (a token under 24 hours old cannot be refreshed yet).
 const RETRY_LATER: Duration = Duration::days(1);
@@ -48,6 +49,9 @@ pub struct Session {
     /// `{host}/refresh_access_token`.
     url: String,
     state: Mutex<State>,
+    /// Held (shared) by each publish while it uses the token, and (exclusively) by a refresh: a token
+    /// is never swapped under a post half-way through its requests.
+    in_use: tokio::sync::RwLock<()>,
 }
 
 #[derive(Debug, Default)]
@@ -57,27 +61,17 @@ struct State {
     expires_at: Option<DateTime<Utc>>,
     /// No refresh before this (after a failed one).
     not_before: Option<DateTime<Utc>>,
+    /// A failure only a person can mend, not yet reported by the daemon's upkeep.
+    alert: Option<String>,
 }
 
-/// What a refresh attempt is for: the decision, as data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Due {
-    /// The token has long enough left, or a failed refresh is waiting to be tried again.
-    No,
-    /// Refresh now.
-    Yes,
-    /// The token has expired: only authorising the channel again helps.
-    Expired,
-}
-
-/// Whether a token expiring at `expires_at` (unknown: `None`) should be refreshed at `now`.
-pub fn due(now: DateTime<Utc>, expires_at: Option<DateTime<Utc>>, not_before: Option<DateTime<Utc>>) -> Due {
-    match expires_at {
-        _ if not_before.is_some_and(|t| now < t) => Due::No,
-        Some(at) if at <= now => Due::Expired,
-        Some(at) if at - now > REFRESH_WITHIN => Due::No,
-        _ => Due::Yes,
+/// Whether a token expiring at `expires_at` (unknown: `None`) should be refreshed at `now`. An
+/// expired one is tried too: the noted expiry may be stale, and Meta's answer settles it.
+pub fn due(now: DateTime<Utc>, expires_at: Option<DateTime<Utc>>, not_before: Option<DateTime<Utc>>) -> bool {
+    if not_before.is_some_and(|t| now < t) {
+        return false;
     }
+    expires_at.is_none_or(|at| at - now <= REFRESH_WITHIN)
 }
 
 impl Session {
@@ -95,7 +89,13 @@ impl Session {
             store,
             url: format!("{}/refresh_access_token", host.trim_end_matches('/')),
             state: Mutex::new(State::default()),
+            in_use: tokio::sync::RwLock::new(()),
         }
+    }
+
+    /// Keeps the token from being refreshed while the guard lives (a publish's requests).
+    pub async fn hold(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.in_use.read().await
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -114,6 +114,11 @@ impl Session {
         let mut state = self.state();
         self.load(&mut state);
         state.expires_at
+    }
+
+    /// The failure a person must act on, once (the daemon's upkeep reports it).
+    pub fn take_alert(&self) -> Option<String> {
+        self.state().alert.take()
     }
 
     /// Reads the store once: a stored token descending from the configured one is newer than it.
@@ -142,7 +147,7 @@ impl Session {
     }
 
     /// Refreshes the token when it is due. Never fails a post: the result says what happened, for
-    /// the log and the daemon's alerts.
+    /// the log; a failure only a person can mend is also kept for [`Session::take_alert`].
     pub async fn keep_fresh(&self, http: &Boundary) -> Upkeep {
         let now = Utc::now();
         let (expires_at, not_before) = {
@@ -150,17 +155,8 @@ impl Session {
             self.load(&mut state);
             (state.expires_at, state.not_before)
         };
-        match due(now, expires_at, not_before) {
-            Due::No => return Upkeep::Nothing,
-            Due::Expired => {
-                // Said once a day, not at every upkeep.
-                self.state().not_before = Some(now + RETRY_LATER);
-                return Upkeep::Failed {
-                    reason: "the Instagram token has expired: authorise the channel again and configure the new token (and its `token_expires`)".into(),
-                    needs_person: true,
-                };
-            }
-            Due::Yes => {}
+        if !due(now, expires_at, not_before) {
+            return Upkeep::Nothing;
         }
         let outcome = self.refresh(http, now).await;
         let mut state = self.state();
@@ -170,6 +166,7 @@ impl Session {
                 state.token = Some(tokens.access_token);
                 state.expires_at = Some(until);
                 state.not_before = None;
+                state.alert = None;
                 Upkeep::Refreshed { until }
             }
             // Another process refreshed it meanwhile: adopt what it stored.
@@ -180,46 +177,47 @@ impl Session {
                 }
                 Upkeep::Nothing
             }
-            Err(Failure { reason, refused }) => {
-                state.not_before = Some(now + if refused { RETRY_LATER } else { RETRY_SOON });
-                let needs_person = refused && state.expires_at.is_some_and(|at| at - now <= ALERT_WITHIN);
-                let left = state.expires_at.map_or_else(
-                    || "its expiry is not known".to_string(),
-                    |at| format!("it expires {}", at.format("%Y-%m-%d %H:%M UTC")),
-                );
-                Upkeep::Failed {
-                    reason: format!(
-                        "the Instagram token could not be refreshed ({reason}); herald keeps using it and tries again {} ({left})",
-                        if refused { "tomorrow" } else { "in an hour" }
-                    ),
-                    needs_person,
+            Err(failure) => {
+                state.not_before = Some(now + failure.wait);
+                let left = state.expires_at.map(|at| at - now);
+                let needs_person = failure.revoked || (failure.refused && left.is_some_and(|l| l <= ALERT_WITHIN));
+                let reason = failure.explain(left, now);
+                if needs_person {
+                    state.alert = Some(reason.clone());
                 }
+                Upkeep::Failed { reason, needs_person }
             }
         }
     }
 
-    /// Under the store's lock: `Ok(None)` when another process already refreshed it.
+    /// Under the channel's lock in the token store (none in a dry run, which stores nothing):
+    /// `Ok(None)` when another process already refreshed it.
     async fn refresh(&self, http: &Boundary, now: DateTime<Utc>) -> Result<Option<Tokens>, Failure> {
-        let store = self.store.clone();
-        let lock = tokio::task::spawn_blocking(move || store.lock())
-            .await
-            .map_err(|e| Failure::soon(e.to_string()))?
-            .map_err(|e| Failure::soon(e.to_string()))?;
-        let token = match self.stored() {
-            Some(t) if due(now, Some(t.expires_at), None) == Due::No => return Ok(None),
+        let lock = if http.is_dry_run() {
+            None
+        } else {
+            let (store, channel) = (self.store.clone(), self.channel.clone());
+            let lock = tokio::task::spawn_blocking(move || store.lock(&channel))
+                .await
+                .map_err(|e| Failure::soon(e.to_string()))?
+                .map_err(|e| Failure::soon(e.to_string()))?;
+            Some(lock)
+        };
+        let _no_post_in_flight = self.in_use.write().await;
+        let token = match lock.as_ref().and_then(|_| self.stored()) {
+            Some(t) if !due(now, Some(t.expires_at), None) => return Ok(None),
             Some(t) => t.access_token,
-            None => self.configured.clone(),
+            None => self.current(),
         };
         let response = match http.send(self.request(&token), placeholder).await {
             Ok(r) => r,
             Err(SendError::NotSent(reason) | SendError::Lost(reason)) => return Err(Failure::soon(reason)),
         };
         let tokens = parse(&response, &fingerprint(&self.configured), now)?;
-        // A dry run sends nothing: its placeholder token is never stored.
-        if !http.is_dry_run()
-            && let Err(e) = self.store.save(&self.channel, &tokens, &lock)
+        if let Some(lock) = &lock
+            && let Err(e) = self.store.save(&tokens, lock)
         {
-            // The old token still works until its own expiry; the new one is kept in memory.
+            // The new token is used from memory; after a restart the configured one is used again.
             tracing::error!(channel = %self.channel, error = %e, "the refreshed Instagram token could not be stored; it is used from memory, and after a restart the configured token is used again");
         }
         Ok(Some(tokens))
@@ -233,16 +231,41 @@ impl Session {
     }
 }
 
-/// Why a refresh did not happen; `refused` when Meta answered no (rather than not answering).
+/// Why a refresh did not happen.
 #[derive(Debug)]
 struct Failure {
     reason: String,
+    /// Meta answered no (rather than not answering, or being busy).
     refused: bool,
+    /// Meta says the token itself is invalid, expired or revoked: only a person can help.
+    revoked: bool,
+    /// When to try again.
+    wait: Duration,
 }
 
 impl Failure {
     fn soon(reason: String) -> Self {
-        Self { reason, refused: false }
+        Self { reason, refused: false, revoked: false, wait: RETRY_SOON }
+    }
+
+    /// For the log and the alert: what failed, what herald does now, and what a person should do.
+    fn explain(&self, left: Option<Duration>, now: DateTime<Utc>) -> String {
+        if self.revoked {
+            return format!(
+                "Instagram refused to refresh the token ({}): authorise the channel again and configure the new token and its `token_expires`",
+                self.reason
+            );
+        }
+        let left = match left {
+            Some(l) if l <= Duration::zero() => "it has expired: authorise the channel again".to_string(),
+            Some(l) => format!("it expires {}", (now + l).format("%Y-%m-%d %H:%M UTC")),
+            None => "its expiry is not known".to_string(),
+        };
+        let again = if self.wait >= RETRY_LATER { "tomorrow".to_string() } else { "later".to_string() };
+        format!(
+            "the Instagram token could not be refreshed ({}); herald keeps using it and tries again {again} ({left})",
+            self.reason
+        )
     }
 }
 
@@ -250,7 +273,9 @@ fn placeholder(_: &Request) -> Response {
     Response::new(200, r#"{"access_token":"dry-run","token_type":"bearer","expires_in":5184000}"#)
 }
 
-/// The refresh answer as tokens (the token is its own refresh credential), or why not.
+/// The refresh answer as tokens (the token is its own refresh credential), or why not, read with the
+/// Graph API's shared rules ([`crate::channels::facebook::classify`]): a throttle or a server error is
+/// tried again soon, an invalid token needs a person, anything else is tried again tomorrow.
 fn parse(response: &Response, seed: &str, now: DateTime<Utc>) -> Result<Tokens, Failure> {
     let body = response.json();
     if response.is_success()
@@ -266,11 +291,23 @@ fn parse(response: &Response, seed: &str, now: DateTime<Utc>) -> Result<Tokens, 
             seed: seed.to_string(),
         });
     }
-    let message = body["error"]["message"]
-        .as_str()
-        .map_or_else(|| format!("HTTP {}", response.status), |m| format!("HTTP {}: {m}", response.status));
-    let transient = response.status >= 500 || response.status == 429 || body["error"]["is_transient"] == true;
-    Err(Failure { reason: message, refused: !transient })
+    let refused = |reason: String| Failure { reason, refused: true, revoked: false, wait: RETRY_LATER };
+    if response.is_success() {
+        return Err(refused("Meta answered without a token".into()));
+    }
+    Err(match crate::channels::facebook::classify::classify(response) {
+        Outcome::NeedsReauth { platform_message } => Failure { revoked: true, ..refused(platform_message) },
+        Outcome::RetryLater { after, reason } => Failure {
+            reason,
+            refused: false,
+            revoked: false,
+            wait: after.and_then(|a| Duration::from_std(a).ok()).unwrap_or(RETRY_SOON).max(Duration::minutes(1)),
+        },
+        Outcome::Rejected { platform_message, .. } | Outcome::Duplicate { platform_message } => {
+            refused(format!("HTTP {}: {platform_message}", response.status))
+        }
+        other => refused(other.to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -284,17 +321,15 @@ mod tests {
     #[test]
     fn a_token_is_refreshed_in_the_last_month_of_its_life_or_when_its_age_is_unknown() {
         let now = at("2027-03-01T09:00:00Z");
-        assert_eq!(due(now, Some(now + Duration::days(59)), None), Due::No);
-        assert_eq!(due(now, Some(now + Duration::days(31)), None), Due::No);
-        assert_eq!(due(now, Some(now + Duration::days(29)), None), Due::Yes);
-        assert_eq!(due(now, None, None), Due::Yes);
-        assert_eq!(due(now, Some(now - Duration::minutes(1)), None), Due::Expired);
-        // After a failure (or a report of expiry): nothing before the time set.
+        assert!(!due(now, Some(now + Duration::days(59)), None));
+        assert!(!due(now, Some(now + Duration::days(31)), None));
+        assert!(due(now, Some(now + Duration::days(29)), None));
+        assert!(due(now, None, None));
+        assert!(due(now, Some(now - Duration::minutes(1)), None), "a noted expiry may be stale: Meta decides");
+        // After a failure: nothing before the time set.
         let later = Some(now + Duration::hours(1));
-        assert_eq!(due(now, Some(now + Duration::days(3)), later), Due::No);
-        assert_eq!(due(now + Duration::hours(1), Some(now + Duration::days(3)), later), Due::Yes);
-        assert_eq!(due(now, Some(now - Duration::days(1)), later), Due::No);
-        assert_eq!(due(now + Duration::hours(1), Some(now - Duration::days(1)), later), Due::Expired);
+        assert!(!due(now, Some(now + Duration::days(3)), later));
+        assert!(due(now + Duration::hours(1), Some(now + Duration::days(3)), later));
     }
 
     #[test]
@@ -309,19 +344,39 @@ mod tests {
     }
 
     #[test]
-    fn refusals_wait_a_day_and_outages_an_hour() {
+    fn failures_are_read_with_the_graph_rules() {
         let now = at("2027-03-01T09:00:00Z");
-        let refused = Response::new(
+        let revoked = Response::new(
             400,
             r#"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190}}"#,
         );
-        let f = parse(&refused, "s", now).unwrap_err();
-        assert!(f.refused && f.reason.contains("Session has expired"), "{f:?}");
+        let f = parse(&revoked, "s", now).unwrap_err();
+        assert!(f.revoked && f.reason.contains("Session has expired"), "{f:?}");
+        assert!(f.explain(Some(Duration::days(40)), now).contains("authorise the channel again"));
+        // A throttle comes back as HTTP 400 with code 4: busy, not a refusal.
+        let throttled = Response::new(
+            400,
+            r#"{"error":{"message":"(#4) Application request limit reached","type":"OAuthException","code":4}}"#,
+        );
+        let f = parse(&throttled, "s", now).unwrap_err();
+        assert!(!f.refused && !f.revoked && f.wait < RETRY_LATER, "{f:?}");
         let down = Response::new(
             500,
             r#"{"error":{"message":"An unexpected error has occurred.","code":2,"is_transient":true}}"#,
         );
-        assert!(!parse(&down, "s", now).unwrap_err().refused);
+        let f = parse(&down, "s", now).unwrap_err();
+        assert!(!f.refused && f.wait == RETRY_SOON, "{f:?}");
+        let too_new = Response::new(
+            400,
+            r#"{"error":{"message":"(#10) The access token must be at least 24 hours old","type":"OAuthException","code":10}}"#,
+        );
+        let f = parse(&too_new, "s", now).unwrap_err();
+        assert!(f.refused && !f.revoked && f.wait == RETRY_LATER, "{f:?}");
+        assert!(
+            f.explain(None, now).contains("tries again tomorrow (its expiry is not known)"),
+            "{}",
+            f.explain(None, now)
+        );
         assert!(parse(&Response::new(200, "{}"), "s", now).unwrap_err().refused);
     }
 
@@ -347,7 +402,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = TokenStore::new(dir.path());
         let old = Secret::new("IGQWold");
-        let lock = store.lock().unwrap();
+        let lock = store.lock("instagram").unwrap();
         let until = at("2027-05-01T00:00:00Z");
         let from_old = Tokens {
             access_token: Secret::new("IGQWrefreshed"),
@@ -355,7 +410,7 @@ mod tests {
             expires_at: until,
             seed: fingerprint(&old),
         };
-        store.save("instagram", &from_old, &lock).unwrap();
+        store.save(&from_old, &lock).unwrap();
         drop(lock);
         let s = Session::new("instagram", "https://graph.instagram.com", old, None, store.clone());
         assert_eq!((s.current().expose(), s.expires_at()), ("IGQWrefreshed", Some(until)));

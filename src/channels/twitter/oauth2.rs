@@ -108,14 +108,19 @@ impl Session {
         }
     }
 
-    /// Takes the store's lock, and refreshes unless the store already holds a fresh token other than
-    /// the one refused.
+    /// Takes the channel's lock in the token store (not in a dry run, which stores nothing), and
+    /// refreshes unless the store already holds a fresh token other than the one refused.
     async fn refresh(&self, http: &Boundary, now: DateTime<Utc>, refused: Option<Secret>) -> Result<Tokens, Outcome> {
-        let store = self.store.clone();
-        let lock = tokio::task::spawn_blocking(move || store.lock())
-            .await
-            .map_err(|e| store_failure(&e.to_string()))?
-            .map_err(|e| store_failure(&e.to_string()))?;
+        let lock = if http.is_dry_run() {
+            None
+        } else {
+            let (store, channel) = (self.store.clone(), self.channel.clone());
+            let lock = tokio::task::spawn_blocking(move || store.lock(&channel))
+                .await
+                .map_err(|e| store_failure(&e.to_string()))?
+                .map_err(|e| store_failure(&e.to_string()))?;
+            Some(lock)
+        };
         let seed = fingerprint(&self.configured_refresh);
         let stored = self.store.load(&self.channel).map_err(|e| store_failure(&e.to_string()))?;
         let refresh_token = match stored {
@@ -136,8 +141,8 @@ impl Session {
         };
         let tokens = parse(&response, &refresh_token, &seed, now)?;
         // A dry run sends nothing and so rotates nothing: its placeholder tokens are never stored.
-        if !http.is_dry_run()
-            && let Err(e) = self.store.save(&self.channel, &tokens, &lock)
+        if let Some(lock) = &lock
+            && let Err(e) = self.store.save(&tokens, lock)
         {
             // The old refresh token is dead now: keep the new one in memory and say so loudly.
             tracing::error!(channel = %self.channel, error = %e, "the refreshed X token could not be stored; it is kept in memory only and the channel will need authorising again after a restart");
