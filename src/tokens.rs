@@ -94,6 +94,16 @@ impl TokenStore {
         Ok(TokenLock { _file: self.lock_file(&name)?, channel: channel.to_string() })
     }
 
+    /// [`TokenStore::lock`] from async code: the wait (behind another process's refresh) happens on
+    /// the blocking pool, not on the runtime's threads.
+    pub async fn lock_async(&self, channel: &str) -> Result<TokenLock, TokenError> {
+        let (store, channel) = (self.clone(), channel.to_string());
+        match tokio::task::spawn_blocking(move || store.lock(&channel)).await {
+            Ok(locked) => locked,
+            Err(e) => Err(self.io(std::io::Error::other(e.to_string()))),
+        }
+    }
+
     fn lock_file(&self, name: &str) -> Result<File, TokenError> {
         crate::config::create_state_dir(&self.dir).map_err(|e| self.io(e))?;
         let file = OpenOptions::new()

@@ -196,12 +196,7 @@ impl Session {
         let lock = if http.is_dry_run() {
             None
         } else {
-            let (store, channel) = (self.store.clone(), self.channel.clone());
-            let lock = tokio::task::spawn_blocking(move || store.lock(&channel))
-                .await
-                .map_err(|e| Failure::soon(e.to_string()))?
-                .map_err(|e| Failure::soon(e.to_string()))?;
-            Some(lock)
+            Some(self.store.lock_async(&self.channel).await.map_err(|e| Failure::soon(e.to_string()))?)
         };
         let _no_post_in_flight = self.in_use.write().await;
         let token = match lock.as_ref().and_then(|_| self.stored()) {

@@ -114,12 +114,7 @@ impl Session {
         let lock = if http.is_dry_run() {
             None
         } else {
-            let (store, channel) = (self.store.clone(), self.channel.clone());
-            let lock = tokio::task::spawn_blocking(move || store.lock(&channel))
-                .await
-                .map_err(|e| store_failure(&e.to_string()))?
-                .map_err(|e| store_failure(&e.to_string()))?;
-            Some(lock)
+            Some(self.store.lock_async(&self.channel).await.map_err(|e| store_failure(&e.to_string()))?)
         };
         let seed = fingerprint(&self.configured_refresh);
         let stored = self.store.load(&self.channel).map_err(|e| store_failure(&e.to_string()))?;
