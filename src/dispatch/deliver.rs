@@ -132,7 +132,9 @@ pub async fn settle(
         },
         Lookup::Unavailable { .. } if matches!(outcome, Outcome::Duplicate { .. }) => outcome,
         Lookup::Unavailable { reason } => Outcome::Unknown {
-            reason: format!("{unclear}; the account could not be checked ({reason}): see `herald resolve`"),
+            reason: format!(
+                "{unclear}; the account could not be checked ({reason}): check it before sending the post again"
+            ),
         },
     }
 }
