@@ -108,7 +108,7 @@ pub fn check_credentials(project: &Project, env: &dyn Fn(&str) -> Option<String>
                         "channel `{}` cannot publish: credential `{name}` is missing ({why})",
                         channel.name
                     ))
-                    .at(source, channel.credentials_span.clone().unwrap_or(0..0))
+                    .at(source, channel.credentials_span.clone())
                     .help("set it before running the daemon or `herald send`; `check` and `preview` work without it"),
                 );
             }
@@ -168,7 +168,7 @@ pub async fn probe_channels(project: &Project, env: &dyn Fn(&str) -> Option<Stri
         return (lines, diagnostics);
     };
     for channel in &project.config.channels {
-        let span = channel.credentials_span.clone().unwrap_or(0..0);
+        let span = channel.credentials_span.clone();
         let fail =
             |message: String, help: &str| Diagnostic::error(message).at(source, span.clone()).help(help.to_string());
         let secrets = match registry::credentials(channel, file.as_ref(), env) {

@@ -106,7 +106,7 @@ impl Channel {
             token_expires: None,
             concurrency: None,
             credentials: BTreeMap::new(),
-            credentials_span: None,
+            credentials_span: 0..0,
         }
     }
 
@@ -172,8 +172,9 @@ pub struct Channel {
     pub concurrency: Option<usize>,
     /// Where each credential is, by name; empty when the channel has none configured.
     pub credentials: BTreeMap<String, SecretRef>,
-    /// Where `[channels.NAME.credentials]` is in the config, for diagnostics.
-    pub credentials_span: Option<Range<usize>>,
+    /// Where diagnostics about the channel's credentials point: its `[channels.NAME.credentials]`
+    /// table, or the channel's name when it has none.
+    pub credentials_span: Range<usize>,
 }
 
 /// A validated campaign file.

@@ -80,7 +80,7 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
             );
         }
         let mut credentials = BTreeMap::new();
-        let credentials_span = ch.credentials.as_ref().map(|(span, _)| span.clone());
+        let credentials_span = ch.credentials.as_ref().map_or_else(|| name.span(), |(span, _)| span.clone());
         if let Some((span, refs)) = ch.credentials {
             // A channel ready to publish needs what its API addresses, not only credentials.
             if let (Some(setting), None) = (&rules.account, &ch.account) {

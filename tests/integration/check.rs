@@ -533,3 +533,18 @@ fn daemon_and_channel_settings_are_checked_with_a_hint() {
     assert!(r.stderr.contains("channel `linkedin` has credentials but no `account`"), "{}", r.stderr);
     assert!(r.stderr.contains("add `account = \"urn:li:organization:12345678\"`"), "{}", r.stderr);
 }
+
+#[test]
+fn online_check_of_a_channel_without_credentials_points_at_the_channel() {
+    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\n");
+    let r = p.run(&["check", "--online"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: channel `x` cannot be checked online: missing credentials `consumer_key`"),
+        "{}",
+        r.stderr
+    );
+    let config = std::fs::read_to_string(p.path().join("config/herald.toml")).unwrap();
+    let line = config.lines().position(|l| l.trim() == "[channels.x]").expect("the x channel") + 1;
+    assert!(r.stderr.contains(&format!("--> config/herald.toml:{line}:11")), "{}", r.stderr);
+}
