@@ -115,8 +115,9 @@ pub struct Daemon {
     cursor: usize,
     /// Posts to try again, by when.
     retries: BTreeSet<(DateTime<Utc>, OccurrenceKey)>,
-    /// Due posts held by a pause switch.
-    held: Vec<usize>,
+    /// Due posts to consider again (plan indices): after a ledger change or a reload, those the ledger
+    /// still has as `scheduled` within the catch-up window (held by a pause, or waiting).
+    due_again: Vec<usize>,
     pauses: Vec<PauseScope>,
     changes: u64,
     tasks: JoinSet<Done>,
@@ -178,7 +179,7 @@ impl Daemon {
             last_good,
             cursor: 0,
             retries: BTreeSet::new(),
-            held: Vec::new(),
+            due_again: Vec::new(),
             pauses: Vec::new(),
             changes: 0,
             tasks: JoinSet::new(),
@@ -314,6 +315,9 @@ impl Daemon {
     /// Considers every occurrence and retry that is due now.
     async fn dispatch_due(&mut self) {
         let now = self.shared.clock.now();
+        for index in std::mem::take(&mut self.due_again) {
+            self.consider(index, now).await;
+        }
         while let Some(occ) = self.plan.occurrences.get(self.cursor) {
             if occ.at_utc > now {
                 break;
@@ -351,8 +355,7 @@ impl Daemon {
         let occ = self.plan.occurrences[index].clone();
         let Some(key) = self.plan.key(&occ) else { return };
         if self.paused(&occ) {
-            self.held.push(index);
-            return;
+            return; // still `scheduled` in the ledger: a resume considers it again
         }
         let late = (now - occ.at_utc).to_std().unwrap_or_default();
         if late > self.plan.catch_up(&occ) {
@@ -556,10 +559,25 @@ impl Daemon {
         if let Ok(records) = self.shared.store.records(&filter) {
             self.retries = records.into_iter().map(|r| (r.due_at(), r.key)).collect();
         }
-        self.held.clear();
-        let window = self.shared.clock.now()
-            - chrono::Duration::from_std(Plan::max_catch_up(&self.plan.project)).unwrap_or_default();
-        self.cursor = self.plan.position_at(window);
+        // Only posts still waiting are considered again: one already sent or settled is not worth a
+        // task (each would wait for its channel's slot before finding out).
+        let now = self.shared.clock.now();
+        let window = now - chrono::Duration::from_std(Plan::max_catch_up(&self.plan.project)).unwrap_or_default();
+        self.cursor = self.plan.position_at(now);
+        let filter = RecordFilter {
+            statuses: vec![Status::Scheduled],
+            from: Some(window),
+            until: Some(now),
+            ..RecordFilter::default()
+        };
+        self.due_again = match self.shared.store.records(&filter) {
+            Ok(waiting) => waiting.iter().filter_map(|r| self.plan.index_of(&r.key)).collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the posts waiting in the ledger; considering the whole window again");
+                (self.plan.position_at(window)..self.cursor).collect()
+            }
+        };
+        self.due_again.sort_unstable();
     }
 
     fn notice_ledger_changes(&mut self) {

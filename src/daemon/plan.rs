@@ -45,13 +45,21 @@ impl Plan {
 
     /// The occurrence with `key`, if the files still schedule it.
     pub fn find(&self, key: &OccurrenceKey) -> Option<&Occurrence> {
-        let start = self.occurrences.partition_point(|o| o.at_utc < key.at());
-        self.occurrences[start..].iter().take_while(|o| o.at_utc == key.at()).find(|o| {
-            let campaign = &self.project.campaigns[o.campaign];
-            campaign.id == key.campaign()
-                && campaign.posts[o.post].id == key.post()
-                && self.project.config.channels[o.channel].name == key.channel()
-        })
+        self.index_of(key).map(|i| &self.occurrences[i])
+    }
+
+    /// Where the occurrence with `key` is in the plan, if the files still schedule it.
+    pub fn index_of(&self, key: &OccurrenceKey) -> Option<usize> {
+        let start = self.position_at(key.at());
+        let mut same_time = self.occurrences[start..].iter().take_while(|o| o.at_utc == key.at());
+        same_time
+            .position(|o| {
+                let campaign = &self.project.campaigns[o.campaign];
+                campaign.id == key.campaign()
+                    && campaign.posts[o.post].id == key.post()
+                    && self.project.config.channels[o.channel].name == key.channel()
+            })
+            .map(|i| start + i)
     }
 
     /// The occurrence with `key`, also outside the plan's window (an old retry, a post resolved for a

@@ -329,3 +329,22 @@ async fn a_post_added_while_herald_was_stopped_and_now_too_late_is_reported_miss
     let a = store.get(&OccurrenceKey::new("c", "a", "x", at("08:30")).unwrap()).unwrap().unwrap();
     assert_eq!(a.status, Status::Sent, "history already settled is untouched");
 }
+
+#[test]
+fn a_ledger_key_finds_its_place_in_the_plan_among_posts_at_the_same_time() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
+    let text = campaign(&(post("a", "08:30") + &post("b", "08:30") + &post("c", "09:00")))
+        .replace("channels = [\"x\"]", "channels = [\"x\", \"linkedin\"]");
+    std::fs::write(dir.path().join("campaigns/c.toml"), text).unwrap();
+    let project = crate::config::load_project(dir.path(), None).unwrap().project;
+    let plan = Plan::new(Arc::new(project), at("08:00"));
+    assert_eq!(plan.occurrences.len(), 6);
+    for (i, occ) in plan.occurrences.iter().enumerate() {
+        assert_eq!(plan.index_of(&plan.key(occ).unwrap()), Some(i));
+    }
+    assert_eq!(plan.index_of(&OccurrenceKey::new("c", "a", "x", at("08:31")).unwrap()), None);
+    assert_eq!(plan.index_of(&OccurrenceKey::new("c", "z", "x", at("08:30")).unwrap()), None);
+}
