@@ -74,9 +74,9 @@ pub(super) async fn publish(
     }
     // The text about to be sent is journaled with the claim (one commit): a lookup after a crash
     // searches for what was sent, even if the file is edited meanwhile.
-    let steps: Vec<(String, String)> = crate::render::render(&plan.project, &occ)
-        .map(|r| vec![(SENT_TEXT.to_string(), r.parts.join("\u{1e}"))])
-        .unwrap_or_default();
+    let rendered = crate::render::render(&plan.project, &occ);
+    let steps: Vec<(String, String)> =
+        rendered.as_ref().map(|r| vec![(SENT_TEXT.to_string(), r.parts.join("\u{1e}"))]).unwrap_or_default();
     let claimed = {
         let (store, key) = (shared.store.clone(), key.clone());
         off_runtime(move || match store.claim_with(&key, now, &steps) {
@@ -102,7 +102,7 @@ pub(super) async fn publish(
         }
     };
     shared.metrics.lateness(late.as_secs_f64());
-    run_attempt(&shared, &plan, &channels, &occ, key, record, None).await
+    run_attempt(&shared, &plan, &channels, &occ, key, record, rendered, None).await
 }
 
 /// Marks a post that is still waiting (`scheduled`) as missed, and reports it. A retry or a post
@@ -135,11 +135,13 @@ pub(super) async fn reconcile(shared: Arc<Shared>, plan: Arc<Plan>, channels: Ar
         return Done { key, retry_at: None };
     };
     let since = record.attempt_started_at.unwrap_or(key.at());
-    run_attempt(&shared, &plan, &channels, &occ, key, record, Some(since)).await
+    let rendered = crate::render::render(&plan.project, &occ);
+    run_attempt(&shared, &plan, &channels, &occ, key, record, rendered, Some(since)).await
 }
 
-/// Renders and publishes (or, with `settle_since`, only looks up) a claimed post, and records the
-/// outcome.
+/// Publishes (or, with `settle_since`, only looks up) a claimed post, `rendered` for its channel, and
+/// records the outcome.
+#[allow(clippy::too_many_arguments)] // the task's whole context; a struct would only rename it
 async fn run_attempt(
     shared: &Arc<Shared>,
     plan: &Plan,
@@ -147,6 +149,7 @@ async fn run_attempt(
     occ: &Occurrence,
     key: OccurrenceKey,
     record: Record,
+    rendered: Result<crate::render::Rendered, crate::render::RenderError>,
     settle_since: Option<DateTime<Utc>>,
 ) -> Done {
     let channel = &plan.project.config.channels[occ.channel];
@@ -158,7 +161,7 @@ async fn run_attempt(
         }
         None => Outcome::Rejected { platform_message: String::new(), explanation: why },
     };
-    let mut rendered = match crate::render::render(&plan.project, occ) {
+    let mut rendered = match rendered {
         Ok(r) => r,
         Err(e) => return finish(shared, plan, occ, key, &record, cannot(e.to_string()), None).await,
     };
@@ -184,9 +187,6 @@ async fn run_attempt(
             tracing::error!(key = %sink_key, error = %e, "cannot record a publishing step in the ledger");
         }
     });
-    if settle_since.is_none() && journal.get(SENT_TEXT).is_none() {
-        journal.record(SENT_TEXT, rendered.parts.join("\u{1e}"));
-    }
     let campaigns_dir = plan.project.root.join(CAMPAIGNS_DIR);
     let outgoing = Outgoing {
         parts: &rendered.parts,
