@@ -102,7 +102,7 @@ pub fn status(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
             ..RecordFilter::default()
         })?;
         let attention = get(RecordFilter {
-            statuses: vec![Status::Unknown, Status::Failed, Status::Missed],
+            statuses: Status::ALL.into_iter().filter(|s| s.needs_attention()).collect(),
             ..RecordFilter::default()
         })?;
         Ok((next, sent, attention, store.pauses()?, store.counts()?))

@@ -165,7 +165,7 @@ impl Daemon {
             policy: RetryPolicy { max_attempts: daemon_cfg.max_attempts, ..RetryPolicy::default() },
             stopping: std::sync::atomic::AtomicBool::new(false),
         });
-        let channels = Arc::new(build_channels(&project, options.dry_run, &shared.alerter).await);
+        let channels = Arc::new(build_channels(&project, options.dry_run).await);
         let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
         let now = shared.clock.now();
         let window = now - chrono::Duration::from_std(Plan::max_catch_up(&project)).unwrap_or_default();
@@ -622,8 +622,7 @@ impl Daemon {
                 let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
                 let config_changed = config_text != self.config_text;
                 if config_changed {
-                    self.channels =
-                        Arc::new(build_channels(&project, self.shared.http.is_dry_run(), &self.shared.alerter).await);
+                    self.channels = Arc::new(build_channels(&project, self.shared.http.is_dry_run()).await);
                     self.config_text = config_text;
                 }
                 let window = self.shared.clock.now()
@@ -705,7 +704,7 @@ fn human(d: std::time::Duration) -> String {
 
 /// Builds every channel's adapter. A channel that cannot publish (missing credentials, an unusable
 /// secrets file) is reported once and its posts fail with that reason; a dry run needs no credentials.
-async fn build_channels(project: &Project, dry_run: bool, alerter: &Alerter) -> Channels {
+async fn build_channels(project: &Project, dry_run: bool) -> Channels {
     let mut channels = Channels::default();
     let tokens = crate::tokens::TokenStore::new(&project.config.state_dir(&project.root));
     let file = match project.config.secrets(&project.root) {
@@ -739,7 +738,6 @@ async fn build_channels(project: &Project, dry_run: bool, alerter: &Alerter) -> 
         }
         channels.limits.insert(channel.name.clone(), Arc::new(ChannelLimits::new(channel.concurrency())));
     }
-    let _ = alerter; // channel problems are logged above; alerts go out when a post is due
     channels
 }
 

@@ -518,17 +518,7 @@ pub trait Store: Send + Sync {
 
     /// [`Store::claim`], recording `steps` in the journal (where it has none of that name yet) in the
     /// same transaction: the text about to be sent, say, at no extra commit.
-    fn claim_with(&self, key: &OccurrenceKey, now: DateTime<Utc>, steps: &[(String, String)]) -> Result<Record> {
-        let mut record = self.claim(key, now)?;
-        let missing: Vec<_> = steps.iter().filter(|(k, _)| !record.journal.contains_key(k)).collect();
-        if !missing.is_empty() {
-            for (k, v) in missing {
-                record.journal.insert(k.clone(), v.clone());
-            }
-            self.save_journal(key, &record.journal)?;
-        }
-        Ok(record)
-    }
+    fn claim_with(&self, key: &OccurrenceKey, now: DateTime<Utc>, steps: &[(String, String)]) -> Result<Record>;
 
     /// Stores the adapter's journal of finished steps (replacing the previous one), only while the
     /// record is `sending` ([`LedgerError::NotSending`] otherwise).

@@ -103,14 +103,6 @@ impl Client {
         }
     }
 
-    /// The request for one part, signed with OAuth 1.0a at `nonce` and `timestamp` (for tests that
-    /// check the signature).
-    pub fn post_request(&self, text: &str, reply_to: Option<&str>, nonce: &str, timestamp: i64) -> Option<Request> {
-        let Auth::OAuth1(c) = &self.auth else { return None };
-        let url = self.url("/2/tweets");
-        let auth = oauth1::authorization(c, "POST", &url, &[], nonce, timestamp);
-        Some(Request::new(Method::Post, url).secret_header("authorization", auth).json(post_body(text, reply_to, &[])))
-    }
     /// Uploads one image (`POST /2/media/upload`, base64 in JSON) and sets its alt text
     /// (`POST /2/media/metadata`). Returns the media id, or the outcome that stops the post.
     async fn upload(&self, media: &Media, index: usize, http: &Boundary) -> Result<String, Outcome> {
