@@ -18,8 +18,8 @@ use super::http::Response;
 use super::outcome::{retry_after, until_reset};
 
 /// How long to stay quiet when Meta reports 100 % usage without saying for how long: its windows
-/// roll over an hour, so usage falls back within minutes.
-const META_FULL_USAGE_PAUSE: Duration = Duration::from_secs(5 * 60);
+/// roll over an hour, so usage falls back within minutes (the retry policy backs off further if not).
+pub const META_FULL_USAGE_PAUSE: Duration = Duration::from_secs(5 * 60);
 
 /// The longest quiet time herald accepts from headers (a bogus reset far in the future must not
 /// silence a channel for days).
@@ -103,12 +103,19 @@ pub fn quiet_for(response: &Response, now_epoch: i64) -> Option<Duration> {
     {
         waits.push(d);
     }
-    for header in ["x-business-use-case-usage", "x-app-usage", "x-page-usage"] {
-        if let Some(d) = response.header(header).and_then(meta_usage_pause) {
-            waits.push(d);
-        }
-    }
+    waits.extend(meta_usage_wait(response));
     waits.into_iter().max().filter(|d| !d.is_zero())
+}
+
+/// How long Meta asks for quiet in its usage headers (`X-Business-Use-Case-Usage`, `X-App-Usage`,
+/// `X-Page-Usage`): the longest `estimated_time_to_regain_access`, or [`META_FULL_USAGE_PAUSE`] when a
+/// usage is at 100 % without a time. The one reader of those headers: the channel's quiet time and
+/// the Facebook and Instagram classifiers' retry delays both come from here.
+pub fn meta_usage_wait(response: &Response) -> Option<Duration> {
+    ["x-business-use-case-usage", "x-app-usage", "x-page-usage"]
+        .iter()
+        .filter_map(|h| response.header(h).and_then(meta_usage_pause))
+        .max()
 }
 
 /// Meta's usage headers: percentages of the quota used (`call_count`, `total_time`, `total_cputime`);
@@ -116,20 +123,20 @@ pub fn quiet_for(response: &Response, now_epoch: i64) -> Option<Duration> {
 /// `estimated_time_to_regain_access` (minutes).
 fn meta_usage_pause(value: &str) -> Option<Duration> {
     let json: serde_json::Value = serde_json::from_str(value).ok()?;
-    let mut entries: Vec<&serde_json::Value> = Vec::new();
-    match &json {
-        serde_json::Value::Object(map) if map.contains_key("call_count") => entries.push(&json),
-        serde_json::Value::Object(map) => {
-            entries.extend(map.values().flat_map(|v| v.as_array().into_iter().flatten()));
+    // `X-App-Usage`/`X-Page-Usage` are one flat object; `X-Business-Use-Case-Usage` maps each
+    // business object id to a list of them.
+    let entries: Vec<&serde_json::Value> = match json.as_object()? {
+        map if !map.is_empty() && map.values().all(serde_json::Value::is_array) => {
+            map.values().flat_map(|v| v.as_array().into_iter().flatten()).collect()
         }
-        _ => return None,
-    }
+        _ => vec![&json],
+    };
     entries
         .into_iter()
         .filter_map(|e| {
             let regain = e["estimated_time_to_regain_access"].as_u64().filter(|m| *m > 0);
             let full =
-                ["call_count", "total_time", "total_cputime"].iter().any(|k| e[k].as_u64().is_some_and(|p| p >= 100));
+                ["call_count", "total_time", "total_cputime"].iter().any(|k| e[k].as_f64().is_some_and(|p| p >= 100.0));
             match (regain, full) {
                 (Some(minutes), _) => Some(Duration::from_secs(minutes * 60)),
                 (None, true) => Some(META_FULL_USAGE_PAUSE),

@@ -3,15 +3,9 @@
 //! with HTTP 400 or 403 whatever the cause), so the code decides, not the status; the usage headers
 //! (`X-Business-Use-Case-Usage`, `X-Page-Usage`, `X-App-Usage`) say how long a throttle lasts.
 
-use std::time::Duration;
-
 use crate::dispatch::http::Response;
+use crate::dispatch::limits::meta_usage_wait;
 use crate::dispatch::outcome::Outcome;
-
-/// How long to wait when a usage header is at 100% but announces no time: the platform limits are
-/// counted over a rolling hour, so some capacity comes back well before the hour is over (the retry
-/// policy backs off further if it has not).
-const FULL_USAGE_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// `error_subcode` / `code` Meta uses when it could not fetch the `link` of a post.
 const LINK_FETCH_FAILED: i64 = 1_609_005;
@@ -45,7 +39,7 @@ pub fn classify(response: &Response) -> Outcome {
     match code {
         Some(190 | 102) => Outcome::NeedsReauth { platform_message: message },
         Some(4 | 17 | 32 | 341 | 613 | 80001) => {
-            Outcome::RetryLater { after: throttle_wait(response), reason: format!("Facebook rate limit: {message}") }
+            Outcome::RetryLater { after: meta_usage_wait(response), reason: format!("Facebook rate limit: {message}") }
         }
         Some(1 | 2) => Outcome::RetryLater { after: None, reason: format!("Facebook temporary error: {message}") },
         Some(506) => Outcome::Duplicate { platform_message: message },
@@ -83,39 +77,10 @@ fn platform_message(response: &Response) -> String {
     }
 }
 
-/// How long a throttle lasts: `estimated_time_to_regain_access` (minutes) from the usage headers,
-/// the longest given; else a fixed wait when a usage header is at 100%; else unknown.
-fn throttle_wait(response: &Response) -> Option<Duration> {
-    let headers = ["x-business-use-case-usage", "x-page-usage", "x-app-usage"];
-    let usages: Vec<serde_json::Value> =
-        headers.iter().filter_map(|h| serde_json::from_str(response.header(h)?).ok()).collect();
-    let entries: Vec<&serde_json::Value> = usages.iter().flat_map(usage_entries).collect();
-    let regain = entries.iter().filter_map(|e| e["estimated_time_to_regain_access"].as_u64()).max();
-    match regain {
-        Some(minutes) if minutes > 0 => Some(Duration::from_secs(minutes * 60)),
-        _ => entries.iter().any(|e| is_full(e)).then_some(FULL_USAGE_WAIT),
-    }
-}
-
-/// The usage objects in one header: `X-App-Usage`/`X-Page-Usage` are one flat object,
-/// `X-Business-Use-Case-Usage` maps each business object id to a list of them.
-fn usage_entries(usage: &serde_json::Value) -> Vec<&serde_json::Value> {
-    match usage.as_object() {
-        Some(map) if map.values().all(serde_json::Value::is_array) => {
-            map.values().flat_map(|v| v.as_array().into_iter().flatten()).collect()
-        }
-        Some(_) => vec![usage],
-        None => Vec::new(),
-    }
-}
-
-/// Whether any of the usage percentages has reached 100.
-fn is_full(entry: &serde_json::Value) -> bool {
-    ["call_count", "total_cputime", "total_time"].iter().any(|k| entry[*k].as_f64().is_some_and(|v| v >= 100.0))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn err(status: u16, code: i64, message: &str) -> Response {
@@ -246,7 +211,7 @@ mod tests {
         assert_eq!(
             classify(&page),
             Outcome::RetryLater {
-                after: Some(FULL_USAGE_WAIT),
+                after: Some(crate::dispatch::limits::META_FULL_USAGE_PAUSE),
                 reason: "Facebook rate limit: (#32) Page request limit reached".into()
             }
         );
@@ -257,7 +222,9 @@ mod tests {
         assert!(matches!(classify(&page_with_time), Outcome::RetryLater { after: Some(d), .. } if d.as_secs() == 180));
         let app = err(403, 4, "(#4) Application request limit reached")
             .with_header("x-app-usage", r#"{"call_count":42,"total_cputime":100,"total_time":61}"#);
-        assert!(matches!(classify(&app), Outcome::RetryLater { after: Some(d), .. } if d == FULL_USAGE_WAIT));
+        assert!(
+            matches!(classify(&app), Outcome::RetryLater { after: Some(d), .. } if d == crate::dispatch::limits::META_FULL_USAGE_PAUSE)
+        );
         let quiet = err(403, 4, "(#4) Application request limit reached")
             .with_header("x-app-usage", r#"{"call_count":42,"total_cputime":10,"total_time":11}"#);
         assert!(matches!(classify(&quiet), Outcome::RetryLater { after: None, .. }));

@@ -10,10 +10,9 @@
 //! threads, not from an official Meta table: they are UNCONFIRMED as a contract, and an unknown
 //! subcode falls back to the code's own rule.
 
-use std::time::Duration;
-
 use crate::channels::facebook;
 use crate::dispatch::http::Response;
+use crate::dispatch::limits::meta_usage_wait;
 use crate::dispatch::outcome::Outcome;
 
 /// The account reached its cap of API-published posts in a rolling 24 hours.
@@ -49,7 +48,7 @@ pub fn classify(response: &Response) -> Outcome {
     }
     match error["code"].as_i64() {
         Some(80002) => Outcome::RetryLater {
-            after: regain_access(response),
+            after: meta_usage_wait(response),
             reason: format!("Instagram rate limit (too many calls for this Instagram account): {message}"),
         },
         Some(9007) => not_ready(message),
@@ -63,7 +62,7 @@ pub fn classify(response: &Response) -> Outcome {
         // The Graph API's shared rules: expired token, app/user/page rate limits, transient errors.
         Some(190 | 102 | 4 | 17 | 32 | 341 | 613 | 80001 | 1 | 2) => facebook::classify::classify(response),
         None if response.status == 429 => Outcome::RetryLater {
-            after: regain_access(response),
+            after: meta_usage_wait(response),
             reason: format!("Instagram rate limit (HTTP 429): {message}"),
         },
         _ if response.status >= 500 || response.status == 408 => facebook::classify::classify(response),
@@ -135,20 +134,10 @@ fn platform_message(error: &serde_json::Value) -> String {
     }
 }
 
-/// `estimated_time_to_regain_access` (minutes) from `X-Business-Use-Case-Usage`, the longest given.
-pub fn regain_access(response: &Response) -> Option<Duration> {
-    let usage: serde_json::Value = serde_json::from_str(response.header("x-business-use-case-usage")?).ok()?;
-    usage
-        .as_object()?
-        .values()
-        .flat_map(|entries| entries.as_array().into_iter().flatten())
-        .filter_map(|e| e["estimated_time_to_regain_access"].as_u64())
-        .max()
-        .map(|minutes| Duration::from_secs(minutes * 60))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     /// A Graph API error body shaped like Meta's (`is_transient`, `fbtrace_id` included).
