@@ -292,7 +292,10 @@ async fn throttling_says_when_to_try_again() {
     // A Page limit at 100% with no announced time: a wait all the same.
     fake.script(Script::Throttled { code: 32, regain_minutes: None });
     let o = Post::new("b").publish(&fake).await;
-    assert!(matches!(&o, Outcome::RetryLater { after: Some(d), .. } if d.as_secs() == 900), "{o:?}");
+    assert!(
+        matches!(&o, Outcome::RetryLater { after: Some(d), .. } if *d == herald::dispatch::limits::META_FULL_USAGE_PAUSE),
+        "the same wait as the channel's quiet time: {o:?}"
+    );
     fake.script(Script::ServerError);
     assert!(Post::new("c").publish(&fake).await.is_retryable());
     assert!(fake.posts().is_empty());
