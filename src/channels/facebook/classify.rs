@@ -36,12 +36,10 @@ pub fn classify(response: &Response) -> Outcome {
                 .into(),
         };
     }
+    if let Some(outcome) = graph_rules(response, &message, "Facebook") {
+        return outcome;
+    }
     match code {
-        Some(190 | 102) => Outcome::NeedsReauth { platform_message: message },
-        Some(4 | 17 | 32 | 341 | 613 | 80001) => {
-            Outcome::RetryLater { after: meta_usage_wait(response), reason: format!("Facebook rate limit: {message}") }
-        }
-        Some(1 | 2) => Outcome::RetryLater { after: None, reason: format!("Facebook temporary error: {message}") },
         Some(506) => Outcome::Duplicate { platform_message: message },
         Some(10 | 200..=299) => Outcome::Rejected {
             platform_message: message,
@@ -51,12 +49,31 @@ pub fn classify(response: &Response) -> Outcome {
             platform_message: message,
             explanation: "Facebook has temporarily blocked this Page from posting for a policy reason; check the Page's notifications".into(),
         },
-        _ if error["is_transient"].as_bool() == Some(true) => {
-            Outcome::RetryLater { after: None, reason: format!("Facebook temporary error: {message}") }
-        }
-        _ if response.status >= 500 || response.status == 408 => Outcome::RetryLater { after: None, reason: format!("Facebook server error {}: {message}", response.status) },
         _ => Outcome::Rejected { platform_message: message, explanation: format!("Facebook refused the post (HTTP {})", response.status) },
     }
+}
+
+/// The Graph API's rules shared by Facebook and Instagram (`platform` names it in the reasons): an
+/// expired or revoked token, app/user/page rate limits (with the wait from the usage headers),
+/// transient and server errors. `None` for anything else, which each platform reads its own way.
+pub fn graph_rules(response: &Response, message: &str, platform: &str) -> Option<Outcome> {
+    let error = &response.json()["error"];
+    Some(match error["code"].as_i64() {
+        Some(190 | 102) => Outcome::NeedsReauth { platform_message: message.to_string() },
+        Some(4 | 17 | 32 | 341 | 613 | 80001) => Outcome::RetryLater {
+            after: meta_usage_wait(response),
+            reason: format!("{platform} rate limit: {message}"),
+        },
+        Some(1 | 2) => Outcome::RetryLater { after: None, reason: format!("{platform} temporary error: {message}") },
+        _ if error["is_transient"].as_bool() == Some(true) => {
+            Outcome::RetryLater { after: None, reason: format!("{platform} temporary error: {message}") }
+        }
+        _ if response.status >= 500 || response.status == 408 => Outcome::RetryLater {
+            after: None,
+            reason: format!("{platform} server error {}: {message}", response.status),
+        },
+        _ => return None,
+    })
 }
 
 /// A Page post's public address.

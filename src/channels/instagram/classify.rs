@@ -59,16 +59,17 @@ pub fn classify(response: &Response) -> Outcome {
                           instagram_business_basic and instagram_business_content_publish"
                 .into(),
         },
-        // The Graph API's shared rules: expired token, app/user/page rate limits, transient errors.
-        Some(190 | 102 | 4 | 17 | 32 | 341 | 613 | 80001 | 1 | 2) => facebook::classify::classify(response),
         None if response.status == 429 => Outcome::RetryLater {
             after: meta_usage_wait(response),
             reason: format!("Instagram rate limit (HTTP 429): {message}"),
         },
-        _ if response.status >= 500 || response.status == 408 => facebook::classify::classify(response),
-        _ => Outcome::Rejected {
-            platform_message: message,
-            explanation: format!("Instagram refused the request (HTTP {})", response.status),
+        // The Graph API's shared rules: expired token, app/user/page rate limits, transient errors.
+        _ => match facebook::classify::graph_rules(response, &message, "Instagram") {
+            Some(outcome) => outcome,
+            None => Outcome::Rejected {
+                platform_message: message,
+                explanation: format!("Instagram refused the request (HTTP {})", response.status),
+            },
         },
     }
 }
@@ -224,6 +225,24 @@ mod tests {
                 other => panic!("{subcode}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_transient_error_of_any_code_is_retried_and_named_for_instagram() {
+        let mut body: serde_json::Value =
+            serde_json::from_str(&String::from_utf8(graph_error(400, 9004, None, "Please retry", None).body).unwrap())
+                .unwrap();
+        body["error"]["is_transient"] = true.into();
+        let o = classify(&Response::new(400, body.to_string()));
+        assert!(
+            matches!(&o, Outcome::RetryLater { reason, .. } if reason.starts_with("Instagram temporary error")),
+            "{o:?}"
+        );
+        let o = classify(&graph_error(400, 4, None, "(#4) Application request limit reached", None));
+        assert!(
+            matches!(&o, Outcome::RetryLater { reason, .. } if reason.starts_with("Instagram rate limit")),
+            "{o:?}"
+        );
     }
 
     #[test]

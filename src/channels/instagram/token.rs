@@ -290,18 +290,16 @@ fn parse(response: &Response, seed: &str, now: DateTime<Utc>) -> Result<Tokens, 
     if response.is_success() {
         return Err(refused("Meta answered without a token".into()));
     }
-    Err(match crate::channels::facebook::classify::classify(response) {
-        Outcome::NeedsReauth { platform_message } => Failure { revoked: true, ..refused(platform_message) },
-        Outcome::RetryLater { after, reason } => Failure {
+    let message = body["error"]["message"].as_str().unwrap_or("no details given");
+    Err(match crate::channels::facebook::classify::graph_rules(response, message, "Instagram") {
+        Some(Outcome::NeedsReauth { platform_message }) => Failure { revoked: true, ..refused(platform_message) },
+        Some(Outcome::RetryLater { after, reason }) => Failure {
             reason,
             refused: false,
             revoked: false,
             wait: after.and_then(|a| Duration::from_std(a).ok()).unwrap_or(RETRY_SOON).max(Duration::minutes(1)),
         },
-        Outcome::Rejected { platform_message, .. } | Outcome::Duplicate { platform_message } => {
-            refused(format!("HTTP {}: {platform_message}", response.status))
-        }
-        other => refused(other.to_string()),
+        _ => refused(format!("HTTP {}: {message}", response.status)),
     })
 }
 
