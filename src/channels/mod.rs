@@ -95,6 +95,8 @@ pub struct Auth {
     pub required: &'static [&'static str],
     /// Credentials that may be configured.
     pub optional: &'static [&'static str],
+    /// herald refreshes this sign-in's tokens itself (so a noted `token_expires` needs no warning).
+    pub refreshed: bool,
 }
 
 /// A platform-specific channel setting, described for error messages.

@@ -427,12 +427,12 @@ impl Daemon {
     }
 
     /// Channels whose noted token expiry (`token_expires`) comes before some of their scheduled posts.
-    /// Not those herald refreshes itself (Instagram Login): a refresh that fails alerts on its own.
+    /// Not those herald refreshes itself (`Auth::refreshed`): a refresh that fails alerts on its own.
     async fn warn_expiring_tokens(&self) {
         let project = &self.plan.project;
         for (index, channel) in project.config.channels.iter().enumerate() {
             let Some(expires) = channel.token_expires else { continue };
-            if channel.auth.name == "instagram-login" {
+            if channel.auth.refreshed {
                 continue;
             }
             let after: Vec<&Occurrence> = self

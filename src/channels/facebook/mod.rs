@@ -20,7 +20,7 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 10,
     threads: false,
-    auth: &[Auth { name: "page-token", required: &["page_access_token"], optional: &[] }],
+    auth: &[Auth { name: "page-token", required: &["page_access_token"], optional: &[], refreshed: false }],
     account: Some(Setting { meaning: "the Facebook Page id", example: "100000000000000" }),
     media_by_url: MediaByUrl::Optional,
     default_api_version: Some("v25.0"),

@@ -22,8 +22,8 @@ pub const RULES: Rules = Rules {
     max_media: 10,
     threads: false,
     auth: &[
-        Auth { name: "facebook-login", required: &["access_token"], optional: &[] },
-        Auth { name: "instagram-login", required: &["access_token"], optional: &[] },
+        Auth { name: "facebook-login", required: &["access_token"], optional: &[], refreshed: false },
+        Auth { name: "instagram-login", required: &["access_token"], optional: &[], refreshed: true },
     ],
     account: Some(Setting { meaning: "the Instagram professional account's user id", example: "17841400000000000" }),
     media_by_url: MediaByUrl::Required,

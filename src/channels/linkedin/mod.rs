@@ -20,7 +20,7 @@ pub const RULES: Rules = Rules {
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif],
     max_media: 20,
     threads: false,
-    auth: &[Auth { name: "oauth2", required: &["access_token"], optional: &[] }],
+    auth: &[Auth { name: "oauth2", required: &["access_token"], optional: &[], refreshed: false }],
     account: Some(Setting {
         meaning: "the author: a person or organization URN",
         example: "urn:li:organization:12345678",

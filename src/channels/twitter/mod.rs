@@ -28,9 +28,15 @@ pub const RULES: Rules = Rules {
             name: "oauth1",
             required: &["consumer_key", "consumer_secret", "access_token", "access_token_secret"],
             optional: &[],
+            refreshed: false,
         },
         // OAuth 2.0 user context: the refresh token rotates, herald keeps the newest in its state folder.
-        Auth { name: "oauth2", required: &["client_id", "refresh_token"], optional: &["client_secret"] },
+        Auth {
+            name: "oauth2",
+            required: &["client_id", "refresh_token"],
+            optional: &["client_secret"],
+            refreshed: true,
+        },
     ],
     account: None,
     media_by_url: MediaByUrl::Never,
