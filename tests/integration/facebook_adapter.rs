@@ -450,17 +450,8 @@ fn project_on(fake: &FakeFacebook) -> crate::support::TestProject {
 }
 
 fn herald(p: &crate::support::TestProject, args: &[&str]) -> (i32, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("-C")
-        .arg(p.path())
-        .args(["--color", "never"])
-        .args(args)
-        .env("HERALD_FB_TOKEN", page_token().expose())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(!text.contains(page_token().expose()), "the token leaked: {text}");
-    (out.status.code().unwrap_or(-1), text)
+    let r = crate::support::run_with_secrets(p.path(), &[("HERALD_FB_TOKEN", page_token().expose())], args);
+    (r.code, r.all())
 }
 
 #[tokio::test(flavor = "multi_thread")]

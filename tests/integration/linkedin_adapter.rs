@@ -431,18 +431,8 @@ fn project_on(fake: &FakeLinkedIn) -> crate::support::TestProject {
 }
 
 fn herald(p: &crate::support::TestProject, args: &[&str], token: &str) -> (i32, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("-C")
-        .arg(p.path())
-        .args(["--color", "never"])
-        .args(args)
-        .env("HERALD_LI_AT", token)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
+    let r = crate::support::run_with_secrets(p.path(), &[("HERALD_LI_AT", token)], args);
+    (r.code, r.all())
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -197,20 +197,14 @@ fn project_on(fake: &FakeX) -> crate::support::TestProject {
 
 fn send(p: &crate::support::TestProject, args: &[&str]) -> (i32, String) {
     let c = credentials();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("-C")
-        .arg(p.path())
-        .args(args)
-        .env("HERALD_X_CK", c.consumer_key.expose())
-        .env("HERALD_X_CS", c.consumer_secret.expose())
-        .env("HERALD_X_AT", c.token.expose())
-        .env("HERALD_X_ATS", c.token_secret.expose())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
+    let env = [
+        ("HERALD_X_CK", c.consumer_key.expose()),
+        ("HERALD_X_CS", c.consumer_secret.expose()),
+        ("HERALD_X_AT", c.token.expose()),
+        ("HERALD_X_ATS", c.token_secret.expose()),
+    ];
+    let r = crate::support::run_with_secrets(p.path(), &env, args);
+    (r.code, r.all())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -317,7 +311,7 @@ async fn check_online_says_when_the_secrets_file_is_refused() {
     let config = format!("secrets_file = \"secrets.toml\"\n{}", config.replace("env:HERALD_X_ATS", "file:x.ats"));
     let p = p.file("config/herald.toml", &config).file("secrets.toml", "[x]\nats = \"whatever\"\n");
     std::fs::set_permissions(p.path().join("secrets.toml"), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let (code, out) = send(&p, &["--color", "never", "check", "--online"]);
+    let (code, out) = send(&p, &["check", "--online"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("can be read by other users (mode 644); herald refuses it"), "{out}");
     assert!(out.contains("chmod 600"), "{out}");

@@ -71,6 +71,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// stdout then stderr.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
@@ -139,19 +144,32 @@ impl TestProject {
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    run_with_secrets(dir, &[], args)
+}
+
+/// Runs `herald -C DIR --color never ARGS` with the credentials `secrets` in its environment, and
+/// fails the test if any of their values appears in anything it printed (a dry run's requests, an
+/// error, a log line).
+pub fn run_with_secrets(dir: &Path, secrets: &[(&str, &str)], args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_herald"))
         .arg("-C")
         .arg(dir)
         .args(["--color", "never"])
         .args(args)
+        .envs(secrets.iter().copied())
         .env_remove("NO_COLOR")
         .output()
         .expect("run herald");
-    Run {
+    let run = Run {
         stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
         stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
         code: out.status.code().unwrap_or(-1),
+    };
+    for (name, value) in secrets.iter().filter(|(_, v)| !v.is_empty()) {
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains(value), "herald {args:?} printed the credential {name}:\n{all}");
     }
+    run
 }
 
 /// The repository root (where the bundled example lives).
