@@ -17,9 +17,8 @@ use chrono::{DateTime, SubsecRound as _, Utc};
 use herald::ledger::sqlite::SqliteStore;
 use herald::ledger::{Finish, OccurrenceKey, Record, Status, Store as _};
 
-use crate::support::fake_facebook::{self, FakeFacebook};
 use crate::support::fake_instagram::{self, FakeInstagram};
-use crate::support::fake_linkedin::{self, FakeLinkedIn};
+use crate::support::fake_platforms::FakePlatforms;
 use crate::support::fake_x::{self, FakeX, Script};
 use crate::support::{JPEG, Run};
 
@@ -768,52 +767,9 @@ async fn healthz_and_metrics_report_a_send() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_command_ever_prints_a_credential() {
-    let (x, instagram, linkedin, facebook) =
-        (FakeX::start().await, FakeInstagram::start().await, FakeLinkedIn::start().await, FakeFacebook::start().await);
-    let config = format!(
-        r#"{x_table}
-[channels.instagram]
-platform = "instagram"
-handle = "@humansecurityforall"
-base_url = "{ig}"
-account = "{ig_account}"
-media_base_url = "https://media.example.org/herald"
-[channels.instagram.credentials]
-access_token = "env:HERALD_T_IG"
-
-[channels.linkedin]
-platform = "linkedin"
-handle = "@humansecurityforall"
-base_url = "{li}"
-account = "{li_org}"
-[channels.linkedin.credentials]
-access_token = "env:HERALD_T_LI"
-
-[channels.facebook]
-platform = "facebook"
-handle = "@HS4Aglobal"
-base_url = "{fb}"
-account = "{fb_page}"
-media_base_url = "https://media.example.org/herald"
-[channels.facebook.credentials]
-page_access_token = "env:HERALD_T_FB"
-
-[daemon]
-max_sleep = "1s"
-shutdown_grace = "5s"
-"#,
-        x_table = x_channel(&x),
-        ig = instagram.uri(),
-        ig_account = fake_instagram::ACCOUNT,
-        li = linkedin.uri(),
-        li_org = fake_linkedin::ORGANIZATION,
-        fb = facebook.uri(),
-        fb_page = fake_facebook::PAGE_ID,
-    );
-    let mut env = x_environment();
-    env.push(("HERALD_T_IG", fake_instagram::TOKEN.to_string()));
-    env.push(("HERALD_T_LI", fake_linkedin::token().expose().to_string()));
-    env.push(("HERALD_T_FB", fake_facebook::page_token().expose().to_string()));
+    let fakes = FakePlatforms::start().await;
+    let config = format!("{}\n[daemon]\nmax_sleep = \"1s\"\nshutdown_grace = \"5s\"\n", fakes.channels());
+    let env = FakePlatforms::environment();
     let channels = ["x", "instagram", "linkedin", "facebook"];
     let (now, next) = (in_secs(-20), in_secs(3600));
     let site = Site::new(
@@ -855,10 +811,9 @@ shutdown_grace = "5s"
     dry.wait_log("dry run, not sent", channels.len()).await;
     dry.stop().await;
 
-    assert_eq!(x.posts().len(), 1);
-    assert_eq!(instagram.posts().len(), 1);
-    assert_eq!(linkedin.posts().len(), 1);
-    assert_eq!(facebook.posts().len(), 1);
+    for channel in channels {
+        assert_eq!(fakes.published(channel, "HS4A: on every platform at once."), 1, "{channel}");
+    }
     site.assert_no_secrets();
 }
 
