@@ -53,14 +53,25 @@ struct Running {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// A project folder with [`CONFIG`] and `campaigns/c.toml` holding `campaign_text`.
+fn project_dir(campaign_text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("campaigns/c.toml"), campaign_text).unwrap();
+    dir
+}
+
 impl Running {
+    /// A dry-run daemon on `posts` at `now`, with a new ledger.
     async fn start(posts: &str, now: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("config")).unwrap();
-        std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
-        std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
-        std::fs::write(dir.path().join("campaigns/c.toml"), campaign(posts)).unwrap();
-        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        Self::start_on(Arc::new(SqliteStore::in_memory().unwrap()), posts, now).await
+    }
+
+    /// A dry-run daemon on `posts` at `now`, with the ledger `store` (a restart).
+    async fn start_on(store: Arc<SqliteStore>, posts: &str, now: &str) -> Self {
+        let dir = project_dir(&campaign(posts));
         let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at(now)) };
         let daemon = Daemon::start(options, store.clone()).await.unwrap();
         let metrics = daemon.metrics();
@@ -128,22 +139,13 @@ async fn a_post_scheduled_earlier_is_reported_missed_when_the_daemon_comes_back_
     let store = d.store.clone();
     d.stop().await; // herald stops before 09:00…
     // …and starts again at 11:00 with the same ledger.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
-    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
-    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&post("a", "09:00"))).unwrap();
-    let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("11:00")) };
-    let daemon = Daemon::start(options, store.clone()).await.unwrap();
-    let (tx, rx) = mpsc::channel(1);
-    let task = tokio::spawn(daemon.run(rx));
+    let d = Running::start_on(store, &post("a", "09:00"), "11:00").await;
     until("11:00", "11:01").await;
     let key = OccurrenceKey::new("c", "a", "x", at("09:00")).unwrap();
-    let record = store.get(&key).unwrap().unwrap();
+    let record = d.store.get(&key).unwrap().unwrap();
     assert_eq!(record.status, Status::Missed);
     assert!(record.last_error.unwrap_or_default().contains("2h late"), "the reason says how late");
-    tx.send(Control::Shutdown).await.unwrap();
-    task.await.unwrap();
+    d.stop().await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -205,9 +207,15 @@ async fn token_alerts(extra_channel: &str) -> Vec<wiremock::Request> {
         .respond_with(wiremock::ResponseTemplate::new(200))
         .mount(&hook)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    let mut text = campaign(&post("a", "09:00"));
+    if !extra_channel.is_empty() {
+        // On Instagram too, which needs an image.
+        text = text
+            .replace("channels = [\"x\"]", "channels = [\"x\", \"instagram\"]")
+            .replace("water is life.\"\n", "water is life.\"\nmedia = [{ file = \"card.jpg\", alt = \"A well\" }]\n");
+    }
+    let dir = project_dir(&text);
+    std::fs::write(dir.path().join("campaigns/card.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap();
     let config = CONFIG
         .replace("handle = \"@humansecurityFA\"", "handle = \"@humansecurityFA\"\ntoken_expires = 2027-03-01")
         .replace("[daemon]", &format!("{extra_channel}\n[daemon]"))
@@ -221,15 +229,6 @@ async fn token_alerts(extra_channel: &str) -> Vec<wiremock::Request> {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(dir.path().join("secrets.toml"), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let mut text = campaign(&post("a", "09:00"));
-    if !extra_channel.is_empty() {
-        // On Instagram too, which needs an image.
-        std::fs::write(dir.path().join("campaigns/card.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap();
-        text = text
-            .replace("channels = [\"x\"]", "channels = [\"x\", \"instagram\"]")
-            .replace("water is life.\"\n", "water is life.\"\nmedia = [{ file = \"card.jpg\", alt = \"A well\" }]\n");
-    }
-    std::fs::write(dir.path().join("campaigns/c.toml"), text).unwrap();
     let store = Arc::new(SqliteStore::in_memory().unwrap());
     let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("08:00")) };
     let _daemon = Daemon::start(options, store).await.unwrap();
@@ -289,25 +288,16 @@ async fn a_missed_post_resolved_for_a_retry_goes_out_even_hours_later() {
     let d = Running::start(&post("a", "09:00"), "08:00").await;
     let store = d.store.clone();
     d.stop().await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
-    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
-    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&post("a", "09:00"))).unwrap();
-    let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("12:00")) };
-    let daemon = Daemon::start(options, store.clone()).await.unwrap();
-    let (tx, rx) = mpsc::channel(1);
-    let task = tokio::spawn(daemon.run(rx));
+    let d = Running::start_on(store, &post("a", "09:00"), "12:00").await;
     let key = OccurrenceKey::new("c", "a", "x", at("09:00")).unwrap();
     until("12:00", "12:01").await;
-    assert_eq!(store.get(&key).unwrap().unwrap().status, Status::Missed);
+    assert_eq!(d.store.get(&key).unwrap().unwrap().status, Status::Missed);
     // A person checks the account, finds nothing, and asks for it to go out after all.
-    store.resolve(&key, crate::ledger::Resolution::Retry, at("12:01")).unwrap();
-    tx.send(Control::LedgerChanged).await.unwrap();
+    d.store.resolve(&key, crate::ledger::Resolution::Retry, at("12:01")).unwrap();
+    d.control.send(Control::LedgerChanged).await.unwrap();
     until("12:01", "12:02").await;
-    assert_eq!(store.get(&key).unwrap().unwrap().status, Status::Sent, "3 hours late, outside the plan's window");
-    tx.send(Control::Shutdown).await.unwrap();
-    task.await.unwrap();
+    assert_eq!(d.store.get(&key).unwrap().unwrap().status, Status::Sent, "3 hours late, outside the plan's window");
+    d.stop().await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -317,28 +307,19 @@ async fn a_post_added_while_herald_was_stopped_and_now_too_late_is_reported_miss
     let store = d.store.clone();
     d.stop().await;
     // While herald is stopped, an editor adds a post for 09:00; herald comes back at 11:00.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
-    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
-    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&(post("a", "08:30") + &post("b", "09:00")))).unwrap();
-    let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("11:00")) };
-    let _daemon = Daemon::start(options, store.clone()).await.unwrap();
-    let b = store.get(&OccurrenceKey::new("c", "b", "x", at("09:00")).unwrap()).unwrap().unwrap();
+    let d = Running::start_on(store, &(post("a", "08:30") + &post("b", "09:00")), "11:00").await;
+    let b = d.store.get(&OccurrenceKey::new("c", "b", "x", at("09:00")).unwrap()).unwrap().unwrap();
     assert_eq!(b.status, Status::Missed);
-    let a = store.get(&OccurrenceKey::new("c", "a", "x", at("08:30")).unwrap()).unwrap().unwrap();
+    let a = d.store.get(&OccurrenceKey::new("c", "a", "x", at("08:30")).unwrap()).unwrap().unwrap();
     assert_eq!(a.status, Status::Sent, "history already settled is untouched");
+    d.stop().await;
 }
 
 #[test]
 fn a_ledger_key_finds_its_place_in_the_plan_among_posts_at_the_same_time() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
-    std::fs::write(dir.path().join("config/herald.toml"), CONFIG).unwrap();
     let text = campaign(&(post("a", "08:30") + &post("b", "08:30") + &post("c", "09:00")))
         .replace("channels = [\"x\"]", "channels = [\"x\", \"linkedin\"]");
-    std::fs::write(dir.path().join("campaigns/c.toml"), text).unwrap();
+    let dir = project_dir(&text);
     let project = crate::config::load_project(dir.path(), None).unwrap().project;
     let plan = Plan::new(Arc::new(project), at("08:00"));
     assert_eq!(plan.occurrences.len(), 6);
