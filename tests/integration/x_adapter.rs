@@ -379,7 +379,9 @@ async fn oauth2_tokens_are_refreshed_and_the_rotated_refresh_token_is_stored_bef
         channel: &ch,
         campaigns_dir: std::path::Path::new("campaigns"),
     };
-    restarted.publish(&post, &mut Journal::in_memory(), &dry).await;
+    let o = restarted.publish(&post, &mut Journal::in_memory(), &dry).await;
+    assert!(matches!(o, Outcome::Published { .. }), "{o:?}");
+    assert!(!dry.transcript().is_empty());
     for r in dry.transcript() {
         let shown = r.redacted();
         assert!(!shown.contains("fake-access-token") && !shown.contains("fake-refresh-token"), "{shown}");
