@@ -253,7 +253,7 @@ pub fn plan(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
     } else {
         Vec::new()
     };
-    let window = now - chrono::Duration::from_std(Plan::max_catch_up(&project)).unwrap_or_default();
+    let window = Plan::window_start(&project, now);
     let earliest = records.iter().map(|r| r.key.at()).min().unwrap_or(window).min(window);
     let plan = Plan::new(project.clone(), earliest);
     let planned: BTreeSet<OccurrenceKey> =
@@ -272,12 +272,7 @@ pub fn plan(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
         if r.status == Status::Scheduled && r.key.at() > now && !planned.contains(&r.key) {
             changes.push(('-', "cancelled", r.key.clone(), "no longer in the files".into()));
         }
-        if r.status == Status::Sent
-            && let Some(occ) = plan.find(&r.key)
-            && let Ok(rendered) = crate::render::render(&project, occ)
-            && !r.text_hash.is_empty()
-            && crate::ledger::text_hash_parts(&rendered.parts) != r.text_hash
-        {
+        if plan.edited_since_sent(r) {
             let url = r.url.clone().unwrap_or_default();
             changes.push((
                 '~',

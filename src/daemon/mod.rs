@@ -168,8 +168,7 @@ impl Daemon {
         let channels = Arc::new(build_channels(&project, options.dry_run).await);
         let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
         let now = shared.clock.now();
-        let window = now - chrono::Duration::from_std(Plan::max_catch_up(&project)).unwrap_or_default();
-        let plan = Arc::new(Plan::new(Arc::new(project), plan_start(shared.store.as_ref(), window)));
+        let plan = Arc::new(Plan::for_ledger(Arc::new(project), Some(shared.store.as_ref()), now));
         let mut daemon = Self {
             root: options.root,
             shared,
@@ -402,7 +401,7 @@ impl Daemon {
     /// was stopped, or the machine was off): marked missed and reported.
     async fn sweep_missed(&mut self) {
         let now = self.shared.clock.now();
-        let window = now - chrono::Duration::from_std(Plan::max_catch_up(&self.plan.project)).unwrap_or_default();
+        let window = Plan::window_start(&self.plan.project, now);
         let filter = RecordFilter { statuses: vec![Status::Scheduled], until: Some(window), ..RecordFilter::default() };
         let Ok(late) = self.shared.store.records(&filter) else { return };
         for record in late {
@@ -537,9 +536,7 @@ impl Daemon {
         let filter = RecordFilter { statuses: vec![Status::Sent], ..RecordFilter::default() };
         let Ok(sent) = self.shared.store.records(&filter) else { return };
         for record in sent {
-            let Some(occ) = self.plan.find(&record.key) else { continue };
-            let Ok(rendered) = crate::render::render(&self.plan.project, occ) else { continue };
-            if !record.text_hash.is_empty() && crate::ledger::text_hash_parts(&rendered.parts) != record.text_hash {
+            if self.plan.edited_since_sent(&record) {
                 tracing::warn!(key = %record.key, url = record.url.as_deref().unwrap_or(""), "the text of a post already sent was edited; it is not sent again");
             }
         }
@@ -562,7 +559,7 @@ impl Daemon {
         // Only posts still waiting are considered again: one already sent or settled is not worth a
         // task (each would wait for its channel's slot before finding out).
         let now = self.shared.clock.now();
-        let window = now - chrono::Duration::from_std(Plan::max_catch_up(&self.plan.project)).unwrap_or_default();
+        let window = Plan::window_start(&self.plan.project, now);
         self.cursor = self.plan.position_at(now);
         let filter = RecordFilter {
             statuses: vec![Status::Scheduled],
@@ -625,9 +622,8 @@ impl Daemon {
                     self.channels = Arc::new(build_channels(&project, self.shared.http.is_dry_run()).await);
                     self.config_text = config_text;
                 }
-                let window = self.shared.clock.now()
-                    - chrono::Duration::from_std(Plan::max_catch_up(&project)).unwrap_or_default();
-                self.plan = Arc::new(Plan::new(Arc::new(project), plan_start(self.shared.store.as_ref(), window)));
+                let now = self.shared.clock.now();
+                self.plan = Arc::new(Plan::for_ledger(Arc::new(project), Some(self.shared.store.as_ref()), now));
                 self.sync().await;
                 self.refresh_from_ledger();
                 tracing::info!(occurrences = self.plan.occurrences.len(), "reloaded");
@@ -637,18 +633,6 @@ impl Daemon {
                 release_freed_memory();
             }
         }
-    }
-}
-
-/// Where the plan starts: the catch-up window, or earlier, back to the first post herald ever recorded,
-/// so a post added to the files while herald was stopped (and now too late) is recorded and reported
-/// as missed instead of silently never existing. Before herald's first post, history is not its
-/// business.
-fn plan_start(store: &dyn Store, window: DateTime<Utc>) -> DateTime<Utc> {
-    let first = RecordFilter { limit: Some(1), ..RecordFilter::default() };
-    match store.records(&first) {
-        Ok(records) => records.first().map_or(window, |r| r.key.at().min(window)),
-        Err(_) => window,
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::config::Project;
-use crate::ledger::{OccurrenceKey, Planned};
+use crate::ledger::{OccurrenceKey, Planned, Record, RecordFilter, Status, Store};
 use crate::schedule::{Filter, Occurrence};
 
 /// A loaded project and its occurrences.
@@ -102,8 +102,35 @@ impl Plan {
         self.project.campaigns[occ.campaign].catch_up.unwrap_or(self.project.config.daemon.catch_up)
     }
 
-    /// The longest catch-up window of any campaign.
-    pub fn max_catch_up(project: &Project) -> std::time::Duration {
-        project.campaigns.iter().filter_map(|c| c.catch_up).fold(project.config.daemon.catch_up, std::cmp::max)
+    /// The start of the catch-up window at `now`: the earliest a due post of any campaign may be and
+    /// still go out (the longest campaign window counts).
+    pub fn window_start(project: &Project, now: DateTime<Utc>) -> DateTime<Utc> {
+        let longest =
+            project.campaigns.iter().filter_map(|c| c.catch_up).fold(project.config.daemon.catch_up, std::cmp::max);
+        now - chrono::Duration::from_std(longest).unwrap_or_default()
+    }
+
+    /// The plan the daemon works with at `now` (and `herald plan` shows): from the catch-up window's
+    /// start, or from the ledger's first record when that is earlier, so a post added to the files
+    /// while herald was stopped is seen (and reported missed).
+    pub fn for_ledger(project: Arc<Project>, store: Option<&dyn Store>, now: DateTime<Utc>) -> Self {
+        let window = Self::window_start(&project, now);
+        let first = RecordFilter { limit: Some(1), ..RecordFilter::default() };
+        let earliest = match store.map(|s| s.records(&first)) {
+            Some(Ok(records)) => records.first().map_or(window, |r| r.key.at().min(window)),
+            _ => window,
+        };
+        Self::new(project, earliest)
+    }
+
+    /// Whether `record`, sent, has been edited in the files since: its post still renders, to a text
+    /// other than the one sent (it is never sent again; the daemon and `herald plan` say so).
+    pub fn edited_since_sent(&self, record: &Record) -> bool {
+        record.status == Status::Sent
+            && !record.text_hash.is_empty()
+            && self
+                .find(&record.key)
+                .and_then(|occ| crate::render::render(&self.project, occ).ok())
+                .is_some_and(|rendered| crate::ledger::text_hash_parts(&rendered.parts) != record.text_hash)
     }
 }
