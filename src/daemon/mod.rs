@@ -334,10 +334,9 @@ impl Daemon {
                 Some(occ) if !self.paused(&occ) => self.spawn(occ, key, true),
                 Some(_) => {} // held: the ledger keeps it `retrying`; a resume picks it up again
                 None => {
-                    let reason = "the post is no longer in the campaign files".to_string();
-                    if self.shared.store.finish(&key, Finish::Missed { reason: reason.clone() }, now).is_ok() {
-                        self.shared.metrics.count(key.channel(), Event::Missed);
-                    }
+                    let reason =
+                        "it was to be tried again, but the post is no longer in the campaign files".to_string();
+                    finish_for_a_person(&self.shared, &self.plan, &key, Kind::Missed, reason);
                 }
             }
         }
@@ -366,7 +365,7 @@ impl Daemon {
             // Only a post still waiting becomes missed; a retry, or one already sent or settled, is
             // left alone.
             let (shared, plan) = (self.shared.clone(), self.plan.clone());
-            tokio::spawn(async move { mark_missed(&shared, &plan, &occ, &key, reason).await });
+            tokio::task::spawn_blocking(move || mark_missed(&shared, &plan, &key, reason));
             return;
         }
         self.spawn(occ, key, false);
@@ -407,21 +406,7 @@ impl Daemon {
         for record in late {
             let late_by = (now - record.key.at()).to_std().unwrap_or_default();
             let reason = format!("herald was not running when it was due ({} late)", human(late_by));
-            if self.shared.store.finish(&record.key, Finish::Missed { reason: reason.clone() }, now).is_err() {
-                continue;
-            }
-            self.shared.metrics.count(record.key.channel(), Event::Missed);
-            let alert = Alert {
-                kind: Kind::Missed,
-                campaign: Some(record.key.campaign().to_string()),
-                post: Some(record.key.post().to_string()),
-                channel: Some(record.key.channel().to_string()),
-                location: self.location_of_post(record.key.campaign(), record.key.post()),
-                scheduled: Some(record.key.at()),
-                key: Some(record.key.to_string()),
-                message: reason,
-            };
-            self.alert_later(alert);
+            finish_for_a_person(&self.shared, &self.plan, &record.key, Kind::Missed, reason);
         }
     }
 
@@ -449,19 +434,12 @@ impl Daemon {
             );
             let key = self.plan.key(first);
             let mut alert = match &key {
-                Some(k) => alert_for(&self.plan, Kind::TokenExpires, first, k, message.clone()),
+                Some(k) => alert_for(&self.plan, Kind::TokenExpires, k, message.clone()),
                 None => continue,
             };
             alert.location = Some(crate::config::CONFIG_PATH.to_string());
             self.alert_later(alert);
         }
-    }
-
-    /// `file:line` of a post, when it is still in the files.
-    fn location_of_post(&self, campaign: &str, post: &str) -> Option<String> {
-        let c = self.plan.project.campaigns.iter().find(|c| c.id == campaign)?;
-        let p = c.posts.iter().find(|p| p.id == post)?;
-        Some(format!("{}:{}", c.source.path, c.source.line_col(p.header.start).0))
     }
 
     /// Brings the ledger in line with the plan, and reports edits to posts already sent.
@@ -527,7 +505,7 @@ impl Daemon {
                 earlier.url.as_deref().map(|u| format!(", {u}")).unwrap_or_default()
             );
             tracing::warn!(key = %key, "{reason}");
-            mark_missed(&self.shared, &self.plan, &occ.clone(), key, reason).await;
+            mark_missed(&self.shared, &self.plan, key, reason);
         }
     }
 
@@ -594,7 +572,7 @@ impl Daemon {
                 self.shared.metrics.reload_failed();
                 let first = diagnostics.iter().find(|d| d.is_error());
                 let message = first.map(|d| d.message.clone()).unwrap_or_default();
-                let location = first.and_then(location_of);
+                let location = first.and_then(crate::diagnostic::Diagnostic::location);
                 tracing::error!(
                     "config/herald.toml has errors; the previous version keeps running:\n{}",
                     crate::diagnostic::render_all(&diagnostics, false)
@@ -611,7 +589,7 @@ impl Daemon {
                         .diagnostics
                         .iter()
                         .find(|d| d.is_error() && d.source.as_ref().is_some_and(|s| &*s.path == file));
-                    let location = first.and_then(location_of).or(Some(file.clone()));
+                    let location = first.and_then(crate::diagnostic::Diagnostic::location).or(Some(file.clone()));
                     let message = first.map(|d| d.message.clone()).unwrap_or_default();
                     self.alert_later(Alert::about_file(Kind::EditRefused, location, message));
                 }
@@ -651,28 +629,39 @@ fn report_load(loaded: &load::Loaded) {
     }
 }
 
-fn location_of(d: &crate::diagnostic::Diagnostic) -> Option<String> {
-    let path = d.source.as_ref()?.path.to_string();
-    Some(match d.line_col() {
-        Some((line, col)) => format!("{path}:{line}:{col}"),
-        None => path,
-    })
-}
-
-fn alert_for(plan: &Plan, kind: Kind, occ: &Occurrence, key: &OccurrenceKey, message: String) -> Alert {
-    let campaign = &plan.project.campaigns[occ.campaign];
-    let post = &campaign.posts[occ.post];
-    let line = campaign.source.line_col(post.header.start).0;
+/// An alert about the post with `key`, pointing at where it is written when it is still in the files.
+fn alert_for(plan: &Plan, kind: Kind, key: &OccurrenceKey, message: String) -> Alert {
+    let location = plan.project.campaigns.iter().find(|c| c.id == key.campaign()).and_then(|c| {
+        let post = c.posts.iter().find(|p| p.id == key.post())?;
+        Some(format!("{}:{}", c.source.path, c.source.line_col(post.header.start).0))
+    });
     Alert {
         kind,
-        campaign: Some(campaign.id.clone()),
-        post: Some(post.id.clone()),
+        campaign: Some(key.campaign().to_string()),
+        post: Some(key.post().to_string()),
         channel: Some(key.channel().to_string()),
-        location: Some(format!("{}:{line}", campaign.source.path)),
-        scheduled: Some(occ.at_utc),
+        location,
+        scheduled: Some(key.at()),
         key: Some(key.to_string()),
         message,
     }
+}
+
+/// Records that a post was missed (`Kind::Missed`) or its outcome is unknown (`Kind::Unknown`), counts
+/// it and alerts a person (the alert goes out on its own task). False when the ledger refused it.
+fn finish_for_a_person(shared: &Shared, plan: &Plan, key: &OccurrenceKey, kind: Kind, message: String) -> bool {
+    let (finish, event) = match kind {
+        Kind::Unknown => (Finish::Unknown { error: message.clone() }, Event::Unknown),
+        _ => (Finish::Missed { reason: message.clone() }, Event::Missed),
+    };
+    if let Err(e) = shared.store.finish(key, finish, shared.clock.now()) {
+        tracing::error!(key = %key, error = %e, "cannot record the outcome in the ledger");
+        return false;
+    }
+    shared.metrics.count(key.channel(), event);
+    let (alerter, alert) = (shared.alerter.clone(), alert_for(plan, kind, key, message));
+    tokio::spawn(async move { alerter.send(alert).await });
+    true
 }
 
 fn human(d: std::time::Duration) -> String {

@@ -18,7 +18,7 @@ use crate::schedule::Occurrence;
 use super::alert::Kind;
 use super::metrics::Event;
 use super::plan::Plan;
-use super::{Channels, Done, Shared, alert_for, human};
+use super::{Channels, Done, Shared, alert_for, finish_for_a_person, human};
 
 /// The journal entry holding the text as it is sent (thread parts separated by U+001E), recorded before
 /// the first request: a lookup after a crash searches for it.
@@ -69,7 +69,7 @@ pub(super) async fn publish(
     let late = (now - occ.at_utc).to_std().unwrap_or_default();
     if !retry && late > plan.catch_up(&occ) {
         let reason = format!("it waited for the channel's rate limit and is now {} late", human(late));
-        mark_missed(&shared, &plan, &occ, &key, reason).await;
+        mark_missed(&shared, &plan, &key, reason);
         return Done { key, retry_at: None };
     }
     // The text about to be sent is journaled with the claim (one commit): a lookup after a crash
@@ -107,14 +107,11 @@ pub(super) async fn publish(
 
 /// Marks a post that is still waiting (`scheduled`) as missed, and reports it. A retry or a post
 /// already settled is left alone.
-pub(super) async fn mark_missed(shared: &Shared, plan: &Plan, occ: &Occurrence, key: &OccurrenceKey, reason: String) {
+pub(super) fn mark_missed(shared: &Shared, plan: &Plan, key: &OccurrenceKey, reason: String) {
     if !matches!(shared.store.get(key), Ok(Some(r)) if r.status == Status::Scheduled) {
         return;
     }
-    if shared.store.finish(key, Finish::Missed { reason: reason.clone() }, shared.clock.now()).is_ok() {
-        shared.metrics.count(key.channel(), Event::Missed);
-        shared.alerter.send(alert_for(plan, Kind::Missed, occ, key, reason)).await;
-    }
+    finish_for_a_person(shared, plan, key, Kind::Missed, reason);
 }
 
 /// How a claim went.
@@ -129,9 +126,8 @@ pub(super) async fn reconcile(shared: Arc<Shared>, plan: Arc<Plan>, channels: Ar
     let key = record.key.clone();
     let Some(occ) = plan.find_any(&key) else {
         let error = "herald stopped while sending this post, and the post is no longer in the campaign files to look it up; check the account".to_string();
-        let _ = shared.store.finish(&key, Finish::Unknown { error: error.clone() }, shared.clock.now());
-        shared.metrics.count(key.channel(), Event::Unknown);
         tracing::warn!(key = %key, "{error}");
+        finish_for_a_person(&shared, &plan, &key, Kind::Unknown, error);
         return Done { key, retry_at: None };
     };
     let since = record.attempt_started_at.unwrap_or(key.at());
@@ -289,7 +285,7 @@ async fn finish(
         _ => None,
     };
     if let Some(kind) = kind {
-        shared.alerter.send(alert_for(plan, kind, occ, &key, outcome.to_string())).await;
+        shared.alerter.send(alert_for(plan, kind, &key, outcome.to_string())).await;
     }
     Done { key, retry_at }
 }

@@ -200,27 +200,21 @@ async fn an_edit_to_a_post_already_sent_never_sends_it_again() {
     d.stop().await;
 }
 
-/// Starts a daemon whose channel `x` notes `token_expires = 2027-03-01` before a post on 2027-03-08,
-/// its config with `extra_channel` added; the alerts its webhook received.
-async fn token_alerts(extra_channel: &str) -> Vec<wiremock::Request> {
+/// Runs a dry-run daemon at 08:00 on `campaign_text` and `store`, its alerts going to a webhook, its
+/// config `CONFIG` changed by `edit`, for a moment; the alerts the webhook received.
+async fn alerts_at_start(
+    edit: impl Fn(&str) -> String,
+    campaign_text: &str,
+    store: Arc<SqliteStore>,
+) -> Vec<serde_json::Value> {
     let hook = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(wiremock::ResponseTemplate::new(200))
         .mount(&hook)
         .await;
-    let mut text = campaign(&post("a", "09:00"));
-    if !extra_channel.is_empty() {
-        // On Instagram too, which needs an image.
-        text = text
-            .replace("channels = [\"x\"]", "channels = [\"x\", \"instagram\"]")
-            .replace("water is life.\"\n", "water is life.\"\nmedia = [{ file = \"card.jpg\", alt = \"A well\" }]\n");
-    }
-    let dir = project_dir(&text);
+    let dir = project_dir(campaign_text);
     std::fs::write(dir.path().join("campaigns/card.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap();
-    let config = CONFIG
-        .replace("handle = \"@humansecurityFA\"", "handle = \"@humansecurityFA\"\ntoken_expires = 2027-03-01")
-        .replace("[daemon]", &format!("{extra_channel}\n[daemon]"))
-        + "alert_webhook = \"file:webhook\"\n";
+    let config = edit(CONFIG) + "alert_webhook = \"file:webhook\"\n";
     std::fs::write(dir.path().join("config/herald.toml"), format!("secrets_file = \"secrets.toml\"\n{config}"))
         .unwrap();
     std::fs::write(dir.path().join("secrets.toml"), format!("webhook = \"{}/hooks/secret-path\"\n", hook.uri()))
@@ -230,9 +224,10 @@ async fn token_alerts(extra_channel: &str) -> Vec<wiremock::Request> {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(dir.path().join("secrets.toml"), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let store = Arc::new(SqliteStore::in_memory().unwrap());
     let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("08:00")) };
-    let _daemon = Daemon::start(options, store).await.unwrap();
+    let daemon = Daemon::start(options, store).await.unwrap();
+    let (control, rx) = mpsc::channel(1);
+    let task = tokio::spawn(daemon.run(rx));
     // Alerts go out on their own task, so a slow webhook never delays the scheduler.
     for _ in 0..50 {
         if !hook.received_requests().await.unwrap().is_empty() {
@@ -242,14 +237,65 @@ async fn token_alerts(extra_channel: &str) -> Vec<wiremock::Request> {
     }
     // A moment more, for a second alert that should not come.
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    hook.received_requests().await.unwrap()
+    control.send(Control::Shutdown).await.unwrap();
+    task.await.unwrap();
+    let got = hook.received_requests().await.unwrap();
+    got.iter().map(|r| serde_json::from_slice(&r.body).unwrap()).collect()
+}
+
+/// The alerts of a daemon whose channel `x` notes `token_expires = 2027-03-01` before a post on
+/// 2027-03-08, its config with `extra_channel` added.
+async fn token_alerts(extra_channel: &str) -> Vec<serde_json::Value> {
+    let mut text = campaign(&post("a", "09:00"));
+    if !extra_channel.is_empty() {
+        // On Instagram too, which needs an image.
+        text = text
+            .replace("channels = [\"x\"]", "channels = [\"x\", \"instagram\"]")
+            .replace("water is life.\"\n", "water is life.\"\nmedia = [{ file = \"card.jpg\", alt = \"A well\" }]\n");
+    }
+    let edit = |config: &str| {
+        config
+            .replace("handle = \"@humansecurityFA\"", "handle = \"@humansecurityFA\"\ntoken_expires = 2027-03-01")
+            .replace("[daemon]", &format!("{extra_channel}\n[daemon]"))
+    };
+    alerts_at_start(edit, &text, Arc::new(SqliteStore::in_memory().unwrap())).await
+}
+
+/// A ledger holding post `gone` (no longer in the files) on `x` at 07:30, claimed, then left as
+/// `finish` makes it (`None`: still `sending`, as a crash leaves it).
+fn ledger_with_gone_post(finish: Option<Finish>) -> (Arc<SqliteStore>, OccurrenceKey) {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let key = OccurrenceKey::new("c", "gone", "x", at("07:30")).unwrap();
+    store.sync_plan(&[crate::ledger::Planned { key: key.clone(), text_hash: String::new() }], at("07:00")).unwrap();
+    store.claim(&key, at("07:30")).unwrap();
+    if let Some(f) = finish {
+        store.finish(&key, f, at("07:31")).unwrap();
+    }
+    (store, key)
+}
+
+#[tokio::test]
+async fn a_post_gone_from_the_files_while_in_flight_or_waiting_for_a_retry_is_reported() {
+    let (store, key) = ledger_with_gone_post(None);
+    let alerts = alerts_at_start(str::to_string, &campaign(&post("a", "09:00")), store.clone()).await;
+    assert_eq!(store.get(&key).unwrap().unwrap().status, Status::Unknown);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["herald"]["kind"], "unknown");
+    assert_eq!(alerts[0]["herald"]["key"], key.to_string());
+
+    let (store, key) = ledger_with_gone_post(Some(Finish::Retry { at: at("07:40"), error: "HTTP 503".into() }));
+    let alerts = alerts_at_start(str::to_string, &campaign(&post("a", "09:00")), store.clone()).await;
+    assert_eq!(store.get(&key).unwrap().unwrap().status, Status::Missed);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["herald"]["kind"], "missed");
+    assert!(alerts[0]["text"].as_str().unwrap().contains("no longer in the campaign files"), "{alerts:?}");
 }
 
 #[tokio::test]
 async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
     let got = token_alerts("").await;
     assert_eq!(got.len(), 1, "one alert");
-    let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
+    let body = &got[0];
     assert_eq!(body["herald"]["kind"], "token_expires");
     let text = body["text"].as_str().unwrap();
     assert!(text.contains("channel `x` expires on 2027-03-01, before 1 scheduled post(s)"), "{text}");
@@ -260,12 +306,7 @@ async fn a_token_expiring_before_a_scheduled_post_is_reported_to_the_webhook() {
 async fn a_token_herald_refreshes_itself_is_not_reported_as_expiring() {
     let instagram = "[channels.instagram]\nplatform = \"instagram\"\nauth = \"instagram-login\"\nhandle = \"@humansecurityforall\"\ntoken_expires = 2027-03-01\n";
     let got = token_alerts(instagram).await;
-    let texts: Vec<String> = got
-        .iter()
-        .map(|r| {
-            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["text"].as_str().unwrap_or("").to_string()
-        })
-        .collect();
+    let texts: Vec<String> = got.iter().map(|a| a["text"].as_str().unwrap_or("").to_string()).collect();
     assert_eq!(texts.len(), 1, "only channel `x`: {texts:?}");
     assert!(texts[0].contains("channel `x`"), "{texts:?}");
 }
