@@ -44,6 +44,13 @@ impl Alert {
         Self { kind, campaign: None, post: None, channel: None, location, scheduled: None, key: None, message }
     }
 
+    /// An edit refused because of `first`, its first error (at `file` when the error names no place):
+    /// the last good version keeps running.
+    pub fn edit_refused(first: Option<&crate::diagnostic::Diagnostic>, file: Option<String>) -> Self {
+        let location = first.and_then(crate::diagnostic::Diagnostic::location).or(file);
+        Self::about_file(Kind::EditRefused, location, first.map(|d| d.message.clone()).unwrap_or_default())
+    }
+
     /// One line for people.
     pub fn text(&self) -> String {
         let what = match self.kind {

@@ -570,14 +570,12 @@ impl Daemon {
         match load::load(&self.root, &mut self.last_good) {
             Err(LoadError::Config(diagnostics)) => {
                 self.shared.metrics.reload_failed();
-                let first = diagnostics.iter().find(|d| d.is_error());
-                let message = first.map(|d| d.message.clone()).unwrap_or_default();
-                let location = first.and_then(crate::diagnostic::Diagnostic::location);
                 tracing::error!(
                     "config/herald.toml has errors; the previous version keeps running:\n{}",
                     crate::diagnostic::render_all(&diagnostics, false)
                 );
-                self.alert_later(Alert::about_file(Kind::EditRefused, location, message));
+                let first = diagnostics.iter().find(|d| d.is_error());
+                self.alert_later(Alert::edit_refused(first, Some(crate::config::CONFIG_PATH.to_string())));
             }
             Err(LoadError::Read(e)) => {
                 tracing::error!(error = %e, "cannot read the project; the previous version keeps running")
@@ -589,9 +587,7 @@ impl Daemon {
                         .diagnostics
                         .iter()
                         .find(|d| d.is_error() && d.source.as_ref().is_some_and(|s| &*s.path == file));
-                    let location = first.and_then(crate::diagnostic::Diagnostic::location).or(Some(file.clone()));
-                    let message = first.map(|d| d.message.clone()).unwrap_or_default();
-                    self.alert_later(Alert::about_file(Kind::EditRefused, location, message));
+                    self.alert_later(Alert::edit_refused(first, Some(file.clone())));
                 }
                 let project = loaded.project;
                 let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
