@@ -34,7 +34,6 @@ use crate::channels::registry::{self, AnyAdapter};
 use crate::config::Project;
 use crate::dispatch::boundary::Boundary;
 use crate::dispatch::limits::ChannelLimits;
-use crate::dispatch::retry::RetryPolicy;
 use crate::ledger::{Finish, LedgerError, OccurrenceKey, PauseScope, Record, RecordFilter, Status, Store};
 use crate::schedule::Occurrence;
 
@@ -83,7 +82,6 @@ struct Shared {
     alerter: Alerter,
     http: Boundary,
     clock: Clock,
-    policy: RetryPolicy,
     /// Set on shutdown: posts waiting for a slot are not started.
     stopping: std::sync::atomic::AtomicBool,
 }
@@ -109,7 +107,6 @@ pub struct Daemon {
     shared: Arc<Shared>,
     plan: Arc<Plan>,
     channels: Arc<Channels>,
-    config_text: Option<String>,
     last_good: LastGood,
     /// Index in the plan of the next occurrence not yet considered.
     cursor: usize,
@@ -121,8 +118,6 @@ pub struct Daemon {
     pauses: Vec<PauseScope>,
     changes: u64,
     tasks: JoinSet<Done>,
-    max_sleep: std::time::Duration,
-    shutdown_grace: std::time::Duration,
     /// The channels' next upkeep round, and the one running.
     next_upkeep: DateTime<Utc>,
     upkeep: Option<tokio::task::JoinHandle<()>>,
@@ -162,11 +157,9 @@ impl Daemon {
             alerter: Alerter::new(webhook),
             http,
             clock: options.clock,
-            policy: RetryPolicy { max_attempts: daemon_cfg.max_attempts, ..RetryPolicy::default() },
             stopping: std::sync::atomic::AtomicBool::new(false),
         });
         let channels = Arc::new(build_channels(&project, options.dry_run).await);
-        let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
         let now = shared.clock.now();
         let plan = Arc::new(Plan::for_ledger(Arc::new(project), Some(shared.store.as_ref()), now));
         let mut daemon = Self {
@@ -174,7 +167,6 @@ impl Daemon {
             shared,
             plan,
             channels,
-            config_text,
             last_good,
             cursor: 0,
             retries: BTreeSet::new(),
@@ -182,8 +174,6 @@ impl Daemon {
             pauses: Vec::new(),
             changes: 0,
             tasks: JoinSet::new(),
-            max_sleep: daemon_cfg.max_sleep,
-            shutdown_grace: daemon_cfg.shutdown_grace,
             next_upkeep: now,
             upkeep: None,
         };
@@ -212,7 +202,7 @@ impl Daemon {
             let next = self.next_deadline();
             self.shared.metrics.set_next_due(next);
             let clock = self.shared.clock;
-            let max_sleep = self.max_sleep;
+            let max_sleep = self.plan.project.config.daemon.max_sleep;
             // A wake at the cap (not at a deadline) also looks for ledger changes the control file's
             // event did not bring (a missed notification): the fallback that keeps a pause effective.
             let capped = next.is_none_or(|t| (t - clock.now()).to_std().unwrap_or_default() >= max_sleep);
@@ -233,11 +223,11 @@ impl Daemon {
             }
         }
         self.shared.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        let grace = self.plan.project.config.daemon.shutdown_grace;
         let in_flight = self.tasks.len();
         if in_flight > 0 {
-            tracing::info!(in_flight, grace = ?self.shutdown_grace, "stopping: letting posts in flight finish");
+            tracing::info!(in_flight, grace = ?grace, "stopping: letting posts in flight finish");
         }
-        let grace = self.shutdown_grace;
         let finished = tokio::time::timeout(grace, async {
             while let Some(done) = self.tasks.join_next().await {
                 self.task_done(done);
@@ -590,11 +580,10 @@ impl Daemon {
                     self.alert_later(Alert::edit_refused(first, Some(file.clone())));
                 }
                 let project = loaded.project;
-                let config_text = project.config.source.as_ref().map(|s| s.text.to_string());
-                let config_changed = config_text != self.config_text;
+                let text = |p: &Project| p.config.source.as_ref().map(|s| s.text.clone());
+                let config_changed = text(&project) != text(&self.plan.project);
                 if config_changed {
                     self.channels = Arc::new(build_channels(&project, self.shared.http.is_dry_run()).await);
-                    self.config_text = config_text;
                 }
                 let now = self.shared.clock.now();
                 self.plan = Arc::new(Plan::for_ledger(Arc::new(project), Some(self.shared.store.as_ref()), now));

@@ -97,6 +97,14 @@ impl Plan {
         self.occurrences.partition_point(|o| o.at_utc < t)
     }
 
+    /// How often a post is tried, from the config's `[daemon] max_attempts` (so a reload applies it).
+    pub fn retry_policy(&self) -> crate::dispatch::retry::RetryPolicy {
+        crate::dispatch::retry::RetryPolicy {
+            max_attempts: self.project.config.daemon.max_attempts,
+            ..crate::dispatch::retry::RetryPolicy::default()
+        }
+    }
+
     /// How late an occurrence of this campaign may still go out.
     pub fn catch_up(&self, occ: &Occurrence) -> std::time::Duration {
         self.project.campaigns[occ.campaign].catch_up.unwrap_or(self.project.config.daemon.catch_up)

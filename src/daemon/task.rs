@@ -218,7 +218,7 @@ async fn run_attempt(
         tracing::info!(key = %key, "not found on the platform after the interruption: sending it now");
         return Done { key, retry_at: Some(at) };
     }
-    let outcome = deliver::after_attempt(outcome, &journal, record.attempts, &shared.policy);
+    let outcome = deliver::after_attempt(outcome, &journal, record.attempts, &plan.retry_policy());
     let hash = crate::ledger::text_hash_parts(&rendered.parts);
     finish(shared, plan, occ, key, &record, outcome, Some(hash)).await
 }
@@ -240,7 +240,7 @@ async fn finish(
             Event::Sent,
         ),
         Outcome::Unknown { reason } => (Finish::Unknown { error: reason.clone() }, Event::Unknown),
-        other => match deliver::next(other, record.attempts, &shared.policy, rand::random::<f64>()) {
+        other => match deliver::next(other, record.attempts, &plan.retry_policy(), rand::random::<f64>()) {
             Next::RetryAfter(wait) => (
                 Finish::Retry {
                     at: now + chrono::Duration::from_std(wait).unwrap_or_default(),

@@ -371,3 +371,21 @@ fn a_ledger_key_finds_its_place_in_the_plan_among_posts_at_the_same_time() {
     assert_eq!(plan.index_of(&OccurrenceKey::new("c", "a", "x", at("08:31")).unwrap()), None);
     assert_eq!(plan.index_of(&OccurrenceKey::new("c", "z", "x", at("08:30")).unwrap()), None);
 }
+
+#[tokio::test(start_paused = true)]
+async fn daemon_settings_edited_in_the_config_apply_at_the_reload() {
+    let d = Running::start(&post("a", "11:00"), "08:00").await;
+    until("08:00", "08:01").await;
+    std::fs::write(
+        d.dir.path().join("config/herald.toml"),
+        CONFIG.replace("max_sleep = \"10m\"", "max_sleep = \"1m\""),
+    )
+    .unwrap();
+    d.control.send(Control::Reload).await.unwrap();
+    until("08:01", "08:02").await;
+    let before = d.metrics.wakes();
+    until("08:02", "08:32").await;
+    let wakes = d.metrics.wakes() - before;
+    assert!((25..=35).contains(&wakes), "30 minutes with max_sleep 1m: about 30 wakes, not 3 ({wakes})");
+    d.stop().await;
+}
