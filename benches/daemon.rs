@@ -182,7 +182,8 @@ fn once_at(t: DateTime<Utc>) -> String {
 
 async fn run_daemon(dir: &Path) -> (Arc<SqliteStore>, tokio::sync::mpsc::Sender<Control>, tokio::task::JoinHandle<()>) {
     let store = Arc::new(SqliteStore::open(dir.join(".herald/ledger.sqlite")).expect("ledger"));
-    let options = Options { root: dir.to_path_buf(), dry_run: false, clock: Clock::System };
+    let options =
+        Options { root: dir.to_path_buf(), dry_run: false, state_dir: Some(dir.join(".herald")), clock: Clock::System };
     let daemon = Daemon::start(options, store.clone()).await.expect("daemon starts");
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let task = tokio::spawn(daemon.run(rx));

@@ -77,7 +77,7 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
         return fail(format!("cannot listen for signals: {e}"));
     }
     let root = project.root.clone();
-    let options = Options { root: root.clone(), dry_run, clock: Clock::System };
+    let options = Options { root: root.clone(), dry_run, state_dir: Some(state_dir.clone()), clock: Clock::System };
     let daemon = match Daemon::start(options, store).await {
         Ok(d) => d,
         Err(e) => return fail(e.to_string()),

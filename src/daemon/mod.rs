@@ -61,6 +61,9 @@ pub struct Options {
     /// Publish nothing: every request is built and logged (redacted), nothing is sent, and the ledger
     /// is kept in memory only.
     pub dry_run: bool,
+    /// Where the last good version of each file is kept across restarts (the config's `state_dir`);
+    /// `None`: in memory only, as in a dry run.
+    pub state_dir: Option<PathBuf>,
     pub clock: Clock,
 }
 
@@ -126,11 +129,9 @@ pub struct Daemon {
 impl Daemon {
     /// Loads the project, opens the ledger and reconciles what a crash left half-done.
     pub async fn start(options: Options, store: Arc<dyn Store>) -> Result<Self, StartError> {
-        let mut last_good = if options.dry_run {
-            LastGood::in_memory()
-        } else {
-            let probe = crate::config::load_project(&options.root, None).map_err(LoadError::from)?;
-            LastGood::open(&probe.project.config.state_dir(&probe.project.root))
+        let mut last_good = match &options.state_dir {
+            Some(dir) if !options.dry_run => LastGood::open(dir),
+            _ => LastGood::in_memory(),
         };
         let loaded = load::load(&options.root, &mut last_good)?;
         report_load(&loaded);

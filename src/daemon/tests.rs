@@ -72,7 +72,8 @@ impl Running {
     /// A dry-run daemon on `posts` at `now`, with the ledger `store` (a restart).
     async fn start_on(store: Arc<SqliteStore>, posts: &str, now: &str) -> Self {
         let dir = project_dir(&campaign(posts));
-        let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at(now)) };
+        let options =
+            Options { root: dir.path().to_path_buf(), dry_run: true, state_dir: None, clock: Clock::tokio(at(now)) };
         let daemon = Daemon::start(options, store.clone()).await.unwrap();
         let metrics = daemon.metrics();
         let (control, rx) = mpsc::channel(8);
@@ -224,7 +225,8 @@ async fn alerts_at_start(
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(dir.path().join("secrets.toml"), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let options = Options { root: dir.path().to_path_buf(), dry_run: true, clock: Clock::tokio(at("08:00")) };
+    let options =
+        Options { root: dir.path().to_path_buf(), dry_run: true, state_dir: None, clock: Clock::tokio(at("08:00")) };
     let daemon = Daemon::start(options, store).await.unwrap();
     let (control, rx) = mpsc::channel(1);
     let task = tokio::spawn(daemon.run(rx));
