@@ -25,6 +25,11 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `Bearer <token>`, as an `Authorization` header carries a token (itself a secret).
+    pub fn bearer(&self) -> Secret {
+        Secret(format!("Bearer {}", self.0))
+    }
 }
 
 impl fmt::Debug for Secret {

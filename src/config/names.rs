@@ -194,7 +194,7 @@ impl Link {
             out.push(if out.contains('?') { '&' } else { '?' });
             out.push_str(k);
             out.push('=');
-            out.push_str(&encode_query(v));
+            out.push_str(&crate::dispatch::http::percent_encode(v));
         }
         if let Some(f) = fragment {
             out.push('#');
@@ -202,19 +202,6 @@ impl Link {
         }
         out
     }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters are kept).
-fn encode_query(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// A post's link setting: a link of its own, or `false` for no link at all.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use super::http::{Body, HeaderValue, Part, Request, Response};
+use super::http::{Body, HeaderValue, Part, Request, Response, percent_encode};
 use super::limits::ChannelLimits;
 
 /// Why a request got no response.
@@ -116,7 +116,7 @@ async fn send_live(client: &reqwest::Client, req: Request) -> Result<Response, S
         Body::Json(v) => builder.header("content-type", "application/json").body(v.to_string()),
         Body::Form(fields) => {
             let encoded: Vec<String> =
-                fields.iter().map(|(k, v)| format!("{}={}", form_encode(k), form_encode(value_of(v)))).collect();
+                fields.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(value_of(v)))).collect();
             builder.header("content-type", "application/x-www-form-urlencoded").body(encoded.join("&"))
         }
         Body::Bytes { content_type, bytes } => builder.header("content-type", content_type).body(bytes),
@@ -169,11 +169,6 @@ fn classify(e: reqwest::Error, shown: &str) -> SendError {
     let not_sent = e.is_connect() || e.is_builder();
     let message = format!("{} ({shown})", e.without_url());
     if not_sent { SendError::NotSent(message) } else { SendError::Lost(message) }
-}
-
-/// `application/x-www-form-urlencoded` encoding of one key or value (RFC 3986: spaces as `%20`).
-pub fn form_encode(s: &str) -> String {
-    super::http::percent_encode(s)
 }
 
 #[cfg(test)]
@@ -319,11 +314,5 @@ mod tests {
         }]);
         let e = Boundary::live(Duration::from_secs(2)).unwrap().send(req, |_| unreachable!()).await.unwrap_err();
         assert!(matches!(e, SendError::NotSent(ref m) if m.contains("not a type")), "{e:?}");
-    }
-
-    #[test]
-    fn form_encoding_is_rfc3986() {
-        assert_eq!(form_encode("Ladies + Gentlemen"), "Ladies%20%2B%20Gentlemen");
-        assert_eq!(form_encode("☃"), "%E2%98%83");
     }
 }

@@ -61,7 +61,7 @@ impl Client {
     /// Meta's Pages reference pages only show the `access_token` parameter, so the header form for
     /// Pages endpoints is UNCONFIRMED there. Never a query parameter: URLs end up in logs.
     fn authorized(&self, method: Method, url: String) -> Request {
-        Request::new(method, url).secret_header("authorization", Secret::new(format!("Bearer {}", self.token.expose())))
+        Request::new(method, url).secret_header("authorization", self.token.bearer())
     }
 
     /// The text of the post: the rendered parts (Facebook has no threads, so one part).

@@ -112,8 +112,7 @@ impl Client {
 
     fn authorized(&self, method: Method, path: &str) -> Request {
         let token = self.refresh.as_ref().map_or_else(|| self.token.clone(), |s| s.current());
-        Request::new(method, self.url(path))
-            .secret_header("authorization", Secret::new(format!("Bearer {}", token.expose())))
+        Request::new(method, self.url(path)).secret_header("authorization", token.bearer())
     }
 
     /// A `POST` with its parameters as form fields.

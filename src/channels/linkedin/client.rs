@@ -106,14 +106,10 @@ impl Client {
         format!("{}{path}", self.base_url.trim_end_matches('/'))
     }
 
-    fn bearer(&self) -> Secret {
-        Secret::new(format!("Bearer {}", self.token.expose()))
-    }
-
     /// A request to the API with the three headers every call carries.
     fn api(&self, method: Method, path: &str) -> Request {
         Request::new(method, self.url(path))
-            .secret_header("authorization", self.bearer())
+            .secret_header("authorization", self.token.bearer())
             .header("linkedin-version", &self.version)
             .header("x-restli-protocol-version", "2.0.0")
     }
@@ -191,7 +187,7 @@ impl Client {
         }
         // One PUT of the whole file: repeated PUTs to the same address overwrite each other. The
         // upload address is not a Rest.li resource; it takes the Bearer token only.
-        let mut put = Request::new(Method::Put, upload_url).secret_header("authorization", self.bearer());
+        let mut put = Request::new(Method::Put, upload_url).secret_header("authorization", self.token.bearer());
         put.body = Body::Bytes { content_type: media.kind.mime().to_string(), bytes };
         self.send_step(http, put, |_| Response::new(201, ""), author).await?;
         Ok(image.to_string())

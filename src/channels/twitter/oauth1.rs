@@ -19,10 +19,9 @@ pub struct Credentials {
     pub token_secret: Secret,
 }
 
-/// RFC 3986 percent-encoding: unreserved characters kept, everything else `%XX` with uppercase hex.
-pub fn encode(s: &str) -> String {
-    crate::dispatch::boundary::form_encode(s)
-}
+/// RFC 3986 percent-encoding, as OAuth 1.0a requires: unreserved characters kept, everything else
+/// `%XX` with uppercase hex.
+pub use crate::dispatch::http::percent_encode as encode;
 
 /// The signature base string.
 pub fn base_string(method: &str, url: &str, params: &[(String, String)]) -> String {

@@ -70,11 +70,11 @@ impl Session {
             && !refused
             && t.fresh_for(now, MARGIN)
         {
-            return Ok(bearer(&t.access_token));
+            return Ok(t.access_token.bearer());
         }
         let refused_token = current.as_ref().map(|t| t.access_token.clone());
         let tokens = self.refresh(http, now, refused_token).await?;
-        let header = bearer(&tokens.access_token);
+        let header = tokens.access_token.bearer();
         *current = Some(tokens);
         Ok(header)
     }
@@ -167,10 +167,6 @@ impl Session {
             }
         }
     }
-}
-
-fn bearer(token: &Secret) -> Secret {
-    Secret::new(format!("Bearer {}", token.expose()))
 }
 
 fn placeholder(_: &Request) -> Response {
