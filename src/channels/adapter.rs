@@ -38,6 +38,20 @@ pub struct Outgoing<'a> {
     pub campaigns_dir: &'a Path,
 }
 
+/// The bytes of an image to upload (read off the runtime's threads), or why the post cannot go out.
+pub async fn read_media(media: &Media) -> Result<Vec<u8>, Outcome> {
+    tokio::fs::read(&media.path).await.map_err(|e| Outcome::Rejected {
+        platform_message: String::new(),
+        explanation: format!("cannot read the image {}: {e}", media.file),
+    })
+}
+
+/// A text as compared with what a platform lists on the account: whitespace collapsed (platforms trim
+/// and fold line breaks, but keep the words). Lookups after a lost answer match posts with it.
+pub fn same_text_key(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 impl Outgoing<'_> {
     /// The public address the platform fetches `media` from, when the channel has a `media_base_url`
     /// (`{media_base_url}/{path below campaigns/}`, each path segment percent-encoded).

@@ -8,7 +8,7 @@
 //! Journal steps: `photo.N` (an unpublished photo's id, several-photo posts only) and `post` (the
 //! published post's id).
 
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing};
+use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, read_media, same_text_key};
 use crate::config::Media;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{HeaderValue, Method, Part, Request, Response, percent_encode};
@@ -85,14 +85,11 @@ impl Client {
     }
 
     /// Where the photo comes from: its public URL when the channel has a `media_base_url`, else its bytes.
-    fn source(post: &Outgoing<'_>, media: &Media) -> Result<Source, Outcome> {
+    async fn source(post: &Outgoing<'_>, media: &Media) -> Result<Source, Outcome> {
         if let Some(url) = post.media_url(media) {
             return Ok(Source::Url(url));
         }
-        let bytes = std::fs::read(&media.path).map_err(|e| Outcome::Rejected {
-            platform_message: String::new(),
-            explanation: format!("cannot read the image {}: {e}", media.file),
-        })?;
+        let bytes = read_media(media).await?;
         let filename = media.path.file_name().map_or_else(|| media.file.clone(), |n| n.to_string_lossy().into_owned());
         Ok(Source::Bytes { filename, content_type: media.kind.mime().to_string(), bytes })
     }
@@ -173,7 +170,7 @@ impl Client {
         journal: &mut Journal<'_>,
         http: &Boundary,
     ) -> Outcome {
-        let source = match Self::source(post, media) {
+        let source = match Self::source(post, media).await {
             Ok(s) => s,
             Err(outcome) => return outcome,
         };
@@ -200,7 +197,7 @@ impl Client {
         index: usize,
         http: &Boundary,
     ) -> Result<String, Outcome> {
-        let source = Self::source(post, media)?;
+        let source = Self::source(post, media).await?;
         let mut fields = vec![("published", "false".to_string())];
         fields.extend(Self::alt_field(media));
         let req = self.photo_request(source, fields);
@@ -338,12 +335,6 @@ impl Adapter for Client {
             None => Lookup::NotFound,
         }
     }
-}
-
-/// A message as compared with what Facebook lists: whitespace collapsed (Facebook keeps the text
-/// itself as sent).
-fn same_text_key(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep};
+use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep, same_text_key};
 use crate::config::Channel;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{HeaderValue, Method, Request, Response, percent_encode};
@@ -373,12 +373,12 @@ impl Client {
             Ok(b) => b,
             Err(o) => return Lookup::Unavailable { reason: o.to_string() },
         };
-        let wanted = same_caption_key(&post.full_text());
+        let wanted = same_text_key(&post.full_text());
         let earliest = since - chrono::Duration::minutes(2);
         let found = body["data"].as_array().into_iter().flatten().find(|m| {
             // A media without a readable timestamp is judged by its caption alone.
             let recent = m["timestamp"].as_str().and_then(parse_timestamp).is_none_or(|at| at >= earliest);
-            recent && m["caption"].as_str().map(same_caption_key).as_deref() == Some(wanted.as_str())
+            recent && m["caption"].as_str().map(same_text_key).as_deref() == Some(wanted.as_str())
         });
         match found.and_then(|m| Some((m["id"].as_str()?.to_string(), m["permalink"].as_str().map(str::to_string)))) {
             Some((id, url)) => {
@@ -425,11 +425,6 @@ fn forget_containers(journal: &mut Journal<'_>, items: usize) {
         journal.forget(&format!("container.{i}"));
     }
     journal.forget(CAROUSEL);
-}
-
-/// A caption as compared with what Instagram returns: whitespace collapsed.
-fn same_caption_key(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Graph API timestamps: `2027-03-22T13:00:00+0000`.
@@ -601,8 +596,8 @@ mod tests {
 
     #[test]
     fn captions_match_whatever_the_whitespace_and_graph_timestamps_parse() {
-        assert_eq!(same_caption_key("Water is life.\n\n#HS4A "), same_caption_key("Water is life. #HS4A"));
-        assert_ne!(same_caption_key("Water is life."), same_caption_key("Water is peace."));
+        assert_eq!(same_text_key("Water is life.\n\n#HS4A "), same_text_key("Water is life. #HS4A"));
+        assert_ne!(same_text_key("Water is life."), same_text_key("Water is peace."));
         let t = parse_timestamp("2027-03-22T13:00:00+0000").unwrap();
         assert_eq!(t.to_rfc3339(), "2027-03-22T13:00:00+00:00");
         assert!(parse_timestamp("yesterday").is_none());

@@ -4,7 +4,7 @@
 //! `LinkedIn-Version` of the channel and `X-Restli-Protocol-Version: 2.0.0`, and goes through the
 //! boundary.
 
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing};
+use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, read_media, same_text_key};
 use crate::config::{Channel, Media};
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{Body, Method, Request, Response, percent_encode};
@@ -149,10 +149,7 @@ impl Client {
     /// Uploads one image: `initializeUpload` for `author`, then one `PUT` of the whole file. Returns
     /// the image URN, or the outcome that stops the post (nothing is public yet: safe to retry).
     async fn upload(&self, author: &Author, media: &Media, index: usize, http: &Boundary) -> Result<String, Outcome> {
-        let bytes = std::fs::read(&media.path).map_err(|e| Outcome::Rejected {
-            platform_message: String::new(),
-            explanation: format!("cannot read the image {}: {e}", media.file),
-        })?;
+        let bytes = read_media(media).await?;
         let init = self
             .api(Method::Post, "/rest/images?action=initializeUpload")
             .json(serde_json::json!({ "initializeUploadRequest": { "owner": author.urn() } }));
@@ -290,11 +287,6 @@ fn may_carry_token(url: &str, base_url: &str) -> bool {
     }
     let host = authority.split(':').next().unwrap_or_default().to_ascii_lowercase();
     host == "linkedin.com" || host.ends_with(".linkedin.com")
-}
-
-/// A commentary as compared with a post found on the account: unescaped, whitespace collapsed.
-fn same_text_key(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl Adapter for Client {

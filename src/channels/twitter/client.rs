@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use crate::channels::MediaType;
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep};
+use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep, read_media};
 use crate::config::Media;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{Method, Request, Response};
@@ -106,10 +106,7 @@ impl Client {
     /// Uploads one image (`POST /2/media/upload`, base64 in JSON) and sets its alt text
     /// (`POST /2/media/metadata`). Returns the media id, or the outcome that stops the post.
     async fn upload(&self, media: &Media, index: usize, http: &Boundary) -> Result<String, Outcome> {
-        let bytes = std::fs::read(&media.path).map_err(|e| Outcome::Rejected {
-            platform_message: String::new(),
-            explanation: format!("cannot read the image {}: {e}", media.file),
-        })?;
+        let bytes = read_media(media).await?;
         let category = if media.kind == MediaType::Gif { "tweet_gif" } else { "tweet_image" };
         let body = serde_json::json!({ "media": base64::engine::general_purpose::STANDARD.encode(&bytes), "media_category": category });
         let placeholder = |_: &Request| Response::new(200, format!(r#"{{"data":{{"id":"{}"}}}}"#, 2_000_000 + index));
