@@ -24,11 +24,8 @@ fn open(dir: &Path, create: bool) -> Result<(Project, Option<SqliteStore>), Outp
     let loaded = load_project(dir, None).map_err(fail)?;
     let project = loaded.project;
     let path = project.config.ledger_path(&project.root);
-    if !create && !path.is_file() {
-        return Ok((project, None));
-    }
-    let store = SqliteStore::open(&path).map_err(fail)?;
-    Ok((project, Some(store)))
+    let store = if create { SqliteStore::open(&path).map(Some) } else { SqliteStore::open_if_exists(&path) };
+    Ok((project, store.map_err(fail)?))
 }
 
 fn tell_daemon(project: &Project) {
@@ -245,13 +242,13 @@ pub fn plan(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
     }
     let project = std::sync::Arc::new(loaded.project);
     let path = project.config.ledger_path(&project.root);
-    let records = if path.is_file() {
-        match SqliteStore::open(&path).and_then(|s| s.records(&RecordFilter::default())) {
+    let records = match SqliteStore::open_if_exists(&path) {
+        Ok(Some(store)) => match store.records(&RecordFilter::default()) {
             Ok(r) => r,
             Err(e) => return fail(e),
-        }
-    } else {
-        Vec::new()
+        },
+        Ok(None) => Vec::new(),
+        Err(e) => return fail(e),
     };
     let window = Plan::window_start(&project, now);
     let earliest = records.iter().map(|r| r.key.at()).min().unwrap_or(window).min(window);

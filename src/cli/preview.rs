@@ -19,10 +19,7 @@ fn ledger_view(
     filter: &Filter,
 ) -> HashMap<OccurrenceKey, (&'static str, Option<String>)> {
     let path = project.config.ledger_path(&project.root);
-    if !path.is_file() {
-        return HashMap::new();
-    }
-    let Ok(store) = crate::ledger::sqlite::SqliteStore::open(&path) else { return HashMap::new() };
+    let Ok(Some(store)) = crate::ledger::sqlite::SqliteStore::open_if_exists(&path) else { return HashMap::new() };
     let day = |d: Option<chrono::NaiveDate>| d.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
     let records = store
         .records(&RecordFilter {

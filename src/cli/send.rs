@@ -24,15 +24,6 @@ const SEND_POLICY: RetryPolicy = RetryPolicy {
     unclear_wait: std::time::Duration::from_secs(60),
 };
 
-/// Whether a `herald pause` covers this campaign on this channel (when the project has a ledger).
-fn paused(project: &crate::config::Project, campaign: &str, channel: &str) -> bool {
-    use crate::ledger::Store as _;
-    let path = project.config.ledger_path(&project.root);
-    path.is_file()
-        && crate::ledger::sqlite::SqliteStore::open(&path)
-            .is_ok_and(|s| s.is_paused(campaign, channel).unwrap_or(false))
-}
-
 /// What to send.
 #[derive(Debug)]
 pub struct SendArgs<'a> {
@@ -95,6 +86,14 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
             .map_err(|e| ConfigError::Write { source: std::io::Error::other(e) })?
     };
     let (mut stdout, mut code) = (String::new(), EXIT_OK);
+    // The pause switches live in the ledger, when the project has one.
+    let ledger =
+        crate::ledger::sqlite::SqliteStore::open_if_exists(project.config.ledger_path(&project.root)).ok().flatten();
+    let paused = |channel: &str| {
+        use crate::ledger::Store as _;
+        ledger.as_ref().is_some_and(|s| s.is_paused(&campaign.id, channel).unwrap_or(false))
+    };
+    let tokens = crate::tokens::TokenStore::new(&project.config.state_dir(&project.root));
     for occ in &chosen {
         let target = &campaign.posts[pi].targets[occ.target];
         let channel = &project.config.channels[target.channel];
@@ -107,7 +106,7 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
             channel.handle,
             occ.at_local.format("%Y-%m-%d %H:%M")
         );
-        if !args.dry_run && paused(project, &campaign.id, &channel.name) {
+        if !args.dry_run && paused(&channel.name) {
             let _ = writeln!(stdout, "  not sent: paused (`herald resume` lifts the pause)");
             code = EXIT_FAILURE;
             continue;
@@ -124,18 +123,25 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
             Ok(s) => s,
             Err(_) if args.dry_run => Default::default(),
             Err(missing) => {
-                for (name, why) in missing {
-                    let _ = writeln!(stdout, "  not sent: credential `{name}` is missing ({why})");
+                if channel.credentials.is_empty() {
+                    let names: Vec<&str> = channel.auth.required.to_vec();
+                    let _ = writeln!(
+                        stdout,
+                        "  not sent: channel `{}` has no credentials: add `[channels.{}.credentials]` with {} to config/herald.toml (see README.md, \"Publishing\")",
+                        channel.name,
+                        channel.name,
+                        names.join(", ")
+                    );
+                } else {
+                    for (name, why) in missing {
+                        let _ = writeln!(stdout, "  not sent: credential `{name}` is missing ({why})");
+                    }
                 }
                 code = EXIT_FAILURE;
                 continue;
             }
         };
-        let adapter = match registry::build(
-            channel,
-            &secrets,
-            &crate::tokens::TokenStore::new(&project.config.state_dir(&project.root)),
-        ) {
+        let adapter = match registry::build(channel, &secrets, &tokens) {
             Ok(a) => a,
             Err(why) => {
                 let _ = writeln!(stdout, "  not sent: {why}");

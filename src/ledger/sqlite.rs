@@ -113,6 +113,13 @@ impl SqliteStore {
         Self::prepare(conn, path)
     }
 
+    /// The ledger at `path` when there is one (`None` before the daemon first ran): for commands that
+    /// read it, or change it only when it exists.
+    pub fn open_if_exists(path: impl AsRef<Path>) -> Result<Option<Self>> {
+        let path = path.as_ref();
+        if path.is_file() { Self::open(path).map(Some) } else { Ok(None) }
+    }
+
     /// A ledger that lives as long as the value (tests, dry runs).
     pub fn in_memory() -> Result<Self> {
         let path = PathBuf::from(":memory:");

@@ -548,3 +548,19 @@ fn online_check_of_a_channel_without_credentials_points_at_the_channel() {
     let line = config.lines().position(|l| l.trim() == "[channels.x]").expect("the x channel") + 1;
     assert!(r.stderr.contains(&format!("--> config/herald.toml:{line}:11")), "{}", r.stderr);
 }
+
+#[test]
+fn sending_from_a_channel_without_credentials_says_what_to_add_in_one_line() {
+    let p = TestProject::new().campaign("c.toml", "\n[[post]]\nid = \"p\"\ndate = 2027-03-08\ntext = \"a\"\n");
+    let r = p.run(&["send", "c/p", "--channel", "x"]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    let lines: Vec<&str> = r.stdout.lines().filter(|l| l.contains("not sent")).collect();
+    assert_eq!(
+        lines,
+        [
+            "  not sent: channel `x` has no credentials: add `[channels.x.credentials]` with consumer_key, consumer_secret, access_token, access_token_secret to config/herald.toml (see README.md, \"Publishing\")"
+        ],
+        "{}",
+        r.stdout
+    );
+}
