@@ -167,6 +167,7 @@ pub async fn probe_channels(project: &Project, env: &dyn Fn(&str) -> Option<Stri
     let Ok(http) = crate::dispatch::boundary::Boundary::live(std::time::Duration::from_secs(20)) else {
         return (lines, diagnostics);
     };
+    let tokens = crate::tokens::TokenStore::new(&project.config.state_dir(&project.root));
     for channel in &project.config.channels {
         let span = channel.credentials_span.clone();
         let fail =
@@ -186,11 +187,7 @@ pub async fn probe_channels(project: &Project, env: &dyn Fn(&str) -> Option<Stri
                 continue;
             }
         };
-        let adapter = match registry::build(
-            channel,
-            &secrets,
-            &crate::tokens::TokenStore::new(&project.config.state_dir(&project.root)),
-        ) {
+        let adapter = match registry::build(channel, &secrets, &tokens) {
             Ok(a) => a,
             Err(why) => {
                 diagnostics.push(Diagnostic::warning(why).at(source, span.clone()));

@@ -135,6 +135,13 @@ impl TokenStore {
         }))
     }
 
+    /// The stored tokens of `channel` if they descend from `configured` (the credential configured
+    /// now): after a person authorises again and configures a new one, the stored ones are stale.
+    pub fn load_seeded(&self, channel: &str, configured: &Secret) -> Result<Option<Tokens>, TokenError> {
+        let seed = fingerprint(configured);
+        Ok(self.load(channel)?.filter(|t| t.seed == seed))
+    }
+
     /// Stores `tokens` for the channel of `lock`, durably, before returning.
     pub fn save(&self, tokens: &Tokens, lock: &TokenLock) -> Result<(), TokenError> {
         // The whole file is rewritten: other channels' refreshes wait for that, not for this one's.

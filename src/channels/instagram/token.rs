@@ -137,8 +137,8 @@ impl Session {
     /// The stored token, if it descends from the configured one (an unreadable store is as good as
     /// none: the configured token still works, and the error is logged).
     fn stored(&self) -> Option<Tokens> {
-        match self.store.load(&self.channel) {
-            Ok(t) => t.filter(|t| t.seed == fingerprint(&self.configured)),
+        match self.store.load_seeded(&self.channel, &self.configured) {
+            Ok(t) => t,
             Err(e) => {
                 tracing::warn!(channel = %self.channel, error = %e, "the stored Instagram token cannot be read; using the configured one");
                 None

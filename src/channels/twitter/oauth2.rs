@@ -82,10 +82,8 @@ impl Session {
     /// The daemon's upkeep: refreshes when the last refresh is older than [`KEEP_ALIVE`] (or there has
     /// been none), so the refresh token never idles long enough to expire.
     pub async fn keep_alive(&self, http: &Boundary) -> Upkeep {
-        let seed = fingerprint(&self.configured_refresh);
-        let last = match self.store.load(&self.channel) {
-            Ok(Some(t)) if t.seed == seed => Some(t.expires_at - LIFETIME),
-            Ok(_) => None,
+        let last = match self.store.load_seeded(&self.channel, &self.configured_refresh) {
+            Ok(stored) => stored.map(|t| t.expires_at - LIFETIME),
             Err(e) => {
                 return Upkeep::Failed { reason: format!("the token store cannot be read: {e}"), needs_person: false };
             }
@@ -117,9 +115,12 @@ impl Session {
             Some(self.store.lock_async(&self.channel).await.map_err(|e| store_failure(&e.to_string()))?)
         };
         let seed = fingerprint(&self.configured_refresh);
-        let stored = self.store.load(&self.channel).map_err(|e| store_failure(&e.to_string()))?;
+        let stored = self
+            .store
+            .load_seeded(&self.channel, &self.configured_refresh)
+            .map_err(|e| store_failure(&e.to_string()))?;
         let refresh_token = match stored {
-            Some(t) if t.seed == seed => {
+            Some(t) => {
                 if t.fresh_for(now, MARGIN) && Some(&t.access_token) != refused.as_ref() {
                     return Ok(t); // another process refreshed it a moment ago
                 }
