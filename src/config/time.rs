@@ -111,34 +111,12 @@ impl FromStr for Offset {
             Some(b'+') => (1, &t[1..]),
             _ => (1, t),
         };
-        if body == "0" {
-            return Ok(Offset(Duration::zero()));
-        }
-        let mut total = Duration::zero();
-        let mut digits = String::new();
-        let mut seen_unit = false;
-        for c in body.chars() {
-            if c.is_ascii_digit() {
-                digits.push(c);
-                continue;
-            }
-            // Bounded so that any offset stays within a year of its day.
-            let n: i64 = digits.parse().map_err(|_| err())?;
-            if n > 366 * 24 * 60 {
-                return Err(err());
-            }
-            total += match c {
-                'd' => Duration::days(n),
-                'h' => Duration::hours(n),
-                'm' => Duration::minutes(n),
-                _ => return Err(err()),
-            };
-            digits.clear();
-            seen_unit = true;
-        }
-        if !digits.is_empty() || !seen_unit || total > Duration::days(366) {
+        let seconds = seconds_in(body, &[('d', 86_400), ('h', 3_600), ('m', 60)]).ok_or_else(err)?;
+        // Bounded so that any offset stays within a year of its day.
+        if seconds > 366 * 86_400 {
             return Err(err());
         }
+        let total = Duration::seconds(seconds as i64);
         Ok(Offset(total * sign))
     }
 }
@@ -151,33 +129,33 @@ impl FromStr for Interval {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let err = || format!("`{s}` is not a length of time\nhelp: write e.g. \"1h\", \"30m\", \"90s\" or \"1h30m\"");
-        let t = s.trim();
-        if t == "0" {
-            return Ok(Interval(std::time::Duration::ZERO));
-        }
-        let (mut total, mut digits, mut seen_unit) = (0u64, String::new(), false);
-        for c in t.chars() {
-            if c.is_ascii_digit() {
-                digits.push(c);
-                continue;
-            }
-            let n: u64 = digits.parse().map_err(|_| err())?;
-            let unit = match c {
-                'd' => 86_400,
-                'h' => 3_600,
-                'm' => 60,
-                's' => 1,
-                _ => return Err(err()),
-            };
-            total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(err)?;
-            digits.clear();
-            seen_unit = true;
-        }
-        if !digits.is_empty() || !seen_unit || total > 30 * 86_400 {
+        let total = seconds_in(s.trim(), &[('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)]).ok_or_else(err)?;
+        if total > 30 * 86_400 {
             return Err(err());
         }
         Ok(Interval(std::time::Duration::from_secs(total)))
     }
+}
+
+/// The seconds in `1d12h`-style text: numbers each followed by one of `units` (its letter and
+/// seconds), or a lone `0`. `None` when malformed or beyond `u64`.
+fn seconds_in(text: &str, units: &[(char, u64)]) -> Option<u64> {
+    if text == "0" {
+        return Some(0);
+    }
+    let (mut total, mut digits, mut seen_unit) = (0u64, String::new(), false);
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: u64 = digits.parse().ok()?;
+        let (_, unit) = units.iter().find(|(letter, _)| *letter == c)?;
+        total = n.checked_mul(*unit).and_then(|v| total.checked_add(v))?;
+        digits.clear();
+        seen_unit = true;
+    }
+    (digits.is_empty() && seen_unit).then_some(total)
 }
 
 /// A recurring schedule in the `cron` crate's syntax: `sec min hour day-of-month month day-of-week
@@ -281,7 +259,7 @@ mod tests {
         assert_eq!("-1d12h".parse::<Offset>().unwrap().0, -(Duration::days(1) + Duration::hours(12)));
         assert_eq!("90m".parse::<Offset>().unwrap().0, Duration::minutes(90));
         assert_eq!("0".parse::<Offset>().unwrap().0, Duration::zero());
-        for bad in ["", "2", "-d", "2 days", "3w", "1d-2h", "99999d", "367d", "-400d"] {
+        for bad in ["", "2", "-d", "2 days", "3w", "1d-2h", "99999d", "367d", "-400d", "90s"] {
             assert!(bad.parse::<Offset>().is_err(), "{bad}");
         }
     }
