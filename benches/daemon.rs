@@ -16,6 +16,8 @@ mod fake_facebook;
 mod fake_instagram;
 #[path = "../tests/support/fake_linkedin.rs"]
 mod fake_linkedin;
+#[path = "../tests/support/fake_platforms.rs"]
+mod fake_platforms;
 #[path = "../tests/support/fake_x.rs"]
 mod fake_x;
 #[path = "../tests/support/openapi.rs"]
@@ -26,6 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
+use fake_platforms::FakePlatforms;
 use herald::daemon::clock::Clock;
 use herald::daemon::{Control, Daemon, Options};
 use herald::ledger::sqlite::SqliteStore;
@@ -57,24 +60,12 @@ fn main() {
     }
 }
 
-struct Fakes {
-    uris: [String; 4],
-    _x: fake_x::FakeX,
-    _ig: fake_instagram::FakeInstagram,
-    _li: fake_linkedin::FakeLinkedIn,
-    _fb: fake_facebook::FakeFacebook,
-}
-
-async fn fakes() -> Fakes {
-    let (x, ig, li, fb) = (
-        fake_x::FakeX::start().await,
-        fake_instagram::FakeInstagram::start().await,
-        fake_linkedin::FakeLinkedIn::start().await,
-        fake_facebook::FakeFacebook::start().await,
-    );
-    // Meta allows 50 API posts a day per account; the benchmark measures herald, not that cap.
-    ig.set_quota_total(1_000_000);
-    Fakes { uris: [x.uri(), ig.uri(), li.uri(), fb.uri()], _x: x, _ig: ig, _li: li, _fb: fb }
+/// The four fakes, Instagram's daily cap lifted: the benchmark measures herald, not Meta's 50 posts a
+/// day.
+async fn fakes() -> FakePlatforms {
+    let fakes = FakePlatforms::start().await;
+    fakes.instagram.set_quota_total(1_000_000);
+    fakes
 }
 
 /// A project whose channels point at `uris` (credentials in a private secrets file), with one campaign
@@ -87,69 +78,19 @@ fn project(
     when: &dyn Fn(usize) -> String,
     concurrency: Option<u32>,
 ) {
-    let x = fake_x::credentials();
     std::fs::create_dir_all(dir.join("config")).unwrap();
     std::fs::create_dir_all(dir.join("campaigns/media")).unwrap();
     std::fs::write(dir.join("campaigns/media/card.jpg"), JPEG).unwrap();
-    let config = format!(
-        r#"secrets_file = "secrets.toml"
-[daemon]
-max_attempts = 1
-[channels.x]
-platform = "twitter"
-handle = "@humansecurityFA"
-base_url = "{}"
-[channels.x.credentials]
-consumer_key = "file:x.ck"
-consumer_secret = "file:x.cs"
-access_token = "file:x.at"
-access_token_secret = "file:x.ats"
-[channels.instagram]
-platform = "instagram"
-handle = "@humansecurityforall"
-base_url = "{}"
-account = "{}"
-media_base_url = "https://media.example.org/herald"
-[channels.instagram.credentials]
-access_token = "file:ig"
-[channels.linkedin]
-platform = "linkedin"
-handle = "@humansecurityforall"
-base_url = "{}"
-account = "{}"
-[channels.linkedin.credentials]
-access_token = "file:li"
-[channels.facebook]
-platform = "facebook"
-handle = "@HS4Aglobal"
-base_url = "{}"
-account = "{}"
-[channels.facebook.credentials]
-page_access_token = "file:fb"
-"#,
-        uris[0],
-        uris[1],
-        fake_instagram::ACCOUNT,
-        uris[2],
-        fake_linkedin::ORGANIZATION,
-        uris[3],
-        fake_facebook::PAGE_ID
-    );
+    // The daemon runs in this process: credentials come from a secrets file, not the environment.
+    let channels = FakePlatforms::channels_at(uris).replace("\"env:", "\"file:");
+    let config = format!("secrets_file = \"secrets.toml\"\n[daemon]\nmax_attempts = 1\n\n{channels}");
     let config = match concurrency {
         Some(n) => config.replace("platform = ", &format!("concurrency = {n}\nplatform = ")),
         None => config,
     };
     std::fs::write(dir.join("config/herald.toml"), config).unwrap();
-    let secrets = format!(
-        "ig = \"{}\"\nli = \"{}\"\nfb = \"{}\"\n[x]\nck = \"{}\"\ncs = \"{}\"\nat = \"{}\"\nats = \"{}\"\n",
-        fake_instagram::TOKEN,
-        fake_linkedin::token().expose(),
-        fake_facebook::page_token().expose(),
-        x.consumer_key.expose(),
-        x.consumer_secret.expose(),
-        x.token.expose(),
-        x.token_secret.expose()
-    );
+    let secrets: String =
+        FakePlatforms::environment().iter().map(|(name, value)| format!("{name} = \"{value}\"\n")).collect();
     std::fs::write(dir.join("secrets.toml"), secrets).unwrap();
     #[cfg(unix)]
     {
@@ -215,7 +156,7 @@ async fn precision(total: usize, seconds: u64) {
     let when = |i: usize| once_at(start + chrono::Duration::seconds((i as u64 * seconds / per as u64) as i64));
     // 167 publications a second is far beyond any real account; the platforms' default caps (2 in
     // flight on Instagram, whose flow is five requests) would queue them. Each channel gets 16.
-    project(dir.path(), &f.uris, per, &when, Some(16));
+    project(dir.path(), &f.uris(), per, &when, Some(16));
     let (store, tx, task) = run_daemon(dir.path()).await;
     let deadline = Instant::now() + Duration::from_secs(seconds + 120);
     loop {
@@ -303,7 +244,7 @@ async fn burst(total: usize) {
     let f = fakes().await;
     let delay = Duration::from_millis(50);
     let mut proxied = Vec::new();
-    for uri in &f.uris {
+    for uri in &f.uris() {
         proxied.push(delaying_proxy(uri.clone(), delay).await);
     }
     let uris: [String; 4] = proxied.try_into().unwrap();

@@ -29,6 +29,17 @@ impl FakePlatforms {
     /// Channels `x`, `instagram`, `linkedin` and `facebook` on the fakes, their credentials read from
     /// the variables of [`FakePlatforms::environment`].
     pub fn channels(&self) -> String {
+        Self::channels_at(&self.uris())
+    }
+
+    /// The fakes' addresses: X, Instagram, LinkedIn, Facebook.
+    pub fn uris(&self) -> [String; 4] {
+        [self.x.uri(), self.instagram.uri(), self.linkedin.uri(), self.facebook.uri()]
+    }
+
+    /// [`FakePlatforms::channels`] with the platforms at `uris` (X, Instagram, LinkedIn, Facebook):
+    /// a proxy in front of each, say.
+    pub fn channels_at(uris: &[String; 4]) -> String {
         format!(
             r#"[channels.x]
 platform = "twitter"
@@ -66,12 +77,12 @@ media_base_url = "https://media.example.org/herald"
 [channels.facebook.credentials]
 page_access_token = "env:HERALD_FAKE_FB_TOKEN"
 "#,
-            x = self.x.uri(),
-            ig = self.instagram.uri(),
+            x = uris[0],
+            ig = uris[1],
             ig_account = fake_instagram::ACCOUNT,
-            li = self.linkedin.uri(),
+            li = uris[2],
             li_org = fake_linkedin::ORGANIZATION,
-            fb = self.facebook.uri(),
+            fb = uris[3],
             fb_page = fake_facebook::PAGE_ID,
         )
     }
