@@ -324,6 +324,8 @@ fn hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
     pub key: OccurrenceKey,
+    /// Empty when the text is not known yet (the daemon renders a post only when it is due, and
+    /// compares what was sent then): a sync then leaves hashes alone and reports no edit.
     pub text_hash: String,
 }
 

@@ -286,7 +286,8 @@ impl SqliteStore {
             .prepare_cached(&format!(
                 "SELECT p.idx, o.status FROM temp.planned AS p LEFT JOIN occurrence AS o ON {SAME_KEY}
                  WHERE o.status IS NULL OR o.status = 'cancelled'
-                    OR (o.status IN ('scheduled', 'retrying', 'sent') AND o.text_hash <> p.text_hash)"
+                    OR (p.text_hash <> '' AND o.status IN ('scheduled', 'retrying', 'sent')
+                        AND o.text_hash <> p.text_hash)"
             ))
             .and_then(|mut stmt| stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
             .map_err(&db)?;

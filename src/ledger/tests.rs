@@ -926,3 +926,17 @@ fn two_processes_racing_for_one_occurrence_claim_it_once() {
     assert_eq!(all, keys, "each claimed exactly once");
     assert!(open(&path).records(&RecordFilter::default()).expect("records").iter().all(|r| r.attempts == 1));
 }
+
+#[test]
+fn a_plan_without_texts_reports_no_edits_and_keeps_the_hashes() {
+    let (a, b) = (key("a", "2027-03-08T09:00:00Z"), key("b", "2027-03-08T10:00:00Z"));
+    let s = store_with(&[&a, &b]);
+    s.claim(&b, now()).expect("claim");
+    s.finish(&b, Finish::Sent { remote_id: "9".into(), url: None, text_hash: text_hash("sent") }, now())
+        .expect("finish");
+    let unknown = |k: &OccurrenceKey| Planned { key: k.clone(), text_hash: String::new() };
+    let report = s.sync_plan(&[unknown(&a), unknown(&b)], now()).expect("sync");
+    assert!(report.is_empty(), "{report:?}");
+    assert_eq!(s.get(&a).expect("get").expect("a").text_hash, text_hash("text of a"));
+    assert_eq!(s.get(&b).expect("get").expect("b").text_hash, text_hash("sent"));
+}
