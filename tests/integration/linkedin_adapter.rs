@@ -212,7 +212,7 @@ async fn a_lost_answer_is_unknown_and_the_lookup_finds_the_post() {
     assert!(matches!(o, Outcome::Unknown { .. }), "{o:?}");
     assert_eq!(fake.posts().len(), 1, "the fake did publish it: only the lookup can tell");
     let parts = [text.to_string()];
-    let post = Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
+    let post = crate::support::text_post(&parts, &ch);
     let found = client(&ch).find_existing(&post, &mut journal, since, &live(Duration::from_secs(5))).await;
     let urn = fake.posts()[0].urn.clone();
     assert_eq!(
@@ -237,7 +237,7 @@ async fn the_lookup_finds_nothing_older_than_the_attempt_and_says_when_it_may_no
     let http = live(Duration::from_secs(5));
     assert!(matches!(publish(&ch, "An old post", &[], &http).await, Outcome::Published { .. }));
     let parts = ["An old post".to_string()];
-    let post = Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
+    let post = crate::support::text_post(&parts, &ch);
     let later = chrono::Utc::now() + chrono::Duration::hours(1);
     let c = client(&ch);
     assert_eq!(c.find_existing(&post, &mut Journal::in_memory(), later, &http).await, Lookup::NotFound);
@@ -287,7 +287,7 @@ async fn an_expired_or_wrong_token_needs_reauthorisation() {
     }
     let wrong = Client { token: Secret::new("not-the-token"), ..client(&ch) };
     let parts = ["Wrong".to_string()];
-    let post = Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
+    let post = crate::support::text_post(&parts, &ch);
     let o = wrong.publish(&post, &mut Journal::in_memory(), &http).await;
     assert!(matches!(o, Outcome::NeedsReauth { .. }), "{o:?}");
     assert!(fake.posts().is_empty());
@@ -356,7 +356,7 @@ async fn an_author_without_the_right_is_refused_and_a_bad_urn_never_leaves() {
     let ch = channel(&fake, ORGANIZATION);
     let bad = Client { author: "humansecurityforall".into(), ..client(&ch) };
     let parts = ["x".to_string()];
-    let post = Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
+    let post = crate::support::text_post(&parts, &ch);
     let o = bad.publish(&post, &mut Journal::in_memory(), &http).await;
     assert!(
         matches!(&o, Outcome::Rejected { explanation, .. } if explanation.contains("is not a LinkedIn author")),

@@ -3,11 +3,10 @@
 //! the platform created despite the error is found and recorded, never published twice; one it did
 //! not create is sent again; and a post whose attempts run out that way is unknown, not failed.
 
-use std::path::Path;
 use std::time::Duration;
 
 use herald::channels::Platform;
-use herald::channels::adapter::{Journal, Outgoing};
+use herald::channels::adapter::Journal;
 use herald::channels::registry::AnyAdapter;
 use herald::channels::{facebook, linkedin, twitter};
 use herald::config::Channel;
@@ -128,8 +127,7 @@ async fn two_attempts(after_creating: bool) {
         let ch = fake.channel();
         let adapter = fake.adapter(&ch);
         let parts = vec![TEXT.to_string()];
-        let post =
-            Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
+        let post = crate::support::text_post(&parts, &ch);
         let mut journal = Journal::in_memory();
         fake.server_error(after_creating);
         let first = deliver::attempt(&adapter, &post, &mut journal, &http(), chrono::Utc::now()).await;
@@ -166,8 +164,7 @@ async fn herald_send_rides_out_a_server_error_and_publishes_once() {
         let ch = fake.channel();
         let adapter = fake.adapter(&ch);
         let parts = vec![TEXT.to_string()];
-        let post =
-            Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
+        let post = crate::support::text_post(&parts, &ch);
         fake.server_error(true);
         let policy = RetryPolicy {
             max_attempts: 3,
@@ -227,7 +224,7 @@ async fn when_the_account_cannot_be_read_after_a_server_error_nothing_is_sent_ag
     let ch = fake.channel();
     let adapter = fake.adapter(&ch);
     let parts = vec![TEXT.to_string()];
-    let post = Outgoing { parts: &parts, link: None, media: &[], channel: &ch, campaigns_dir: Path::new("campaigns") };
+    let post = crate::support::text_post(&parts, &ch);
     let mut journal = Journal::in_memory();
     fake.server_error(true);
     deliver::attempt(&adapter, &post, &mut journal, &http(), chrono::Utc::now()).await;

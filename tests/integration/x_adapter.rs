@@ -18,13 +18,7 @@ async fn publish(fake: &FakeX, parts: &[&str], timeout: Duration) -> Outcome {
     let client = Client::oauth1(fake.uri(), credentials(), "humansecurityFA");
     let parts: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
     let ch = channel();
-    let post = Outgoing {
-        parts: &parts,
-        link: None,
-        media: &[],
-        channel: &ch,
-        campaigns_dir: std::path::Path::new("campaigns"),
-    };
+    let post = crate::support::text_post(&parts, &ch);
     client.publish(&post, &mut Journal::in_memory(), &Boundary::live(timeout).unwrap()).await
 }
 
@@ -91,19 +85,7 @@ async fn a_dry_run_shows_every_request_with_secrets_redacted_and_sends_nothing()
     let parts = vec!["one 1/2".to_string(), "two 2/2".to_string()];
     let ch = channel();
     let dry = Boundary::dry_run();
-    let o = client
-        .publish(
-            &Outgoing {
-                parts: &parts,
-                link: None,
-                media: &[],
-                channel: &ch,
-                campaigns_dir: std::path::Path::new("campaigns"),
-            },
-            &mut Journal::in_memory(),
-            &dry,
-        )
-        .await;
+    let o = client.publish(&crate::support::text_post(&parts, &ch), &mut Journal::in_memory(), &dry).await;
     assert!(matches!(o, Outcome::Published { .. }));
     assert!(fake.posts().is_empty(), "nothing reached the platform");
     let shown: Vec<String> = dry.transcript().iter().map(|r| r.redacted()).collect();
@@ -129,13 +111,7 @@ async fn the_fake_refuses_a_wrong_signature_as_x_does() {
     let ch = channel();
     let o = client
         .publish(
-            &Outgoing {
-                parts: &parts,
-                link: None,
-                media: &[],
-                channel: &ch,
-                campaigns_dir: std::path::Path::new("campaigns"),
-            },
+            &crate::support::text_post(&parts, &ch),
             &mut Journal::in_memory(),
             &Boundary::live(Duration::from_secs(5)).unwrap(),
         )
@@ -337,13 +313,7 @@ fn oauth2_client(fake: &FakeX, state: &std::path::Path, refresh: &str) -> Client
 async fn publish_with(client: &Client, parts: &[&str], journal: &mut Journal<'_>) -> Outcome {
     let parts: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
     let ch = channel();
-    let post = Outgoing {
-        parts: &parts,
-        link: None,
-        media: &[],
-        channel: &ch,
-        campaigns_dir: std::path::Path::new("campaigns"),
-    };
+    let post = crate::support::text_post(&parts, &ch);
     client.publish(&post, journal, &Boundary::live(Duration::from_millis(500)).unwrap()).await
 }
 
@@ -372,13 +342,7 @@ async fn oauth2_tokens_are_refreshed_and_the_rotated_refresh_token_is_stored_bef
     let dry = Boundary::dry_run();
     let parts = vec!["dry".to_string()];
     let ch = channel();
-    let post = Outgoing {
-        parts: &parts,
-        link: None,
-        media: &[],
-        channel: &ch,
-        campaigns_dir: std::path::Path::new("campaigns"),
-    };
+    let post = crate::support::text_post(&parts, &ch);
     let o = restarted.publish(&post, &mut Journal::in_memory(), &dry).await;
     assert!(matches!(o, Outcome::Published { .. }), "{o:?}");
     assert!(!dry.transcript().is_empty());
@@ -496,13 +460,7 @@ async fn after_a_lost_answer_the_lookup_finds_the_post_instead_of_posting_twice(
     assert!(matches!(o, Outcome::Unknown { .. }), "{o:?}");
     let parts = vec![text.to_string()];
     let ch = channel();
-    let post = Outgoing {
-        parts: &parts,
-        link: None,
-        media: &[],
-        channel: &ch,
-        campaigns_dir: std::path::Path::new("campaigns"),
-    };
+    let post = crate::support::text_post(&parts, &ch);
     let http = Boundary::live(Duration::from_secs(5)).unwrap();
     let found = client.find_existing(&post, &mut journal, since, &http).await;
     let id = fake.posts()[0].id.clone();
@@ -545,13 +503,7 @@ async fn delivery_retries_what_may_be_retried_and_settles_a_lost_answer_by_looki
         let (adapter, policy, limits, http, ch) = (&adapter, &policy, &limits, &http, &ch);
         async move {
             let parts = vec![text.to_string()];
-            let post = Outgoing {
-                parts: &parts,
-                link: None,
-                media: &[],
-                channel: ch,
-                campaigns_dir: std::path::Path::new("c"),
-            };
+            let post = crate::support::text_post(&parts, ch);
             let mut waits = 0;
             let d = deliver(adapter, &post, &mut Journal::in_memory(), http, limits, policy, |_, _| waits += 1).await;
             (d, waits)

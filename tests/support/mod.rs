@@ -172,6 +172,20 @@ pub fn run_with_secrets(dir: &Path, secrets: &[(&str, &str)], args: &[&str]) -> 
     run
 }
 
+/// A text post (no link, no image) for `channel`, as the adapters get it.
+pub fn text_post<'a>(
+    parts: &'a [String],
+    channel: &'a herald::config::Channel,
+) -> herald::channels::adapter::Outgoing<'a> {
+    herald::channels::adapter::Outgoing {
+        parts,
+        link: None,
+        media: &[],
+        channel,
+        campaigns_dir: Path::new("campaigns"),
+    }
+}
+
 /// The repository root (where the bundled example lives).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
