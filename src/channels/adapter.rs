@@ -18,11 +18,39 @@ use crate::dispatch::boundary::Boundary;
 use crate::dispatch::http::Response;
 use crate::dispatch::outcome::Outcome;
 
-/// Journal step: the request that makes the post public was answered with a server error (5xx) or a
-/// request timeout (408), which does not say whether the post was created; the value is when (RFC
-/// 3339). The next attempt looks on the account before it publishes again
+/// Journal step: it is unclear whether the post went out — the request that makes it public was
+/// answered with a server error (5xx) or a request timeout (408), its answer was lost, or herald
+/// stopped while it was on its way. The value is an [`Unclear`]. The next attempt looks on the account
+/// before it publishes again, and trusts "not there" only once the request can no longer land
 /// ([`crate::dispatch::deliver::attempt`]).
 pub const UNCLEAR: &str = "herald.unclear";
+
+/// Why a lookup is needed before the post is sent again, and from when it is to be believed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unclear {
+    /// The post, if it went out, was created after this (a lookup lists the account from here on).
+    pub since: DateTime<Utc>,
+    /// The last moment a request that may create the post could still have been on its way: the
+    /// answer's time, or for a crash the last step recorded plus the request timeout. A platform that
+    /// takes seconds to create a post may show it only some time after this.
+    pub at: DateTime<Utc>,
+}
+
+impl Unclear {
+    /// As stored in the journal: two RFC 3339 times, `SINCE AT`.
+    fn to_value(self) -> String {
+        format!("{} {}", self.since.to_rfc3339(), self.at.to_rfc3339())
+    }
+
+    /// Reads a stored value; a lone time (as stored before) is the answer's time.
+    fn parse(value: &str) -> Option<Self> {
+        let time = |t: &str| DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc));
+        match value.split_once(' ') {
+            Some((since, at)) => Some(Self { since: time(since)?, at: time(at)? }),
+            None => time(value).map(|at| Self { since: at - chrono::Duration::minutes(5), at }),
+        }
+    }
+}
 
 /// A rendered post, ready for one channel.
 #[derive(Debug, Clone, Copy)]
@@ -116,13 +144,25 @@ impl<'a> Journal<'a> {
     /// post was created (5xx, 408) is recorded as [`UNCLEAR`]. Every adapter calls it there.
     pub fn note_public_answer(&mut self, response: &Response) {
         if response.status >= 500 || response.status == 408 {
-            self.record(UNCLEAR, Utc::now().to_rfc3339());
+            let now = Utc::now();
+            // The request left at most a request timeout ago; five minutes covers any timeout herald uses.
+            self.mark_unclear(Unclear { since: now - chrono::Duration::minutes(5), at: now });
         }
     }
 
-    /// When an earlier answer left it unclear whether the post went out (see [`UNCLEAR`]).
-    pub fn unclear_since(&self) -> Option<DateTime<Utc>> {
-        self.get(UNCLEAR).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
+    /// Records that it is unclear whether the post went out. An earlier mark is widened, never
+    /// narrowed: the earliest `since` and the latest `at` are kept.
+    pub fn mark_unclear(&mut self, unclear: Unclear) {
+        let merged = match self.unclear() {
+            Some(old) => Unclear { since: old.since.min(unclear.since), at: old.at.max(unclear.at) },
+            None => unclear,
+        };
+        self.record(UNCLEAR, merged.to_value());
+    }
+
+    /// Whether, and since when, it is unclear that the post went out (see [`UNCLEAR`]).
+    pub fn unclear(&self) -> Option<Unclear> {
+        self.get(UNCLEAR).and_then(Unclear::parse)
     }
 
     /// Forgets a step (e.g. a container that expired), and hands the journal to the sink.
@@ -212,6 +252,21 @@ mod tests {
         assert_eq!(seen.len(), 3, "forgetting a missing step is not a change");
         assert_eq!(seen[1].get("part.2").map(String::as_str), Some("101"));
         assert!(!seen[2].contains_key("part.2"));
+    }
+
+    #[test]
+    fn an_unclear_mark_survives_the_ledger_and_only_widens() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let mut j = Journal::in_memory();
+        assert_eq!(j.unclear(), None);
+        j.mark_unclear(Unclear { since: t("2027-03-08T14:00:00Z"), at: t("2027-03-08T14:00:30Z") });
+        j.mark_unclear(Unclear { since: t("2027-03-08T14:01:00Z"), at: t("2027-03-08T14:02:00Z") });
+        let stored = Journal::new(j.entries().clone(), |_| {});
+        assert_eq!(stored.unclear(), Some(Unclear { since: t("2027-03-08T14:00:00Z"), at: t("2027-03-08T14:02:00Z") }));
+        // A mark written by an earlier herald (one time: the server error's) is still read.
+        let old =
+            Journal::new(BTreeMap::from([(UNCLEAR.to_string(), "2027-03-08T14:00:30+00:00".to_string())]), |_| {});
+        assert_eq!(old.unclear(), Some(Unclear { since: t("2027-03-08T13:55:30Z"), at: t("2027-03-08T14:00:30Z") }));
     }
 
     #[test]

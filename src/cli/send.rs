@@ -16,12 +16,17 @@ use crate::dispatch::outcome::Outcome;
 use crate::dispatch::retry::RetryPolicy;
 use crate::schedule::Filter;
 
+/// The longest `herald send` waits before trying again: a person is waiting for the answer, so a
+/// longer rate-limit window is reported (with when to try again) instead of waited out in silence.
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `herald send` is run by a person waiting for the answer: a few quick retries, then it says why.
 const SEND_POLICY: RetryPolicy = RetryPolicy {
     max_attempts: 3,
     base: std::time::Duration::from_secs(2),
     cap: std::time::Duration::from_secs(60),
     unclear_wait: std::time::Duration::from_secs(60),
+    request_timeout: std::time::Duration::from_secs(30),
 };
 
 /// What to send.
@@ -31,6 +36,17 @@ pub struct SendArgs<'a> {
     pub what: &'a str,
     pub channels: &'a [String],
     pub dry_run: bool,
+}
+
+/// A wait in words: "45 s", "15 min", "1 h 5 min".
+fn human_wait(wait: std::time::Duration) -> String {
+    let s = wait.as_secs();
+    match s {
+        0..120 => format!("{s} s"),
+        120..3600 => format!("{} min", (s + 30) / 60),
+        _ if (s / 60).is_multiple_of(60) => format!("{} h", s / 3600),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
 }
 
 fn fail(message: String) -> Output {
@@ -161,14 +177,29 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
         let limits = std::sync::Arc::new(ChannelLimits::new(1));
         let http = boundary.for_channel(limits.clone());
         let mut retries = Vec::new();
+        let mut journal = Journal::in_memory();
         let delivered =
-            deliver(&adapter, &outgoing, &mut Journal::in_memory(), &http, &limits, &SEND_POLICY, |o, wait| {
+            deliver(&adapter, &outgoing, &mut journal, &http, &limits, &SEND_POLICY, MAX_WAIT, |o, wait| {
                 retries.push(format!("  {o}; trying again in {} s", wait.as_secs().max(1)));
             })
             .await;
         let outcome = delivered.outcome;
         for line in retries {
             let _ = writeln!(stdout, "{line}");
+        }
+        if let Some(wait) = delivered.stopped_before {
+            let when = now + chrono::Duration::from_std(wait).unwrap_or_default();
+            let _ = writeln!(
+                stdout,
+                "  not sent: {outcome}\n  the platform asks channel `{}` to wait {} (until {}): try `herald send {}{}` again then",
+                channel.name,
+                human_wait(wait),
+                when.with_timezone(&campaign.tz).format("%H:%M %Z"),
+                args.what,
+                format_args!(" --channel {}", channel.name),
+            );
+            code = EXIT_PROBLEMS;
+            continue;
         }
         if args.dry_run {
             let _ = writeln!(stdout, "  dry run: nothing was sent; the requests would be:");

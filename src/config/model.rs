@@ -72,6 +72,7 @@ pub struct Daemon {
     pub shutdown_grace: std::time::Duration,
     pub max_sleep: std::time::Duration,
     pub max_attempts: u32,
+    pub request_timeout: std::time::Duration,
     pub listen: Option<std::net::SocketAddr>,
     pub alert_webhook: Option<SecretRef>,
 }
@@ -83,6 +84,7 @@ impl Default for Daemon {
             shutdown_grace: std::time::Duration::from_secs(30),
             max_sleep: std::time::Duration::from_secs(60),
             max_attempts: 5,
+            request_timeout: std::time::Duration::from_secs(30),
             listen: None,
             alert_webhook: None,
         }

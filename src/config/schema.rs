@@ -85,6 +85,10 @@ pub struct TomlDaemon {
     pub max_sleep: S<Interval>,
     /// Attempts per post for "retry later" answers, the first included (default 5).
     pub max_attempts: S<u32>,
+    /// How long one request to a platform may take before herald stops waiting for its answer
+    /// (default `30s`); "not on the account" is believed twice that long after a request was last on
+    /// its way.
+    pub request_timeout: S<Interval>,
     /// `127.0.0.1:9464`: serve `/healthz` and `/metrics` (off when absent).
     pub listen: S<String>,
     /// Where alerts are posted as JSON (Slack-compatible): `env:VAR` or `file:key`, since a webhook
@@ -221,6 +225,7 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
             shutdown_grace: t.optional("shutdown_grace", diags),
             max_sleep: t.optional("max_sleep", diags),
             max_attempts: t.optional("max_attempts", diags),
+            request_timeout: t.optional("request_timeout", diags),
             listen: t.optional("listen", diags),
             alert_webhook: {
                 let before = diags.len();

@@ -370,6 +370,17 @@ fn daemon(source: &Source, raw: Option<TomlDaemon>, diags: &mut Vec<Diagnostic>)
     let secs = |i: Option<Spanned<Interval>>| i.map(|i| i.into_inner().0);
     d.catch_up = secs(raw.catch_up).unwrap_or(d.catch_up);
     d.shutdown_grace = secs(raw.shutdown_grace).unwrap_or(d.shutdown_grace);
+    if let Some(t) = raw.request_timeout {
+        if t.get_ref().0 < std::time::Duration::from_secs(1) {
+            diags.push(
+                Diagnostic::error("`request_timeout` must be at least 1s")
+                    .at(source, t.span())
+                    .help("platforms can take seconds to answer; the default is \"30s\""),
+            );
+        } else {
+            d.request_timeout = t.into_inner().0;
+        }
+    }
     if let Some(m) = raw.max_sleep {
         if m.get_ref().0 < std::time::Duration::from_secs(1) {
             diags.push(

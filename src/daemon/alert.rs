@@ -20,6 +20,9 @@ pub enum Kind {
     NeedsReauth,
     TokenExpires,
     EditRefused,
+    /// herald's own state (the ledger, the last good versions) could not be read or written: posts
+    /// whose fate depends on it are held until it can.
+    StateUnusable,
 }
 
 /// One alert, with where it comes from.
@@ -60,6 +63,7 @@ impl Alert {
             Kind::NeedsReauth => "channel needs authorising again",
             Kind::TokenExpires => "token expires before a scheduled post",
             Kind::EditRefused => "edit refused; the last good version keeps running",
+            Kind::StateUnusable => "herald cannot use its state",
         };
         let mut out = format!("herald: {what}");
         if let (Some(c), Some(p)) = (&self.campaign, &self.post) {

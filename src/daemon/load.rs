@@ -17,14 +17,37 @@ use crate::diagnostic::Diagnostic;
 pub struct LastGood {
     path: Option<PathBuf>,
     files: BTreeMap<String, String>,
+    /// Why the kept versions could not be read, when they could not: the daemon reports it.
+    pub damaged: Option<String>,
 }
 
 impl LastGood {
-    /// The versions kept in `state_dir` (none yet on a first run, or when the file is unreadable).
+    /// The versions kept in `state_dir` (none yet on a first run). A file that cannot be read or is
+    /// not what herald wrote is moved aside (`last-good.json.damaged`, for a person to look at) and
+    /// said in [`LastGood::damaged`]: its files start with no good version.
     pub fn open(state_dir: &Path) -> Self {
         let path = state_dir.join("last-good.json");
-        let files = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-        Self { path: Some(path), files }
+        let read = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| e.to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(e.to_string()),
+        };
+        let (files, damaged) = match read {
+            Ok(files) => (files, None),
+            Err(why) => {
+                let aside = path.with_extension("json.damaged");
+                let moved = match std::fs::rename(&path, &aside) {
+                    Ok(()) => format!("; it was moved to {}", aside.display()),
+                    Err(_) => String::new(),
+                };
+                let why = format!(
+                    "the last good versions of the campaign files ({}) cannot be read ({why}){moved}: a file with errors now runs no version until it is fixed",
+                    path.display()
+                );
+                (BTreeMap::new(), Some(why))
+            }
+        };
+        Self { path: Some(path), files, damaged }
     }
 
     /// Versions kept in memory only (a dry run).
@@ -115,4 +138,22 @@ fn file_of(d: &Diagnostic) -> Option<&str> {
 
 fn files_with_errors(diagnostics: &[Diagnostic]) -> BTreeSet<String> {
     diagnostics.iter().filter(|d| d.is_error()).filter_map(file_of).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_last_good_file_is_reported_and_moved_aside_not_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(LastGood::open(dir.path()).damaged, None, "no file yet is a first run, not damage");
+        let path = dir.path().join("last-good.json");
+        std::fs::write(&path, b"{\"campaigns/c.toml\": \"[campaign]\\n").unwrap();
+        let opened = LastGood::open(dir.path());
+        let why = opened.damaged.expect("reported");
+        assert!(why.contains("last-good.json") && why.contains("cannot be read"), "{why}");
+        assert!(opened.files.is_empty());
+        assert!(!path.exists() && dir.path().join("last-good.json.damaged").exists(), "kept for a person to look at");
+    }
 }

@@ -87,7 +87,22 @@ struct Shared {
     clock: Clock,
     /// Set on shutdown: posts waiting for a slot are not started.
     stopping: std::sync::atomic::AtomicBool,
+    /// Set when a ledger call that decides what must not go out failed (in a task, say): the loop
+    /// reads the ledger again soon ([`Daemon::recheck`]).
+    trouble: std::sync::atomic::AtomicBool,
 }
+
+impl Shared {
+    /// A ledger read or write failed where its answer decides what must not go out (or what to
+    /// report): logged, and the loop is told to read again. What it guarded stays unsent meanwhile.
+    fn ledger_failed(&self, doing: &str, error: &LedgerError) {
+        tracing::error!(error = %error, "cannot {doing}; the posts it decides are held until the ledger answers");
+        self.trouble.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// How soon the ledger is read again after a read that decides what must not go out failed.
+const RECHECK_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 
 /// The adapters of the configured channels, and why a channel cannot publish.
 #[derive(Default)]
@@ -119,6 +134,15 @@ pub struct Daemon {
     /// still has as `scheduled` within the catch-up window (held by a pause, or waiting).
     due_again: Vec<usize>,
     pauses: Vec<PauseScope>,
+    /// Posts that must not start yet: the check that they were not already published at another time
+    /// could not read the ledger. Released by [`Daemon::recheck`].
+    held: BTreeSet<OccurrenceKey>,
+    /// When to read the ledger again after a failed read ([`Daemon::recheck`]), and whether that
+    /// trouble has been alerted (once until the ledger answers again).
+    recheck_at: Option<DateTime<Utc>>,
+    trouble_alerted: bool,
+    /// The posts left in flight by a crash could not be read: looked up at the next recheck.
+    recover_pending: bool,
     changes: u64,
     tasks: JoinSet<Done>,
     /// The channels' next upkeep round, and the one running.
@@ -139,7 +163,7 @@ impl Daemon {
         let http = if options.dry_run {
             Boundary::dry_run()
         } else {
-            Boundary::live(std::time::Duration::from_secs(30)).map_err(StartError::Other)?
+            Boundary::live(project.config.daemon.request_timeout).map_err(StartError::Other)?
         };
         let daemon_cfg = project.config.daemon.clone();
         let webhook = match &daemon_cfg.alert_webhook {
@@ -159,6 +183,7 @@ impl Daemon {
             http,
             clock: options.clock,
             stopping: std::sync::atomic::AtomicBool::new(false),
+            trouble: std::sync::atomic::AtomicBool::new(false),
         });
         let channels = Arc::new(build_channels(&project, options.dry_run).await);
         let now = shared.clock.now();
@@ -173,11 +198,19 @@ impl Daemon {
             retries: BTreeSet::new(),
             due_again: Vec::new(),
             pauses: Vec::new(),
+            held: BTreeSet::new(),
+            recheck_at: None,
+            trouble_alerted: false,
+            recover_pending: false,
             changes: 0,
             tasks: JoinSet::new(),
             next_upkeep: now,
             upkeep: None,
         };
+        if let Some(why) = daemon.last_good.damaged.take() {
+            tracing::error!("{why}");
+            daemon.alert_later(Alert::about_file(Kind::StateUnusable, None, why));
+        }
         daemon.recover().await;
         daemon.sync().await;
         daemon.sweep_missed().await;
@@ -198,6 +231,10 @@ impl Daemon {
         self.announce_next();
         loop {
             self.shared.metrics.woke();
+            self.notice_trouble();
+            if self.recheck_at.is_some_and(|t| t <= self.shared.clock.now()) {
+                self.recheck().await;
+            }
             self.dispatch_due().await;
             self.upkeep_if_due();
             let next = self.next_deadline();
@@ -295,11 +332,63 @@ impl Daemon {
         }
     }
 
-    /// The earliest of the next planned post and the next retry.
+    /// The earliest of the next planned post, the next retry and the next read of a failing ledger.
     fn next_deadline(&self) -> Option<DateTime<Utc>> {
         let planned = self.plan.occurrences.get(self.cursor).map(|o| o.at_utc);
         let retry = self.retries.first().map(|(t, _)| *t);
-        planned.into_iter().chain(retry).min()
+        planned.into_iter().chain(retry).chain(self.recheck_at).min()
+    }
+
+    /// A ledger read that decides what must not go out failed (here or in a task): read again in
+    /// [`RECHECK_AFTER`], and tell a person once.
+    fn ledger_trouble(&mut self, doing: &str, error: Option<&LedgerError>) {
+        if let Some(e) = error {
+            self.shared.ledger_failed(doing, e);
+        }
+        self.shared.trouble.store(false, std::sync::atomic::Ordering::SeqCst);
+        let at = self.shared.clock.now() + RECHECK_AFTER;
+        self.recheck_at = Some(self.recheck_at.map_or(at, |t| t.min(at)));
+        if !self.trouble_alerted {
+            self.trouble_alerted = true;
+            let message = match error {
+                Some(e) => format!(
+                    "cannot {doing} in the ledger ({e}); the posts it decides are held and it is read again every {} s",
+                    RECHECK_AFTER.num_seconds()
+                ),
+                None => format!(
+                    "a ledger call failed while {doing}; the posts it decides are held and it is read again every {} s",
+                    RECHECK_AFTER.num_seconds()
+                ),
+            };
+            self.alert_later(Alert::about_file(Kind::StateUnusable, None, message));
+        }
+    }
+
+    /// Picks up a failure a task met (see [`Shared::ledger_failed`]).
+    fn notice_trouble(&mut self) {
+        if self.shared.trouble.load(std::sync::atomic::Ordering::SeqCst) {
+            self.ledger_trouble("publishing", None);
+        }
+    }
+
+    /// Reads the ledger again after a failed read: posts left in flight, posts held by the moved-post
+    /// check, the missed sweep, retries and pauses. Whatever fails again stays held.
+    async fn recheck(&mut self) {
+        self.recheck_at = None;
+        if self.recover_pending {
+            self.recover_pending = false;
+            self.recover().await;
+        }
+        let held: Vec<OccurrenceKey> = std::mem::take(&mut self.held).into_iter().collect();
+        self.hold_moved_posts(&held).await;
+        self.sweep_missed().await;
+        self.refresh_from_ledger();
+        if self.recheck_at.is_none() && !self.shared.trouble.load(std::sync::atomic::Ordering::SeqCst) {
+            if self.trouble_alerted {
+                tracing::info!("the ledger answers again: held posts are considered again");
+            }
+            self.trouble_alerted = false;
+        }
     }
 
     /// Considers every occurrence and retry that is due now.
@@ -343,6 +432,9 @@ impl Daemon {
     async fn consider(&mut self, index: usize, now: DateTime<Utc>) {
         let occ = self.plan.occurrences[index].clone();
         let Some(key) = self.plan.key(&occ) else { return };
+        if self.held.contains(&key) {
+            return; // a recheck considers it again
+        }
         if self.paused(&occ) {
             return; // still `scheduled` in the ledger: a resume considers it again
         }
@@ -374,7 +466,8 @@ impl Daemon {
         let in_flight = match self.shared.store.in_flight() {
             Ok(r) => r,
             Err(e) => {
-                tracing::error!(error = %e, "cannot read the posts left in flight");
+                self.recover_pending = true;
+                self.ledger_trouble("read the posts left in flight", Some(&e));
                 return;
             }
         };
@@ -388,15 +481,30 @@ impl Daemon {
     }
 
     /// Posts the ledger still has as scheduled but whose time is before every catch-up window (herald
-    /// was stopped, or the machine was off): marked missed and reported.
+    /// was stopped, the machine was off, or the post was added to the files late): marked missed and
+    /// reported.
     async fn sweep_missed(&mut self) {
         let now = self.shared.clock.now();
         let window = Plan::window_start(&self.plan.project, now);
         let filter = RecordFilter { statuses: vec![Status::Scheduled], until: Some(window), ..RecordFilter::default() };
-        let Ok(late) = self.shared.store.records(&filter) else { return };
+        let late = match self.shared.store.records(&filter) {
+            Ok(late) => late,
+            Err(e) => return self.ledger_trouble("read the posts whose time has passed", Some(&e)),
+        };
+        let began = self.shared.store.first_planned().ok().flatten();
         for record in late {
             let late_by = (now - record.key.at()).to_std().unwrap_or_default();
-            let reason = format!("herald was not running when it was due ({} late)", human(late_by));
+            // A record made after its time, by a later load than the ledger's first: the post reached
+            // herald late (added to the files late, or while herald was stopped).
+            let reason = if record.created_at > record.key.at() && began.is_some_and(|b| record.created_at > b) {
+                format!(
+                    "it reached herald only at {}, after its time and beyond the catch-up window ({} late): it was added to the files late, or while herald was stopped",
+                    record.created_at.format("%Y-%m-%d %H:%M UTC"),
+                    human(late_by)
+                )
+            } else {
+                format!("herald was not running when it was due ({} late)", human(late_by))
+            };
             finish_for_a_person(&self.shared, &self.plan, &record.key, Kind::Missed, reason);
         }
     }
@@ -439,10 +547,7 @@ impl Daemon {
         // One transaction; run on the loop itself (it is quick, and nothing else is due meanwhile).
         let report = match self.shared.store.sync_plan(&planned, self.shared.clock.now()) {
             Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot record the schedule in the ledger");
-                return;
-            }
+            Err(e) => return self.ledger_trouble("record the schedule", Some(&e)),
         };
         self.hold_moved_posts(&report.inserted).await;
         if !report.inserted.is_empty() || !report.cancelled.is_empty() || !report.restored.is_empty() {
@@ -460,13 +565,21 @@ impl Daemon {
     /// already sent, in flight or unknown on the same local day, at another time: an edit of its time,
     /// a new time-zone rule) are marked missed with the reason, never sent again. Cron posts are exempt:
     /// they may fire several times a day.
-    async fn hold_moved_posts(&self, inserted: &[OccurrenceKey]) {
+    async fn hold_moved_posts(&mut self, inserted: &[OccurrenceKey]) {
         if inserted.is_empty() {
             return;
         }
         let filter =
             RecordFilter { statuses: vec![Status::Sent, Status::Sending, Status::Unknown], ..RecordFilter::default() };
-        let Ok(out) = self.shared.store.records(&filter) else { return };
+        let out = match self.shared.store.records(&filter) {
+            Ok(out) => out,
+            Err(e) => {
+                // Fail closed: a new occurrence may be a post already live at its old time.
+                self.held.extend(inserted.iter().cloned());
+                return self
+                    .ledger_trouble("check that new posts were not already published at another time", Some(&e));
+            }
+        };
         if out.is_empty() {
             return;
         }
@@ -503,7 +616,10 @@ impl Daemon {
     /// A sent post whose text was edited since: never re-sent, but worth a warning.
     fn warn_edits_after_sent(&self) {
         let filter = RecordFilter { statuses: vec![Status::Sent], ..RecordFilter::default() };
-        let Ok(sent) = self.shared.store.records(&filter) else { return };
+        let sent = match self.shared.store.records(&filter) {
+            Ok(sent) => sent,
+            Err(e) => return tracing::error!(error = %e, "cannot read the posts already sent to look for edits"),
+        };
         for record in sent {
             if self.plan.edited_since_sent(&record) {
                 tracing::warn!(key = %record.key, url = record.url.as_deref().unwrap_or(""), "the text of a post already sent was edited; it is not sent again");
@@ -516,14 +632,16 @@ impl Daemon {
     fn refresh_from_ledger(&mut self) {
         match self.shared.store.pauses() {
             Ok(p) => self.pauses = p,
-            Err(e) => tracing::error!(error = %e, "cannot read the pause switches"),
+            Err(e) => self.ledger_trouble("read the pause switches", Some(&e)),
         }
         if let Ok(c) = self.shared.store.changes() {
             self.changes = c;
         }
         let filter = RecordFilter { statuses: vec![Status::Retrying], ..RecordFilter::default() };
-        if let Ok(records) = self.shared.store.records(&filter) {
-            self.retries = records.into_iter().map(|r| (r.due_at(), r.key)).collect();
+        match self.shared.store.records(&filter) {
+            Ok(records) => self.retries = records.into_iter().map(|r| (r.due_at(), r.key)).collect(),
+            // The retries already known are kept; the others are read again at the recheck.
+            Err(e) => self.ledger_trouble("read the posts waiting to be tried again", Some(&e)),
         }
         // Only posts still waiting are considered again: one already sent or settled is not worth a
         // task (each would wait for its channel's slot before finding out).
@@ -589,6 +707,8 @@ impl Daemon {
                 let now = self.shared.clock.now();
                 self.plan = Arc::new(Plan::for_ledger(Arc::new(project), Some(self.shared.store.as_ref()), now));
                 self.sync().await;
+                // A post added after its catch-up window is over is reported, not left scheduled.
+                self.sweep_missed().await;
                 self.refresh_from_ledger();
                 tracing::info!(occurrences = self.plan.occurrences.len(), "reloaded");
                 if config_changed {
@@ -641,13 +761,20 @@ fn finish_for_a_person(shared: &Shared, plan: &Plan, key: &OccurrenceKey, kind: 
         _ => (Finish::Missed { reason: message.clone() }, Event::Missed),
     };
     if let Err(e) = shared.store.finish(key, finish, shared.clock.now()) {
-        tracing::error!(key = %key, error = %e, "cannot record the outcome in the ledger");
+        shared.ledger_failed(&format!("record that {key} is {}", kind_word(kind)), &e);
         return false;
     }
     shared.metrics.count(key.channel(), event);
     let (alerter, alert) = (shared.alerter.clone(), alert_for(plan, kind, key, message));
     tokio::spawn(async move { alerter.send(alert).await });
     true
+}
+
+fn kind_word(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Unknown => "unknown",
+        _ => "missed",
+    }
 }
 
 fn human(d: std::time::Duration) -> String {

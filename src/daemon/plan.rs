@@ -12,6 +12,10 @@ use crate::config::Project;
 use crate::ledger::{OccurrenceKey, Planned, Record, RecordFilter, Status, Store};
 use crate::schedule::{Filter, Occurrence};
 
+/// How long before a ledger's first plan its accounting starts: posts of the day before herald first
+/// ran, added late or never sent, are reported missed rather than ignored.
+pub const ACCOUNTED_BEFORE_START: chrono::Duration = chrono::Duration::days(1);
+
 /// A loaded project and its occurrences.
 #[derive(Debug)]
 pub struct Plan {
@@ -97,12 +101,12 @@ impl Plan {
         self.occurrences.partition_point(|o| o.at_utc < t)
     }
 
-    /// How often a post is tried, from the config's `[daemon] max_attempts` (so a reload applies it).
+    /// How often a post is tried and how long a request may take, from the config's `[daemon]
+    /// max_attempts` and `request_timeout` (so a reload applies them).
     pub fn retry_policy(&self) -> crate::dispatch::retry::RetryPolicy {
-        crate::dispatch::retry::RetryPolicy {
-            max_attempts: self.project.config.daemon.max_attempts,
-            ..crate::dispatch::retry::RetryPolicy::default()
-        }
+        let daemon = &self.project.config.daemon;
+        crate::dispatch::retry::RetryPolicy { max_attempts: daemon.max_attempts, ..Default::default() }
+            .with_request_timeout(daemon.request_timeout)
     }
 
     /// How late an occurrence of this campaign may still go out.
@@ -118,17 +122,38 @@ impl Plan {
         now - chrono::Duration::from_std(longest).unwrap_or_default()
     }
 
+    /// Where the daemon's accounting starts at `now` with a ledger that began planning at
+    /// `first_planned` (`None`: an empty ledger): [`ACCOUNTED_BEFORE_START`] before that, so every
+    /// occurrence from then on is published or reported, whenever it was added to the files.
+    pub fn accounted_from(first_planned: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+        first_planned.unwrap_or(now).min(now) - ACCOUNTED_BEFORE_START
+    }
+
     /// The plan the daemon works with at `now` (and `herald plan` shows): from the catch-up window's
-    /// start, or from the ledger's first record when that is earlier, so a post added to the files
-    /// while herald was stopped is seen (and reported missed).
+    /// start, or earlier, from where the ledger's accounting starts ([`Plan::accounted_from`]) and from
+    /// its first record. So a post added to the files late — while herald runs or while it was
+    /// stopped — is in the plan, and reported missed when its catch-up window is over.
     pub fn for_ledger(project: Arc<Project>, store: Option<&dyn Store>, now: DateTime<Utc>) -> Self {
         let window = Self::window_start(&project, now);
+        let Some(store) = store else { return Self::new(project, window) };
         let first = RecordFilter { limit: Some(1), ..RecordFilter::default() };
-        let earliest = match store.map(|s| s.records(&first)) {
-            Some(Ok(records)) => records.first().map_or(window, |r| r.key.at().min(window)),
-            _ => window,
+        let first_record = match store.records(&first) {
+            Ok(records) => records.first().map(|r| r.key.at()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the ledger's first record; the plan starts at the catch-up window");
+                None
+            }
         };
-        Self::new(project, earliest)
+        let first_planned = store.first_planned().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read when the ledger began");
+            None
+        });
+        let from = [Some(window), first_record, Some(Self::accounted_from(first_planned, now))]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(window);
+        Self::new(project, from)
     }
 
     /// Whether `record`, sent, has been edited in the files since: its post still renders, to a text

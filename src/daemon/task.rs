@@ -5,9 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
-use crate::channels::adapter::{Journal, Outgoing};
+use crate::channels::adapter::{Journal, Outgoing, Unclear};
 use crate::config::CAMPAIGNS_DIR;
 use crate::dispatch::boundary::Boundary;
 use crate::dispatch::deliver::{self, Next};
@@ -108,10 +106,14 @@ pub(super) async fn publish(
 /// Marks a post that is still waiting (`scheduled`) as missed, and reports it. A retry or a post
 /// already settled is left alone.
 pub(super) fn mark_missed(shared: &Shared, plan: &Plan, key: &OccurrenceKey, reason: String) {
-    if !matches!(shared.store.get(key), Ok(Some(r)) if r.status == Status::Scheduled) {
-        return;
+    match shared.store.get(key) {
+        Ok(Some(r)) if r.status == Status::Scheduled => {
+            finish_for_a_person(shared, plan, key, Kind::Missed, reason);
+        }
+        Ok(_) => {}
+        // Still `scheduled`, and too late to go out: the recheck's sweep reports it.
+        Err(e) => shared.ledger_failed(&format!("read {key} to mark it missed"), &e),
     }
-    finish_for_a_person(shared, plan, key, Kind::Missed, reason);
 }
 
 /// How a claim went.
@@ -130,12 +132,21 @@ pub(super) async fn reconcile(shared: Arc<Shared>, plan: Arc<Plan>, channels: Ar
         finish_for_a_person(&shared, &plan, &key, Kind::Unknown, error);
         return Done { key, retry_at: None };
     };
-    let since = record.attempt_started_at.unwrap_or(key.at());
+    let unclear = interrupted(&record, &plan.retry_policy());
     let rendered = crate::render::render(&plan.project, &occ);
-    run_attempt(&shared, &plan, &channels, &occ, key, record, rendered, Some(since)).await
+    run_attempt(&shared, &plan, &channels, &occ, key, record, rendered, Some(unclear)).await
 }
 
-/// Publishes (or, with `settle_since`, only looks up) a claimed post, `rendered` for its channel, and
+/// What a crash leaves unclear about a post it found `sending`: the post, if it went out, was created
+/// after the claim; and a request may have left as late as the last step the ledger recorded (its
+/// `updated_at`), then been on its way for up to the request timeout.
+fn interrupted(record: &Record, policy: &crate::dispatch::retry::RetryPolicy) -> Unclear {
+    let since = record.attempt_started_at.unwrap_or(record.key.at());
+    let last_step = record.updated_at.max(since);
+    Unclear { since, at: last_step + chrono::Duration::from_std(policy.request_timeout).unwrap_or_default() }
+}
+
+/// Publishes (or, with `interrupted`, only looks up) a claimed post, `rendered` for its channel, and
 /// records the outcome.
 #[allow(clippy::too_many_arguments)] // the task's whole context; a struct would only rename it
 async fn run_attempt(
@@ -146,12 +157,12 @@ async fn run_attempt(
     key: OccurrenceKey,
     record: Record,
     rendered: Result<crate::render::Rendered, crate::render::RenderError>,
-    settle_since: Option<DateTime<Utc>>,
+    interrupted: Option<Unclear>,
 ) -> Done {
     let channel = &plan.project.config.channels[occ.channel];
     // When the platform cannot be asked, a post being looked up after a crash stays unknown (it may
     // be live); a post about to be sent fails.
-    let cannot = |why: String| match settle_since {
+    let cannot = |why: String| match interrupted {
         Some(_) => {
             Outcome::Unknown { reason: format!("herald stopped while sending this post and cannot look it up: {why}") }
         }
@@ -162,7 +173,7 @@ async fn run_attempt(
         Err(e) => return finish(shared, plan, occ, key, &record, cannot(e.to_string()), None).await,
     };
     // Look up what was sent, not what the files say now (an editor may have fixed a typo since).
-    if settle_since.is_some()
+    if interrupted.is_some()
         && let Some(sent) = record.journal.get(SENT_TEXT)
     {
         rendered.parts = sent.split('\u{1e}').map(str::to_string).collect();
@@ -176,10 +187,10 @@ async fn run_attempt(
             .unwrap_or_else(|| format!("channel `{}` has no adapter", channel.name));
         return finish(shared, plan, occ, key, &record, cannot(why), None).await;
     };
-    let store = shared.store.clone();
+    let (store, clock) = (shared.store.clone(), shared.clock);
     let sink_key = key.clone();
     let mut journal = Journal::new(record.journal.clone(), move |entries| {
-        if let Err(e) = blocking(|| store.save_journal(&sink_key, entries)) {
+        if let Err(e) = blocking(|| store.save_journal(&sink_key, entries, clock.now())) {
             tracing::error!(key = %sink_key, error = %e, "cannot record a publishing step in the ledger");
         }
     });
@@ -194,31 +205,42 @@ async fn run_attempt(
     // A dry run gets a boundary of its own per post, so its transcript can be shown whole.
     let http =
         if shared.http.is_dry_run() { Boundary::dry_run() } else { shared.http.clone() }.for_channel(limits.clone());
-    let outcome = match settle_since {
-        None => deliver::attempt(adapter, &outgoing, &mut journal, &http, shared.clock.now()).await,
-        Some(since) => {
-            let unknown = Outcome::Unknown { reason: "herald stopped while sending this post".into() };
-            deliver::settle(adapter, &outgoing, &mut journal, &http, unknown, since).await
-        }
+    let policy = plan.retry_policy();
+    let now = move || clock.now();
+    let outcome = match interrupted {
+        None => deliver::attempt(adapter, &outgoing, &mut journal, &http, &policy, &now).await,
+        Some(unclear) => deliver::recover(adapter, &outgoing, &mut journal, &http, unclear, &policy, &now)
+            .await
+            .unwrap_or(Outcome::RetryLater {
+                after: None,
+                reason: "herald stopped while sending it; the account was checked and it is not there".into(),
+            }),
     };
     if http.is_dry_run() {
         for req in http.transcript() {
             tracing::info!(key = %key, "dry run, not sent:\n{}", req.redacted());
         }
     }
-    // A post found absent after a crash goes out again at once: a crash is not the platform's refusal,
-    // so it does not use up the post's retries.
-    if settle_since.is_some()
-        && let Outcome::RetryLater { reason, .. } = &outcome
+    // A crash is not the platform's refusal, so the lookup after it does not use up the post's
+    // retries: a post certainly absent goes out at once, one not seen yet is looked for again when the
+    // lookup can be believed.
+    if interrupted.is_some()
+        && let Outcome::RetryLater { reason, after } = &outcome
     {
-        let at = shared.clock.now();
-        if let Err(e) = shared.store.finish(&key, Finish::Retry { at, error: reason.clone() }, at) {
+        let now = shared.clock.now();
+        let at = now + chrono::Duration::from_std(after.unwrap_or_default()).unwrap_or_default();
+        if let Err(e) = shared.store.finish(&key, Finish::Retry { at, error: reason.clone() }, now) {
             tracing::error!(key = %key, error = %e, "cannot record the outcome in the ledger");
         }
-        tracing::info!(key = %key, "not found on the platform after the interruption: sending it now");
+        match journal.unclear() {
+            None => tracing::info!(key = %key, "not found on the platform after the interruption: sending it now"),
+            Some(_) => {
+                tracing::info!(key = %key, retry_at = %at.to_rfc3339(), "not on the platform yet after the interruption: {reason}")
+            }
+        }
         return Done { key, retry_at: Some(at) };
     }
-    let outcome = deliver::after_attempt(outcome, &journal, record.attempts, &plan.retry_policy());
+    let outcome = deliver::after_attempt(outcome, &journal, record.attempts, &policy, shared.clock.now());
     let hash = crate::ledger::text_hash_parts(&rendered.parts);
     finish(shared, plan, occ, key, &record, outcome, Some(hash)).await
 }

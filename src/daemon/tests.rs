@@ -129,8 +129,10 @@ async fn posts_go_out_at_their_time_and_the_scheduler_sleeps_in_between() {
 async fn late_posts_are_caught_up_within_the_window_and_missed_beyond_it() {
     let d = Running::start(&(post("old", "08:00") + &post("recent", "09:30")), "10:00").await;
     until("10:00", "10:01").await;
-    // Never planned before this start: 2 h late is beyond the 1 h window and never scheduled at all.
-    assert_eq!(d.status("old", "08:00"), None, "not in the ledger");
+    // A first start: 2 h late is beyond the 1 h window, and reported missed (herald accounts for the
+    // day before its ledger began), not left out of the ledger.
+    assert_eq!(d.status("old", "08:00"), Some(Status::Missed));
+    assert_eq!(d.metrics.counts("x").missed, 1);
     assert_eq!(d.status("recent", "09:30"), Some(Status::Sent), "30 minutes late, within the window");
     d.stop().await;
 }
@@ -389,5 +391,203 @@ async fn daemon_settings_edited_in_the_config_apply_at_the_reload() {
     until("08:02", "08:32").await;
     let wakes = d.metrics.wakes() - before;
     assert!((25..=35).contains(&wakes), "30 minutes with max_sleep 1m: about 30 wakes, not 3 ({wakes})");
+    d.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_added_while_herald_runs_after_its_window_is_reported_missed() {
+    let d = Running::start(&post("a", "12:00"), "10:00").await;
+    until("10:00", "10:01").await;
+    // An editor adds a post for 08:00 today, two hours late: beyond the 1 h catch-up window.
+    d.edit(&campaign(&(post("a", "12:00") + &post("early", "08:00"))));
+    d.control.send(Control::Reload).await.unwrap();
+    until("10:01", "10:02").await;
+    let record = d.store.get(&OccurrenceKey::new("c", "early", "x", at("08:00")).unwrap()).unwrap();
+    let record = record.expect("in the ledger: every occurrence the files schedule is accounted for");
+    assert_eq!(record.status, Status::Missed);
+    let reason = record.last_error.unwrap_or_default();
+    assert!(reason.contains("reached herald only at 2027-03-08 10:01 UTC") && reason.contains("2h1m late"), "{reason}");
+    assert_eq!(d.metrics.counts("x").missed, 1, "counted in /metrics");
+    assert_eq!(d.status("a", "12:00"), Some(Status::Scheduled));
+    d.stop().await;
+}
+
+/// A ledger whose reads of record lists can be made to fail (a disk error, a damaged page), the rest
+/// passing through to SQLite.
+struct Flaky {
+    inner: SqliteStore,
+    fail_reads: std::sync::atomic::AtomicBool,
+}
+
+impl Flaky {
+    fn failing(&self, fail: bool) {
+        self.fail_reads.store(fail, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn check(&self) -> crate::ledger::Result<()> {
+        if self.fail_reads.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(LedgerError::Database {
+                path: "ledger.sqlite".into(),
+                doing: "reading records",
+                source: rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(11),
+                    Some("database disk image is malformed".into()),
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Store for Flaky {
+    fn sync_plan(
+        &self,
+        p: &[crate::ledger::Planned],
+        now: DateTime<Utc>,
+    ) -> crate::ledger::Result<crate::ledger::SyncReport> {
+        self.inner.sync_plan(p, now)
+    }
+    fn claim(&self, k: &OccurrenceKey, now: DateTime<Utc>) -> crate::ledger::Result<Record> {
+        self.inner.claim(k, now)
+    }
+    fn claim_with(
+        &self,
+        k: &OccurrenceKey,
+        now: DateTime<Utc>,
+        s: &[(String, String)],
+    ) -> crate::ledger::Result<Record> {
+        self.inner.claim_with(k, now, s)
+    }
+    fn save_journal(
+        &self,
+        k: &OccurrenceKey,
+        j: &std::collections::BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> crate::ledger::Result<()> {
+        self.inner.save_journal(k, j, now)
+    }
+    fn finish(&self, k: &OccurrenceKey, f: Finish, now: DateTime<Utc>) -> crate::ledger::Result<Record> {
+        self.inner.finish(k, f, now)
+    }
+    fn in_flight(&self) -> crate::ledger::Result<Vec<Record>> {
+        self.check()?;
+        self.inner.in_flight()
+    }
+    fn get(&self, k: &OccurrenceKey) -> crate::ledger::Result<Option<Record>> {
+        self.check()?;
+        self.inner.get(k)
+    }
+    fn records(&self, f: &RecordFilter) -> crate::ledger::Result<Vec<Record>> {
+        self.check()?;
+        self.inner.records(f)
+    }
+    fn counts(&self) -> crate::ledger::Result<Vec<crate::ledger::Count>> {
+        self.inner.counts()
+    }
+    fn resolve(
+        &self,
+        k: &OccurrenceKey,
+        r: crate::ledger::Resolution,
+        now: DateTime<Utc>,
+    ) -> crate::ledger::Result<Record> {
+        self.inner.resolve(k, r, now)
+    }
+    fn set_paused(&self, s: &PauseScope, p: bool) -> crate::ledger::Result<bool> {
+        self.inner.set_paused(s, p)
+    }
+    fn pauses(&self) -> crate::ledger::Result<Vec<PauseScope>> {
+        self.inner.pauses()
+    }
+    fn is_paused(&self, c: &str, ch: &str) -> crate::ledger::Result<bool> {
+        self.inner.is_paused(c, ch)
+    }
+    fn changes(&self) -> crate::ledger::Result<u64> {
+        self.inner.changes()
+    }
+    fn first_planned(&self) -> crate::ledger::Result<Option<DateTime<Utc>>> {
+        self.inner.first_planned()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_moved_after_it_went_out_is_held_while_the_ledger_cannot_say_so() {
+    let store = Arc::new(Flaky { inner: SqliteStore::in_memory().unwrap(), fail_reads: false.into() });
+    let dir = project_dir(&campaign(&post("a", "08:30")));
+    let options =
+        Options { root: dir.path().to_path_buf(), dry_run: true, state_dir: None, clock: Clock::tokio(at("08:00")) };
+    let daemon = Daemon::start(options, store.clone()).await.unwrap();
+    let (control, rx) = mpsc::channel(8);
+    let task = tokio::spawn(daemon.run(rx));
+    until("08:00", "08:31").await;
+    let status =
+        |hm: &str| store.inner.get(&OccurrenceKey::new("c", "a", "x", at(hm)).unwrap()).unwrap().map(|r| r.status);
+    assert_eq!(status("08:30"), Some(Status::Sent));
+    // The post is moved to 08:45 while the ledger cannot list what was sent: it must not go out.
+    store.failing(true);
+    std::fs::write(dir.path().join("campaigns/c.toml"), campaign(&post("a", "08:45"))).unwrap();
+    control.send(Control::Reload).await.unwrap();
+    until("08:31", "08:50").await;
+    assert_eq!(status("08:45"), Some(Status::Scheduled), "held, not published");
+    // The ledger answers again: the recheck finds it already out at 08:30.
+    store.failing(false);
+    until("08:50", "08:52").await;
+    let moved = store.inner.get(&OccurrenceKey::new("c", "a", "x", at("08:45")).unwrap()).unwrap().unwrap();
+    assert_eq!((moved.status, moved.attempts), (Status::Missed, 0), "{moved:?}");
+    assert!(moved.last_error.unwrap_or_default().contains("already published at its earlier time"));
+    control.send(Control::Shutdown).await.unwrap();
+    task.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn posts_past_their_window_are_reported_once_the_ledger_can_be_read() {
+    let first = Running::start(&post("a", "09:00"), "08:00").await;
+    let inner = Arc::try_unwrap({
+        let s = first.store.clone();
+        first.stop().await;
+        s
+    })
+    .ok()
+    .expect("the only owner");
+    let store = Arc::new(Flaky { inner, fail_reads: true.into() });
+    // herald comes back at 11:00, two hours after `a`, with a ledger that cannot list records.
+    let dir = project_dir(&campaign(&post("a", "09:00")));
+    let options =
+        Options { root: dir.path().to_path_buf(), dry_run: true, state_dir: None, clock: Clock::tokio(at("11:00")) };
+    let daemon = Daemon::start(options, store.clone()).await.unwrap();
+    let metrics = daemon.metrics();
+    let (control, rx) = mpsc::channel(8);
+    let task = tokio::spawn(daemon.run(rx));
+    until("11:00", "11:01").await;
+    let key = OccurrenceKey::new("c", "a", "x", at("09:00")).unwrap();
+    assert_eq!(store.inner.get(&key).unwrap().unwrap().status, Status::Scheduled);
+    store.failing(false);
+    until("11:01", "11:02").await;
+    assert_eq!(store.inner.get(&key).unwrap().unwrap().status, Status::Missed, "the recheck's sweep reports it");
+    assert_eq!(metrics.counts("x").missed, 1);
+    control.send(Control::Shutdown).await.unwrap();
+    task.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_cut_off_by_a_crash_is_looked_for_until_it_can_no_longer_land_before_it_is_sent_again() {
+    // herald claimed `a` at 08:30:00 and was killed with the request on its way. It starts again at
+    // once. The platform may still be creating the post: "not on the account" (all a dry run's lookup
+    // can say) is not believed until the request timeout (30 s) and twice that again have passed.
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let key = OccurrenceKey::new("c", "a", "x", at("08:30")).unwrap();
+    store.sync_plan(&[crate::ledger::Planned { key: key.clone(), text_hash: String::new() }], at("08:00")).unwrap();
+    store.claim(&key, at("08:30")).unwrap();
+    let d = Running::start_on(store, &post("a", "08:30"), "08:30").await;
+    let record = |d: &Running| d.store.get(&key).unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let r = record(&d);
+    assert_eq!(r.status, Status::Retrying, "not sent again at once: {r:?}");
+    assert_eq!(r.next_attempt_at, Some(at("08:31") + chrono::Duration::seconds(30)), "claim + 30 s timeout + 60 s");
+    assert!(r.journal.contains_key(crate::channels::adapter::UNCLEAR), "the next attempt looks first");
+    tokio::time::sleep(std::time::Duration::from_secs(85)).await;
+    assert_eq!(record(&d).status, Status::Retrying, "still looking at 08:31:26");
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    let r = record(&d);
+    assert_eq!(r.status, Status::Sent, "certainly absent once it can no longer land: sent: {r:?}");
     d.stop().await;
 }

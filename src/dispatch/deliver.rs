@@ -1,16 +1,18 @@
 //! Delivering one post to one channel: an attempt, what an unclear answer turns out to be, and what to
 //! do next — the pipeline `herald send` and the daemon share.
 //!
-//! [`attempt`] takes a slot under the channel's concurrency cap, publishes, and, when the outcome is
-//! unknown (the answer was lost after sending) or a duplicate refusal, lets the adapter's lookup
-//! decide: found on the account means published; certainly absent means safe to try again; no way to
-//! tell stays unknown for a person. A server error on the request that publishes is retried later,
-//! but the next attempt looks on the account first (the journal's `UNCLEAR` step), and a post whose
-//! attempts run out that way is unknown, not failed ([`after_attempt`]). [`next`] is the retry
-//! decision as data: given an outcome and the attempt number it says stop or wait how long, and never
-//! retries anything but "retry later".
-//! [`deliver`] loops the two with real waits (for `herald send`); the daemon records each step in its
-//! ledger instead of waiting in memory.
+//! [`attempt`] publishes under the channel's cap, and lets the adapter's lookup decide whenever it is
+//! unclear whether the post went out: the answer was lost, the platform answered with a server error,
+//! herald stopped while the request was on its way ([`recover`]), or the platform refused the post
+//! as a duplicate. Found on the account means published. "Not there" is believed only once no request
+//! that may create the post can still land ([`Unclear::at`] plus [`RetryPolicy::unclear_wait`]):
+//! platforms take seconds to create a post, so until then the post is looked for again, never sent
+//! again. A lookup that cannot answer leaves the post to be looked for later, and a post whose
+//! attempts run out that way is unknown, for a person, not failed ([`after_attempt`]). A duplicate
+//! refusal is never a failure: the post is recorded from the account, or unknown.
+//! [`next`] is the retry decision as data: given an outcome and the attempt number it says stop or
+//! wait how long, and never retries anything but "retry later". [`deliver`] loops the two with real
+//! waits (for `herald send`); the daemon records each step in its ledger instead of waiting in memory.
 
 use std::time::Duration;
 
@@ -20,8 +22,15 @@ use super::boundary::Boundary;
 use super::limits::ChannelLimits;
 use super::outcome::Outcome;
 use super::retry::RetryPolicy;
-use crate::channels::adapter::{Journal, Lookup, Outgoing, UNCLEAR};
+use crate::channels::adapter::{Journal, Lookup, Outgoing, UNCLEAR, Unclear};
 use crate::channels::registry::AnyAdapter;
+
+/// The clock an attempt reads (the daemon's, which tests control; the wall clock for `herald send`).
+pub type Now<'a> = &'a (dyn Fn() -> DateTime<Utc> + Send + Sync);
+
+/// How far back a lookup after a duplicate refusal reads the account: platforms refuse the same text
+/// within about a day.
+pub const DUPLICATE_LOOKBACK: chrono::Duration = chrono::Duration::hours(24);
 
 /// What to do after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,91 +60,161 @@ pub fn next(outcome: &Outcome, attempt: u32, policy: &RetryPolicy, unit: f64) ->
     }
 }
 
-/// One attempt: the publish, and the lookup when the answer is unclear. The caller holds a slot under
-/// the channel's cap ([`ChannelLimits::start`]). `started` is when this attempt began (the lookup
-/// searches from there).
+/// One attempt: the lookup first when an earlier attempt may have gone out, then the publish, and
+/// the lookup again when its answer is unclear. The caller holds a slot under the channel's cap
+/// ([`ChannelLimits::start`]).
 pub async fn attempt(
     adapter: &AnyAdapter,
     post: &Outgoing<'_>,
     journal: &mut Journal<'_>,
     http: &Boundary,
-    started: DateTime<Utc>,
+    policy: &RetryPolicy,
+    now: Now<'_>,
 ) -> Outcome {
-    // An earlier attempt got a server error on the request that publishes: the post may be live.
-    // It is looked for first (by now the platform has had time to show it), and sent again only if
-    // certainly absent.
-    if let Some(at) = journal.unclear_since() {
-        match adapter.find_existing(post, journal, at - chrono::Duration::minutes(5), http).await {
-            Lookup::Found { remote_id, url } => {
-                journal.forget(UNCLEAR);
-                return Outcome::Published { remote_id, url };
-            }
-            Lookup::NotFound => journal.forget(UNCLEAR),
-            Lookup::Unavailable { reason } => {
-                return Outcome::RetryLater {
-                    after: None,
-                    reason: format!(
-                        "an earlier attempt got a server error, which does not say whether the post went out, and the account cannot be checked yet ({reason})"
-                    ),
-                };
-            }
-        }
+    let started = now();
+    if let Some(unclear) = journal.unclear()
+        && let Some(outcome) = look_before_sending(adapter, post, journal, http, unclear, policy, now).await
+    {
+        return outcome;
     }
     let outcome = adapter.publish(post, journal, http).await;
-    settle(adapter, post, journal, http, outcome, started).await
+    settle(adapter, post, journal, http, outcome, started, policy, now).await
 }
 
-/// The outcome of attempt number `attempt` (1-based) after a server error on the request that
-/// publishes (the journal's [`UNCLEAR`]): retried no sooner than `policy.unclear_wait`, so the account
-/// shows the post if it went out; and, when the attempts are used up, unknown (a person checks), not
-/// failed. Any other outcome is unchanged.
-pub fn after_attempt(outcome: Outcome, journal: &Journal<'_>, attempt: u32, policy: &RetryPolicy) -> Outcome {
+/// After a crash, for a post found half-sent (`sending` in the ledger): is it on the account? Marks
+/// it unclear (see [`Unclear`]) and looks. `None` when it is certainly not there and may be sent.
+pub async fn recover(
+    adapter: &AnyAdapter,
+    post: &Outgoing<'_>,
+    journal: &mut Journal<'_>,
+    http: &Boundary,
+    unclear: Unclear,
+    policy: &RetryPolicy,
+    now: Now<'_>,
+) -> Option<Outcome> {
+    journal.mark_unclear(unclear);
+    look_before_sending(adapter, post, journal, http, unclear, policy, now).await
+}
+
+/// The lookup for a post that may have gone out already: `Some(outcome)` to record (published, or
+/// look again later), or `None` when it is certainly not on the account, so sending it is safe.
+async fn look_before_sending(
+    adapter: &AnyAdapter,
+    post: &Outgoing<'_>,
+    journal: &mut Journal<'_>,
+    http: &Boundary,
+    unclear: Unclear,
+    policy: &RetryPolicy,
+    now: Now<'_>,
+) -> Option<Outcome> {
+    match adapter.find_existing(post, journal, unclear.since, http).await {
+        Lookup::Found { remote_id, url } => {
+            journal.forget(UNCLEAR);
+            Some(Outcome::Published { remote_id, url })
+        }
+        Lookup::NotFound => {
+            let sure = unclear.at + chrono::Duration::from_std(policy.unclear_wait).unwrap_or_default();
+            let t = now();
+            if t >= sure {
+                journal.forget(UNCLEAR);
+                return None;
+            }
+            let wait = (sure - t).to_std().unwrap_or_default();
+            Some(Outcome::RetryLater {
+                after: Some(wait.max(Duration::from_secs(1))),
+                reason: format!(
+                    "it may have gone out already and is not on the account yet; a platform can take a while to show a new post, so it is looked for again at {} before it is sent again",
+                    sure.format("%H:%M:%S UTC")
+                ),
+            })
+        }
+        Lookup::Unavailable { reason } => Some(Outcome::RetryLater {
+            after: None,
+            reason: format!("it may have gone out already, and the account cannot be checked yet ({reason})"),
+        }),
+    }
+}
+
+/// The outcome of attempt number `attempt` (1-based) while it is unclear whether the post went out
+/// (the journal's [`UNCLEAR`]): retried no sooner than the lookup can be believed, and, when the
+/// attempts are used up, unknown (a person checks), not failed. Any other outcome is unchanged.
+pub fn after_attempt(
+    outcome: Outcome,
+    journal: &Journal<'_>,
+    attempt: u32,
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let Some(unclear) = journal.unclear() else { return outcome };
     match outcome {
-        Outcome::RetryLater { after, reason } if journal.unclear_since().is_some() => {
+        Outcome::RetryLater { after, reason } => {
             if policy.delay(attempt, None, 0.0).is_none() {
                 Outcome::Unknown {
                     reason: format!(
-                        "{reason}; an earlier attempt got a server error, so the post may be live: check the account before sending it again"
+                        "{reason}; an earlier attempt may have gone out, so the post may be live: check the account before sending it again"
                     ),
                 }
             } else {
-                Outcome::RetryLater { after: Some(after.unwrap_or_default().max(policy.unclear_wait)), reason }
+                let sure = unclear.at + chrono::Duration::from_std(policy.unclear_wait).unwrap_or_default();
+                let floor = (sure - now).to_std().unwrap_or_default().max(Duration::from_secs(1));
+                Outcome::RetryLater { after: Some(after.unwrap_or_default().max(floor)), reason }
             }
         }
         other => other,
     }
 }
 
-/// Turns an unclear outcome into a clear one where the platform can tell. Also used after a crash,
-/// for a post found half-sent: call it with `Outcome::Unknown`.
+/// Turns an unclear outcome of a publish that started at `started` into a clear one where the
+/// platform can tell: a lost answer is looked up (and, if not there yet, looked for again later); a
+/// duplicate refusal is looked up over the last day and recorded as published, or unknown.
+#[allow(clippy::too_many_arguments)] // the attempt's whole context
 pub async fn settle(
     adapter: &AnyAdapter,
     post: &Outgoing<'_>,
     journal: &mut Journal<'_>,
     http: &Boundary,
     outcome: Outcome,
-    since: DateTime<Utc>,
+    started: DateTime<Utc>,
+    policy: &RetryPolicy,
+    now: Now<'_>,
 ) -> Outcome {
-    let unclear = match &outcome {
-        Outcome::Unknown { reason } => reason.clone(),
-        // A duplicate refusal after an earlier attempt of ours did something (its journal has steps):
-        // that attempt may have gone through. Without one, the text was simply posted before.
-        Outcome::Duplicate { platform_message } if !journal.entries().is_empty() => platform_message.clone(),
-        _ => return outcome,
-    };
-    match adapter.find_existing(post, journal, since, http).await {
-        Lookup::Found { remote_id, url } => Outcome::Published { remote_id, url },
-        Lookup::NotFound if matches!(outcome, Outcome::Duplicate { .. }) => outcome,
-        Lookup::NotFound => Outcome::RetryLater {
-            after: None,
-            reason: format!("{unclear}; the account was checked and the post is not there, so it is sent again"),
-        },
-        Lookup::Unavailable { .. } if matches!(outcome, Outcome::Duplicate { .. }) => outcome,
-        Lookup::Unavailable { reason } => Outcome::Unknown {
-            reason: format!(
-                "{unclear}; the account could not be checked ({reason}): check it before sending the post again"
-            ),
-        },
+    match outcome {
+        Outcome::Unknown { reason } => {
+            let unclear = Unclear { since: started, at: now() };
+            match recover(adapter, post, journal, http, unclear, policy, now).await {
+                Some(Outcome::RetryLater { after, reason: why }) => {
+                    Outcome::RetryLater { after, reason: format!("{reason}; {why}") }
+                }
+                Some(other) => other,
+                None => Outcome::RetryLater {
+                    after: None,
+                    reason: format!("{reason}; the account was checked and the post is not there, so it is sent again"),
+                },
+            }
+        }
+        // A duplicate refusal once an attempt of this publication has done something (the daemon's
+        // claim journals the text first; a lost answer marks it unclear): that attempt may be the
+        // copy the platform found. A fresh `herald send` of a text already out stays a refusal.
+        Outcome::Duplicate { platform_message } if !journal.entries().is_empty() => {
+            let since = journal.unclear().map_or(started, |u| u.since.min(started)) - DUPLICATE_LOOKBACK;
+            match adapter.find_existing(post, journal, since, http).await {
+                Lookup::Found { remote_id, url } => {
+                    journal.forget(UNCLEAR);
+                    Outcome::Published { remote_id, url }
+                }
+                Lookup::NotFound => Outcome::Unknown {
+                    reason: format!(
+                        "the platform refused it as a duplicate ({platform_message}): the same text is on the account already, but herald did not find that post; check the account"
+                    ),
+                },
+                Lookup::Unavailable { reason } => Outcome::Unknown {
+                    reason: format!(
+                        "the platform refused it as a duplicate ({platform_message}), and the account could not be checked ({reason}); check the account"
+                    ),
+                },
+            }
+        }
+        other => other,
     }
 }
 
@@ -144,9 +223,15 @@ pub async fn settle(
 pub struct Delivered {
     pub outcome: Outcome,
     pub attempts: u32,
+    /// Set when the delivery stopped rather than wait this long (longer than `max_wait`) for the
+    /// platform: the outcome says why, and the post can be tried again after the wait.
+    pub stopped_before: Option<Duration>,
 }
 
-/// Delivers `post` with retries, waiting in between (`herald send`). `on_retry` hears of each wait.
+/// Delivers `post` with retries, waiting in between (`herald send`). `on_retry` hears of each wait. A
+/// wait longer than `max_wait` (a rate-limit window, a channel kept quiet by the platform) is not
+/// waited out: the delivery stops and says how long it would have been.
+#[allow(clippy::too_many_arguments)] // the delivery's whole context
 pub async fn deliver(
     adapter: &AnyAdapter,
     post: &Outgoing<'_>,
@@ -154,22 +239,33 @@ pub async fn deliver(
     http: &Boundary,
     limits: &ChannelLimits,
     policy: &RetryPolicy,
+    max_wait: Duration,
     mut on_retry: impl FnMut(&Outcome, Duration),
 ) -> Delivered {
+    let clock = Utc::now;
     let mut attempts = 0;
     loop {
         attempts += 1;
         let outcome = {
             let _slot = limits.start().await;
-            attempt(adapter, post, journal, http, Utc::now()).await
+            attempt(adapter, post, journal, http, policy, &clock).await
         };
-        let outcome = after_attempt(outcome, journal, attempts, policy);
+        let outcome = after_attempt(outcome, journal, attempts, policy, Utc::now());
         match next(&outcome, attempts, policy, rand::random::<f64>()) {
             Next::RetryAfter(wait) => {
+                // The channel may also be kept quiet (rate-limit headers) beyond the retry's own wait.
+                let quiet = limits
+                    .quiet_until()
+                    .map(|t| t.saturating_duration_since(tokio::time::Instant::now()))
+                    .unwrap_or_default();
+                let wait = wait.max(quiet);
+                if wait > max_wait {
+                    return Delivered { outcome, attempts, stopped_before: Some(wait) };
+                }
                 on_retry(&outcome, wait);
                 tokio::time::sleep(wait).await;
             }
-            Next::Done | Next::GiveUp => return Delivered { outcome, attempts },
+            Next::Done | Next::GiveUp => return Delivered { outcome, attempts, stopped_before: None },
         }
     }
 }

@@ -9,9 +9,13 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base: Duration,
     pub cap: Duration,
-    /// The least wait after a server error on the request that publishes, before the account is read
-    /// to see whether the post went out anyway: a timeline takes a moment to show a new post.
+    /// How long after the last moment a request that may have created the post was on its way (a
+    /// server error's or lost answer's time; a crash's last step plus [`RetryPolicy::request_timeout`])
+    /// "not on the account" is believed: a platform may take seconds to create a post, and its
+    /// listing a moment more to show it. Until then the post is looked for again, never sent again.
     pub unclear_wait: Duration,
+    /// How long one request may take before herald gives up waiting for its answer.
+    pub request_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -21,7 +25,16 @@ impl Default for RetryPolicy {
             base: Duration::from_secs(2),
             cap: Duration::from_secs(15 * 60),
             unclear_wait: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// The daemon's policy for a request timeout (`[daemon] request_timeout`): "not on the account" is
+    /// believed twice that long after the request could last have been on its way.
+    pub fn with_request_timeout(self, request_timeout: Duration) -> Self {
+        Self { request_timeout, unclear_wait: request_timeout.saturating_mul(2), ..self }
     }
 }
 

@@ -523,8 +523,9 @@ pub trait Store: Send + Sync {
     fn claim_with(&self, key: &OccurrenceKey, now: DateTime<Utc>, steps: &[(String, String)]) -> Result<Record>;
 
     /// Stores the adapter's journal of finished steps (replacing the previous one), only while the
-    /// record is `sending` ([`LedgerError::NotSending`] otherwise).
-    fn save_journal(&self, key: &OccurrenceKey, journal: &BTreeMap<String, String>) -> Result<()>;
+    /// record is `sending` ([`LedgerError::NotSending`] otherwise). `updated_at` becomes `now`: after a
+    /// crash it says when the last step was taken (a request may have left as late as that).
+    fn save_journal(&self, key: &OccurrenceKey, journal: &BTreeMap<String, String>, now: DateTime<Utc>) -> Result<()>;
 
     /// Records how an attempt ended; only from `sending` (and, for [`Finish::Missed`], from
     /// `scheduled` or `retrying` too). Returns the updated record.
@@ -560,4 +561,8 @@ pub trait Store: Send + Sync {
     /// A counter bumped by every pause and resolve, from any process: when it moves, re-read pauses
     /// and records. Cheap to read.
     fn changes(&self) -> Result<u64>;
+
+    /// When this ledger first planned an occurrence (the earliest record's creation), `None` while it
+    /// is empty: herald accounts for what the files schedule from about then on.
+    fn first_planned(&self) -> Result<Option<DateTime<Utc>>>;
 }

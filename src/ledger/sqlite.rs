@@ -394,15 +394,15 @@ impl Store for SqliteStore {
         })
     }
 
-    fn save_journal(&self, key: &OccurrenceKey, journal: &BTreeMap<String, String>) -> Result<()> {
-        self.write("saving a journal", |tx| {
-            let mut record = self.load_existing(tx, key)?;
+    fn save_journal(&self, key: &OccurrenceKey, journal: &BTreeMap<String, String>, now: DateTime<Utc>) -> Result<()> {
+        self.transition("saving a journal", key, now, |_, record| {
             if record.status != Status::Sending {
                 return Err(LedgerError::NotSending { key: key.clone(), status: record.status });
             }
             record.journal = journal.clone();
-            self.save(tx, &record)
+            Ok(())
         })
+        .map(drop)
     }
 
     fn finish(&self, key: &OccurrenceKey, finish: Finish, now: DateTime<Utc>) -> Result<Record> {
@@ -538,6 +538,24 @@ impl Store for SqliteStore {
             .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)))
             .map_err(self.db("reading the change counter"))?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn first_planned(&self) -> Result<Option<DateTime<Utc>>> {
+        let conn = self.lock();
+        let first: Option<String> = conn
+            .prepare_cached("SELECT MIN(created_at) FROM occurrence")
+            .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)))
+            .map_err(self.db("reading when the ledger began"))?;
+        first
+            .map(|t| {
+                parse_time(&t).ok_or_else(|| LedgerError::Corrupt {
+                    path: self.path.clone(),
+                    key: String::new(),
+                    what: "creation time",
+                    detail: format!("`{t}` is not a time"),
+                })
+            })
+            .transpose()
     }
 }
 

@@ -410,20 +410,20 @@ fn the_journal_is_saved_while_sending_and_kept_for_the_next_attempt() {
     let k = key("p", "2027-03-08T09:00:00Z");
     let s = store_with(&[&k]);
     let journal = BTreeMap::from([("media".to_string(), "m-1".to_string())]);
-    let err = s.save_journal(&k, &journal).expect_err("not sending yet");
+    let err = s.save_journal(&k, &journal, now()).expect_err("not sending yet");
     assert!(matches!(err, LedgerError::NotSending { status: Status::Scheduled, .. }), "{err}");
 
     s.claim(&k, now()).expect("claim");
-    s.save_journal(&k, &journal).expect("saved");
+    s.save_journal(&k, &journal, now()).expect("saved");
     let mut more = journal.clone();
     more.insert("part-1".into(), "t-1".into());
-    s.save_journal(&k, &more).expect("saved");
+    s.save_journal(&k, &more, now()).expect("saved");
     assert_eq!(s.get(&k).expect("get").expect("record").journal, more);
 
     s.finish(&k, Finish::Retry { at: now(), error: "connection refused".into() }, now()).expect("finish");
     assert_eq!(s.claim(&k, now()).expect("claim").journal, more, "the next attempt resumes from it");
     s.finish(&k, sent("7"), now()).expect("finish");
-    assert!(matches!(s.save_journal(&k, &journal), Err(LedgerError::NotSending { status: Status::Sent, .. })));
+    assert!(matches!(s.save_journal(&k, &journal, now()), Err(LedgerError::NotSending { status: Status::Sent, .. })));
 }
 
 #[test]
@@ -748,7 +748,7 @@ fn everything_survives_a_reopen() {
         let s = open(&path);
         s.sync_plan(&[plan(&a, "A"), plan(&b, "B"), plan(&c, "C")], now()).expect("sync");
         s.claim(&a, now()).expect("claim");
-        s.save_journal(&a, &BTreeMap::from([("media".into(), "m-1".into())])).expect("journal");
+        s.save_journal(&a, &BTreeMap::from([("media".into(), "m-1".into())]), now()).expect("journal");
         s.finish(&a, sent("1"), now()).expect("finish");
         s.claim(&b, now()).expect("claim");
         s.finish(&b, Finish::Unknown { error: "timeout".into() }, now()).expect("finish");
@@ -777,7 +777,7 @@ fn crash_child_process() {
     let s = open(Path::new(&path));
     let k = key("p", "2027-03-08T09:00:00Z");
     s.claim(&k, now()).expect("claim");
-    s.save_journal(&k, &BTreeMap::from([("media".into(), "m-1".into())])).expect("journal");
+    s.save_journal(&k, &BTreeMap::from([("media".into(), "m-1".into())]), now()).expect("journal");
     // Dies before the answer comes: no destructor, no checkpoint, no clean close.
     std::process::abort();
 }

@@ -616,10 +616,16 @@ async fn a_server_error_on_media_publish_is_retried_after_the_container_is_read(
     let http = live(Duration::from_secs(5));
     let mut journal = Journal::in_memory();
     fake.script(At::Publish, Script::ServerError);
-    let first = herald::dispatch::deliver::attempt(&adapter, &post, &mut journal, &http, chrono::Utc::now()).await;
-    assert!(first.is_retryable() && journal.unclear_since().is_some(), "{first:?}");
+    let policy = herald::dispatch::retry::RetryPolicy {
+        unclear_wait: Duration::from_millis(20),
+        ..herald::dispatch::retry::RetryPolicy::default()
+    };
+    use herald::dispatch::deliver::attempt;
+    let first = attempt(&adapter, &post, &mut journal, &http, &policy, &chrono::Utc::now).await;
+    assert!(first.is_retryable() && journal.unclear().is_some(), "{first:?}");
+    tokio::time::sleep(policy.unclear_wait).await;
     let before = paths(&fake).len();
-    let second = herald::dispatch::deliver::attempt(&adapter, &post, &mut journal, &http, chrono::Utc::now()).await;
+    let second = attempt(&adapter, &post, &mut journal, &http, &policy, &chrono::Utc::now).await;
     assert!(matches!(second, Outcome::Published { .. }), "{second:?}");
     assert_eq!(fake.posts().len(), 1);
     assert_eq!(fake.containers_created(), 1, "the same container is published");

@@ -13,5 +13,6 @@ mod instagram_adapter;
 mod linkedin_adapter;
 mod preview;
 mod robustness;
+mod send_waits;
 mod server_errors;
 mod x_adapter;

@@ -495,6 +495,7 @@ async fn delivery_retries_what_may_be_retried_and_settles_a_lost_answer_by_looki
         base: Duration::from_millis(10),
         cap: Duration::from_millis(50),
         unclear_wait: Duration::from_millis(20),
+        request_timeout: Duration::from_millis(700),
     };
     let limits = std::sync::Arc::new(ChannelLimits::new(1));
     let http = Boundary::live(Duration::from_millis(700)).unwrap().for_channel(limits.clone());
@@ -505,7 +506,10 @@ async fn delivery_retries_what_may_be_retried_and_settles_a_lost_answer_by_looki
             let parts = vec![text.to_string()];
             let post = crate::support::text_post(&parts, ch);
             let mut waits = 0;
-            let d = deliver(adapter, &post, &mut Journal::in_memory(), http, limits, policy, |_, _| waits += 1).await;
+            let max_wait = Duration::from_secs(5);
+            let d =
+                deliver(adapter, &post, &mut Journal::in_memory(), http, limits, policy, max_wait, |_, _| waits += 1)
+                    .await;
             (d, waits)
         }
     };
