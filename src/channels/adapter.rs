@@ -80,6 +80,23 @@ pub fn same_text_key(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The most pages of the account's posts a lookup reads, newest first, before it gives up. A lookup
+/// that reads them all without reaching posts older than the lost attempt cannot say the post is
+/// absent: it answers [`too_many_posts`], never [`Lookup::NotFound`].
+pub const LOOKUP_MAX_PAGES: usize = 20;
+
+/// The answer of a lookup that read [`LOOKUP_MAX_PAGES`] pages of `per_page` posts on `platform`
+/// without reaching the posts made before `since`.
+pub fn too_many_posts(platform: &str, per_page: usize, since: DateTime<Utc>) -> Lookup {
+    Lookup::Unavailable {
+        reason: format!(
+            "more than {} posts since {} on the {platform} account: herald cannot be sure the post is not among the older ones; check the account by hand",
+            LOOKUP_MAX_PAGES * per_page,
+            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+    }
+}
+
 impl Outgoing<'_> {
     /// The public address the platform fetches `media` from, when the channel has a `media_base_url`
     /// (`{media_base_url}/{path below campaigns/}`, each path segment percent-encoded).

@@ -481,3 +481,60 @@ async fn herald_send_and_check_online_work_on_a_facebook_channel() {
     );
     assert_token_only_in_headers(&fake);
 }
+
+#[tokio::test]
+async fn the_lookup_follows_graph_next_pages_without_their_token_and_is_unsure_past_its_last_page() {
+    let fake = FakeFacebook::start().await;
+    let started = chrono::Utc::now();
+    let post = Post::new("Lost among the staff's posts");
+    let c = client(&fake);
+    let http = Boundary::live(FIVE_SECONDS).unwrap();
+    fake.script(Script::ServerErrorAfterCreating);
+    let o = post.publish_with(&c, &mut Journal::in_memory(), &http).await;
+    assert!(!matches!(o, Outcome::Published { .. }), "{o:?}");
+    let id = fake.posts()[0].id.clone();
+    // The Page's team posts 105 times before herald looks: its post is past Graph's page of 100.
+    fake.post_by_others(105);
+    let campaigns = post.campaigns();
+    let before = fake.requests().len();
+    let found = c.find_existing(&post.outgoing(&campaigns), &mut Journal::in_memory(), started, &http).await;
+    assert_eq!(found, Lookup::Found { remote_id: id.clone(), url: Some(format!("https://www.facebook.com/{id}")) });
+    let lookups: Vec<String> = fake.requests()[before..].iter().map(|r| r.url.clone()).collect();
+    assert_eq!(lookups.len(), 2, "{lookups:#?}");
+    assert!(lookups[1].contains("after="), "the second page is Graph's next: {}", lookups[1]);
+    assert!(lookups.iter().all(|u| !u.contains("access_token")), "{lookups:#?}");
+    assert_eq!(fake.rejected(), Vec::<String>::new());
+    assert_token_only_in_headers(&fake);
+    // With more posts since the attempt than the lookup reads, absent is not certain.
+    fake.post_by_others(herald::channels::adapter::LOOKUP_MAX_PAGES * crate::support::fake_facebook::MAX_LIMIT);
+    match c.find_existing(&post.outgoing(&campaigns), &mut Journal::in_memory(), started, &http).await {
+        Lookup::Unavailable { reason } => assert!(reason.starts_with("more than 2000 posts since "), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fake.rejected(), Vec::<String>::new());
+    assert_token_only_in_headers(&fake);
+}
+
+#[tokio::test]
+async fn a_next_page_on_another_host_is_not_followed_with_the_token() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let graph = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    let listing = serde_json::json!({
+        "data": [{ "id": format!("{PAGE_ID}_1"), "message": "Someone else's", "created_time": "2099-01-01T00:00:00+0000" }],
+        "paging": { "next": format!("{}/{VERSION}/{PAGE_ID}/posts?after=QQ", elsewhere.uri()) }
+    });
+    Mock::given(method("GET"))
+        .and(path(format!("/{VERSION}/{PAGE_ID}/posts")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(listing))
+        .mount(&graph)
+        .await;
+    let c = Client { base_url: graph.uri(), api_version: VERSION.into(), page_id: PAGE_ID.into(), token: page_token() };
+    let post = Post::new("Mine");
+    let campaigns = post.campaigns();
+    let http = Boundary::live(FIVE_SECONDS).unwrap();
+    let found = c.find_existing(&post.outgoing(&campaigns), &mut Journal::in_memory(), chrono::Utc::now(), &http).await;
+    assert!(matches!(&found, Lookup::Unavailable { reason } if reason.contains("another host")), "{found:?}");
+    assert!(elsewhere.received_requests().await.unwrap_or_default().is_empty());
+}

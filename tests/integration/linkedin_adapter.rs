@@ -465,3 +465,73 @@ async fn herald_send_and_check_online_reach_linkedin_and_never_show_the_token() 
     }
     assert_eq!(fake.posts().len(), 1);
 }
+
+#[tokio::test]
+async fn the_lookup_pages_past_posts_by_others_and_is_unsure_past_its_last_page() {
+    let fake = FakeLinkedIn::start().await;
+    let ch = channel(&fake, ORGANIZATION);
+    let text = "Lost among the staff's posts";
+    let since = chrono::Utc::now();
+    fake.script(Script::Hang(Duration::from_secs(3)));
+    let o = publish_with(&ch, text, &[], &mut Journal::in_memory(), &live(Duration::from_millis(300))).await;
+    assert!(matches!(o, Outcome::Unknown { .. }), "{o:?}");
+    let urn = fake.posts()[0].urn.clone();
+    // The Page's staff post 25 times before herald looks: its post is past the first page of 20.
+    fake.post_by_others(25);
+    let parts = [text.to_string()];
+    let post = crate::support::text_post(&parts, &ch);
+    let http = live(Duration::from_secs(5));
+    let c = client(&ch);
+    let found = c.find_existing(&post, &mut Journal::in_memory(), since, &http).await;
+    assert_eq!(
+        found,
+        Lookup::Found { remote_id: urn.clone(), url: Some(format!("https://www.linkedin.com/feed/update/{urn}/")) }
+    );
+    // With more posts since the attempt than the lookup reads, absent is not certain.
+    fake.post_by_others(herald::channels::adapter::LOOKUP_MAX_PAGES * fake_linkedin::MAX_COUNT);
+    let before = fake.requests().len();
+    match c.find_existing(&post, &mut Journal::in_memory(), since, &http).await {
+        Lookup::Unavailable { reason } => {
+            assert!(reason.starts_with("more than 2000 posts since "), "{reason}");
+            assert!(reason.contains("cannot be sure"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let pages: Vec<String> = fake.requests()[before..].to_vec();
+    assert_eq!(pages.len(), herald::channels::adapter::LOOKUP_MAX_PAGES, "{pages:#?}");
+    assert!(pages[1].contains("&start=100&"), "{}", pages[1]);
+    assert_eq!(fake.rejected(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn the_lookup_stops_at_the_first_page_that_reaches_older_posts() {
+    let fake = FakeLinkedIn::start().await;
+    let ch = channel(&fake, ORGANIZATION);
+    let http = live(Duration::from_secs(5));
+    assert!(matches!(publish(&ch, "Before the attempt", &[], &http).await, Outcome::Published { .. }));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let since = chrono::Utc::now() + chrono::Duration::minutes(3); // past the lookup's clock slack
+    let parts = ["Never sent".to_string()];
+    let post = crate::support::text_post(&parts, &ch);
+    let before = fake.requests().len();
+    assert_eq!(client(&ch).find_existing(&post, &mut Journal::in_memory(), since, &http).await, Lookup::NotFound);
+    assert_eq!(fake.requests().len() - before, 1, "one page reached a post older than the attempt");
+}
+
+#[tokio::test]
+async fn a_slow_create_is_listed_only_once_linkedin_has_made_it() {
+    let fake = FakeLinkedIn::start().await;
+    let ch = channel(&fake, ORGANIZATION);
+    fake.set_create_latency(Duration::from_millis(800));
+    let since = chrono::Utc::now();
+    let mut journal = Journal::in_memory();
+    let o = publish_with(&ch, "Still being processed", &[], &mut journal, &live(Duration::from_millis(200))).await;
+    assert!(matches!(o, Outcome::Unknown { .. }), "{o:?}");
+    let parts = ["Still being processed".to_string()];
+    let post = crate::support::text_post(&parts, &ch);
+    let http = live(Duration::from_secs(5));
+    let c = client(&ch);
+    assert_eq!(c.find_existing(&post, &mut Journal::in_memory(), since, &http).await, Lookup::NotFound);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(matches!(c.find_existing(&post, &mut journal, since, &http).await, Lookup::Found { .. }));
+}

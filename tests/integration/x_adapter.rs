@@ -1,4 +1,4 @@
-//! The X adapter against the fake X: text, threads, failures, dry run, redaction.
+//! The X adapter against the fake X: text, threads, failures, the lookup after a lost answer, dry run, redaction.
 
 use std::time::Duration;
 
@@ -537,4 +537,39 @@ async fn delivery_retries_what_may_be_retried_and_settles_a_lost_answer_by_looki
     assert_eq!(d.attempts, 3);
     let texts: Vec<String> = fake.posts().into_iter().map(|p| p.text).collect();
     assert_eq!(texts, ["after a 503", "lost answer"]);
+}
+
+#[tokio::test]
+async fn the_lookup_follows_next_tokens_past_posts_by_others_and_is_unsure_past_its_last_page() {
+    use herald::channels::adapter::{LOOKUP_MAX_PAGES, Lookup};
+    let fake = FakeX::start().await;
+    let client = Client::oauth1(fake.uri(), credentials(), "humansecurityFA");
+    let text = "Lost among the staff's posts";
+    fake.script(Script::Hang(Duration::from_secs(3)));
+    let since = chrono::Utc::now();
+    let o = publish_with(&client, &[text], &mut Journal::in_memory()).await;
+    assert!(matches!(o, Outcome::Unknown { .. }), "{o:?}");
+    let id = fake.posts()[0].id.clone();
+    // 150 posts from X's own apps before herald looks: its post is past the first page of 100.
+    fake.post_by_others(150);
+    let parts = vec![text.to_string()];
+    let ch = channel();
+    let post = crate::support::text_post(&parts, &ch);
+    let http = Boundary::live(Duration::from_secs(5)).unwrap();
+    let found = client.find_existing(&post, &mut Journal::in_memory(), since, &http).await;
+    assert_eq!(
+        found,
+        Lookup::Found { remote_id: id.clone(), url: Some(format!("https://x.com/humansecurityFA/status/{id}")) }
+    );
+    let queries = fake.timeline_queries();
+    assert_eq!(queries.len(), 2, "{queries:#?}");
+    assert!(queries[1].contains("pagination_token="), "{}", queries[1]);
+    // With more posts since the attempt than the lookup reads, absent is not certain.
+    fake.post_by_others(LOOKUP_MAX_PAGES * 100);
+    match client.find_existing(&post, &mut Journal::in_memory(), since, &http).await {
+        Lookup::Unavailable { reason } => assert!(reason.starts_with("more than 2000 posts since "), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fake.timeline_queries().len(), 2 + LOOKUP_MAX_PAGES);
+    assert!(fake.rejected().is_empty(), "{:?}", fake.rejected());
 }

@@ -8,6 +8,12 @@
 //! The token is taken only from the `Authorization` header: Graph also reads an `access_token`
 //! parameter, which herald never uses (a token never goes in a URL), so the fake refuses a request
 //! that relies on it.
+//!
+//! `GET /{page-id}/posts` pages as Graph does: `limit` (25 when not given, at most [`MAX_LIMIT`]),
+//! `paging.cursors` and a `paging.next` address that, like Graph's, carries an `access_token`
+//! parameter (a client must strip it before following). Other people can post on the Page
+//! ([`FakeFacebook::post_by_others`]), and creates can be slow ([`FakeFacebook::set_create_latency`]):
+//! the answer comes late and the post is listed only then.
 
 #![allow(dead_code)]
 
@@ -23,6 +29,8 @@ pub const PAGE_ID: &str = "104729380012345";
 pub const PAGE_NAME: &str = "Human Security for All";
 /// The only Graph version the fake serves.
 pub const VERSION: &str = "v25.0";
+/// The most posts one page of `/{page-id}/posts` holds, whatever `limit` asks.
+pub const MAX_LIMIT: usize = 100;
 
 /// The fake Page access token (known to the fake only).
 pub fn page_token() -> Secret {
@@ -78,6 +86,9 @@ pub struct Posted {
     pub photos: Vec<Photo>,
     /// Unix seconds.
     pub created_time: i64,
+    /// From when it is listed (Unix milliseconds): later than `created_time` while a slow create is
+    /// still being processed.
+    pub visible_at: i64,
 }
 
 /// A request as it arrived, for tests that check what travelled where.
@@ -92,6 +103,10 @@ pub struct Seen {
 
 #[derive(Default)]
 struct State {
+    /// The fake's own address, for `paging.next`.
+    base: String,
+    /// How long a create takes: its answer is delayed, and the post listed, only after it.
+    create_latency: Duration,
     posts: Vec<Posted>,
     photos: Vec<Photo>,
     script: VecDeque<Script>,
@@ -108,7 +123,7 @@ pub struct FakeFacebook {
 impl FakeFacebook {
     pub async fn start() -> Self {
         let server = MockServer::start().await;
-        let state = Arc::new(Mutex::new(State { next_id: 1, ..State::default() }));
+        let state = Arc::new(Mutex::new(State { next_id: 1, base: server.uri(), ..State::default() }));
         // One responder for every request: Graph's own routing and errors, not wiremock's 404.
         Mock::given(wiremock::matchers::any()).respond_with(Responder { state: state.clone() }).mount(&server).await;
         Self { server, state }
@@ -141,6 +156,18 @@ impl FakeFacebook {
         self.state.lock().unwrap().seen.clone()
     }
 
+    /// Makes every later publishing request take `latency`: it takes effect at once (a client that
+    /// gives up still made the post), is answered after `latency`, and listed only from then on.
+    pub fn set_create_latency(&self, latency: Duration) {
+        self.state.lock().unwrap().create_latency = latency;
+    }
+
+    /// `n` posts made on the Page by its staff (in the Page's own tools), newer than everything
+    /// before; their ids, oldest first.
+    pub fn post_by_others(&self, n: usize) -> Vec<String> {
+        (0..n).map(|i| self.post_elsewhere(&format!("Staff update {i} from the Page's own tools"), 0)).collect()
+    }
+
     /// A post made on the Page by someone else (in the Page's own tools), `ago` seconds ago.
     pub fn post_elsewhere(&self, message: &str, ago: i64) -> String {
         let mut state = self.state.lock().unwrap();
@@ -152,12 +179,18 @@ impl FakeFacebook {
             link: None,
             photos: vec![],
             created_time,
+            visible_at: created_time * 1000,
         });
         id
     }
 }
 
 impl State {
+    /// When a post created now is listed: after the create latency.
+    fn visible_at(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + i64::try_from(self.create_latency.as_millis()).unwrap_or(i64::MAX)
+    }
+
     fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         900_000_000_000_000 + self.next_id
@@ -588,11 +621,8 @@ fn publish(state: &mut State, route: &Route, fields: &Fields) -> Result<Response
     if fail_after {
         return Err(refuse(500, 2, None, "An unexpected error has occurred. Please retry your request later."));
     }
-    let t = ResponseTemplate::new(200).set_body_json(body);
-    Ok(match delay {
-        Some(d) => t.set_delay(d),
-        None => t,
-    })
+    let latency = state.create_latency;
+    Ok(ResponseTemplate::new(200).set_body_json(body).set_delay(latency + delay.unwrap_or_default()))
 }
 
 /// A rate-limit refusal with the usage header Graph sends for that kind of limit.
@@ -641,6 +671,7 @@ fn create_post(state: &mut State, fields: &Fields) -> Result<serde_json::Value, 
         link: fields.get("link").map(str::to_string),
         photos,
         created_time: chrono::Utc::now().timestamp(),
+        visible_at: state.visible_at(),
     });
     Ok(serde_json::json!({ "id": id }))
 }
@@ -673,20 +704,26 @@ fn create_photo(state: &mut State, fields: &Fields) -> serde_json::Value {
         link: None,
         photos: vec![photo.clone()],
         created_time: chrono::Utc::now().timestamp(),
+        visible_at: state.visible_at(),
     });
     serde_json::json!({ "id": photo.id, "post_id": post_id })
 }
 
-/// `GET /{page-id}/posts?fields=…&since=…`: the Page's posts, newest first.
+/// `GET /{page-id}/posts?fields=…&since=…&limit=…&after=…`: the Page's posts, newest first, a page at
+/// a time. The cursor is the position in that list (Graph's are opaque; herald must not read them).
 fn list_posts(state: &State, query: &BTreeMap<String, String>) -> ResponseTemplate {
     let since: i64 = query.get("since").and_then(|s| s.parse().ok()).unwrap_or(i64::MIN);
+    let limit = query.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(25).clamp(1, MAX_LIMIT);
+    let offset = query.get("after").and_then(|c| decode_cursor(c)).unwrap_or(0);
     let fields: Vec<&str> =
         query.get("fields").map(|f| f.split(',').collect()).unwrap_or_else(|| vec!["id", "message", "created_time"]);
-    let data: Vec<serde_json::Value> = state
-        .posts
+    let now = chrono::Utc::now().timestamp_millis();
+    let listed: Vec<&Posted> =
+        state.posts.iter().rev().filter(|p| p.created_time >= since && p.visible_at <= now).collect();
+    let data: Vec<serde_json::Value> = listed
         .iter()
-        .rev()
-        .filter(|p| p.created_time >= since)
+        .skip(offset)
+        .take(limit)
         .map(|p| {
             let mut o = serde_json::Map::new();
             o.insert("id".into(), p.id.clone().into());
@@ -702,5 +739,47 @@ fn list_posts(state: &State, query: &BTreeMap<String, String>) -> ResponseTempla
             serde_json::Value::Object(o)
         })
         .collect();
-    ResponseTemplate::new(200).set_body_json(serde_json::json!({ "data": data }))
+    let mut body = serde_json::json!({ "data": data });
+    if !data.is_empty() {
+        let end = offset + data.len();
+        body["paging"] = serde_json::json!({
+            "cursors": { "before": encode_cursor(offset), "after": encode_cursor(end) }
+        });
+        if end < listed.len() {
+            // As Graph writes it: the request's parameters, the token among them, and the cursor.
+            let mut params: Vec<(String, String)> = query
+                .iter()
+                .filter(|(k, _)| !["after", "limit", "access_token"].contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            params.push(("access_token".into(), page_token().expose().to_string()));
+            params.push(("limit".into(), limit.to_string()));
+            params.push(("after".into(), encode_cursor(end)));
+            params.sort();
+            let q: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect();
+            body["paging"]["next"] = format!("{}/{VERSION}/{PAGE_ID}/posts?{}", state.base, q.join("&")).into();
+        }
+    }
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// A cursor for position `n` (opaque-looking, as Graph's are).
+fn encode_cursor(n: usize) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("fake-cursor:{n}"))
+}
+
+fn decode_cursor(c: &str) -> Option<usize> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok()?;
+    String::from_utf8(bytes).ok()?.strip_prefix("fake-cursor:")?.parse().ok()
+}
+
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

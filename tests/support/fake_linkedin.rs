@@ -6,6 +6,11 @@
 //! commentary at its first unescaped reserved character, and refuses the same text twice within a
 //! window (422 `DUPLICATE_POST`). It records what was published and can be scripted to fail.
 //!
+//! The author finder pages as LinkedIn's does: `start` and `count` (10 when not given, at most
+//! [`MAX_COUNT`]), newest-modified first, with `paging` (`start`, `count`, `total`, a `next` link).
+//! Other people can post on the account ([`FakeLinkedIn::post_by_others`]), and creates can be slow
+//! ([`FakeLinkedIn::set_create_latency`]): the answer comes late and the post is listed only then.
+//!
 //! Self-contained (no other support module), so `examples/fake-platforms.rs` can include it.
 
 #![allow(dead_code)]
@@ -29,6 +34,8 @@ pub const ORGANIZATION: &str = "urn:li:organization:2414183";
 pub const ORGANIZATION_NAME: &str = "Human Security for All";
 /// Versions older than this are retired (426), unless [`FakeLinkedIn::set_oldest_version`] says otherwise.
 pub const OLDEST_VERSION: &str = "202601";
+/// The most posts one page of the author finder holds, whatever `count` asks.
+pub const MAX_COUNT: usize = 100;
 
 pub fn token() -> Secret {
     Secret::new(TOKEN)
@@ -72,6 +79,9 @@ pub struct Posted {
     pub content_kind: Option<String>,
     /// Epoch milliseconds.
     pub created_at: i64,
+    /// When the finder starts listing it (epoch milliseconds): later than `created_at` while a slow
+    /// create is still being processed.
+    pub visible_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +109,8 @@ struct State {
     /// Whether the token has `r_organization_social` / `r_member_social` (the post finder).
     can_read_posts: bool,
     admin_of: Vec<String>,
+    /// How long a create takes: its answer is delayed, and the post listed, only after it.
+    create_latency: Duration,
 }
 
 pub struct FakeLinkedIn {
@@ -120,6 +132,7 @@ impl FakeLinkedIn {
             duplicate_window: Duration::from_secs(24 * 3600),
             can_read_posts: true,
             admin_of: vec![ORGANIZATION.to_string()],
+            create_latency: Duration::ZERO,
         }));
         Mock::given(any()).respond_with(Responder { state: state.clone() }).mount(&server).await;
         Self { server, state }
@@ -158,6 +171,36 @@ impl FakeLinkedIn {
 
     pub fn set_duplicate_window(&self, window: Duration) {
         self.lock().duplicate_window = window;
+    }
+
+    /// Makes every later `POST /rest/posts` take `latency`: the post is stored at once (a client
+    /// that gives up still made it), answered after `latency`, and listed only from then on.
+    pub fn set_create_latency(&self, latency: Duration) {
+        self.lock().create_latency = latency;
+    }
+
+    /// `n` posts made on the organization's Page by its staff (by hand, not through herald), newer
+    /// than everything before; their URNs, oldest first.
+    pub fn post_by_others(&self, n: usize) -> Vec<String> {
+        let mut state = self.lock();
+        let now = chrono::Utc::now().timestamp_millis();
+        (0..n)
+            .map(|_| {
+                let urn = format!("urn:li:share:{}", 7_300_000_000_000_000_000u64 + state.posts.len() as u64);
+                let text = format!("Staff update {} from the Page's own tools", state.posts.len());
+                state.posts.push(Posted {
+                    urn: urn.clone(),
+                    author: ORGANIZATION.to_string(),
+                    commentary: text.clone(),
+                    text,
+                    images: Vec::new(),
+                    content_kind: None,
+                    created_at: now,
+                    visible_at: now,
+                });
+                urn
+            })
+            .collect()
     }
 
     /// Whether the token may list the author's posts.
@@ -565,6 +608,8 @@ fn create_post(state: &mut State, req: &wiremock::Request) -> Result<ResponseTem
     let Checked { author, commentary, images, content_kind } = check_post(state, &body)?;
     let (text, _) = as_published(&commentary);
     let now = chrono::Utc::now().timestamp_millis();
+    let latency = state.create_latency;
+    let visible_at = now + i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
     let store = |state: &mut State| {
         let urn = format!("urn:li:share:{}", 7_300_000_000_000_000_000u64 + state.posts.len() as u64);
         state.posts.push(Posted {
@@ -575,8 +620,9 @@ fn create_post(state: &mut State, req: &wiremock::Request) -> Result<ResponseTem
             images: images.clone(),
             content_kind: content_kind.clone(),
             created_at: now,
+            visible_at,
         });
-        ResponseTemplate::new(201).insert_header("x-restli-id", urn.as_str())
+        ResponseTemplate::new(201).insert_header("x-restli-id", urn.as_str()).set_delay(latency)
     };
     if let Some(s) = state.script.pop_front() {
         return Ok(match s {
@@ -600,7 +646,7 @@ fn create_post(state: &mut State, req: &wiremock::Request) -> Result<ResponseTem
                 duplicate(&of)
             }
             // The post is made, but the answer comes too late: the client cannot know.
-            Script::Hang(d) => store(state).set_delay(d),
+            Script::Hang(d) => store(state).set_delay(latency + d),
             Script::ServerErrorAfterCreating => {
                 store(state);
                 error(504, None, "Gateway Timeout")
@@ -630,17 +676,29 @@ fn find_posts(state: &State, req: &wiremock::Request) -> Result<ResponseTemplate
     if !state.can_read_posts || !may_act_as(state, author) {
         return Err(denied("partnerApiPostsExternal.FINDER-author.20260701"));
     }
-    let count = get("count").and_then(|c| c.parse::<usize>().ok()).unwrap_or(10).min(100);
-    let elements: Vec<Value> = state
-        .posts
+    let number = |k: &str, default: usize| match get(k) {
+        None => Ok(default),
+        Some(v) => v.parse::<usize>().map_err(|_| {
+            refuse(format!("finder {k}={v}"), error(400, None, &format!("Invalid value {v} for parameter {k}")))
+        }),
+    };
+    let start = number("start", 0)?;
+    let count = number("count", 10)?.min(MAX_COUNT);
+    if get("sortBy").is_some_and(|s| s != "LAST_MODIFIED" && s != "CREATED") {
+        return Err(refuse("finder sortBy", error(400, None, "Invalid value for parameter sortBy")));
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    // Newest first; posts are never edited here, so last modified is created.
+    let listed: Vec<&Posted> = state.posts.iter().rev().filter(|p| p.author == author && p.visible_at <= now).collect();
+    let total = listed.len();
+    let elements: Vec<Value> = listed
         .iter()
-        .rev()
-        .filter(|p| p.author == author)
+        .skip(start)
         .take(count)
         .map(|p| {
             // LinkedIn keeps the commentary only up to where it cut it.
             let (_, kept) = as_published(&p.commentary);
-            json!({
+            let mut element = json!({
                 "id": p.urn,
                 "author": p.author,
                 "commentary": &p.commentary[..kept],
@@ -651,12 +709,33 @@ fn find_posts(state: &State, req: &wiremock::Request) -> Result<ResponseTemplate
                 "lastModifiedAt": p.created_at,
                 "isReshareDisabledByAuthor": false,
                 "distribution": { "feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": [] }
-            })
+            });
+            let image = |(id, alt): &(String, Option<String>)| match alt {
+                Some(alt) => json!({ "id": id, "altText": alt }),
+                None => json!({ "id": id }),
+            };
+            match (p.content_kind.as_deref(), p.images.as_slice()) {
+                (Some("media"), [one]) => element["content"] = json!({ "media": image(one) }),
+                (Some("multiImage"), many) => {
+                    element["content"] =
+                        json!({ "multiImage": { "images": many.iter().map(image).collect::<Vec<_>>() } })
+                }
+                _ => {}
+            }
+            element
         })
         .collect();
-    let total = elements.len();
+    let mut links = Vec::new();
+    if start + elements.len() < total {
+        let next = format!(
+            "/rest/posts?author={}&count={count}&q=author&start={}",
+            author.replace(':', "%3A"),
+            start + elements.len()
+        );
+        links.push(json!({ "rel": "next", "type": "application/json", "href": next }));
+    }
     Ok(ResponseTemplate::new(200).set_body_json(json!({
-        "paging": { "start": 0, "count": count, "links": [], "total": total },
+        "paging": { "start": start, "count": count, "links": links, "total": total },
         "elements": elements
     })))
 }

@@ -2,6 +2,11 @@
 //! OAuth 1.0a signature (recomputed from the known secrets), the JSON body's shape
 //! (`CreatePostsRequest`: only known keys, ids as digit strings, replies to existing posts), and
 //! duplicate content; it records what was published and can be scripted to fail.
+//!
+//! `GET /2/users/{id}/tweets` pages as X does: `max_results` (5 to 100, 10 when not given; 400
+//! otherwise), `start_time`, and `meta.next_token` to send back as `pagination_token`. Other people
+//! can post on the account ([`FakeX::post_by_others`]), and creates can be slow
+//! ([`FakeX::set_create_latency`]): the answer comes late and the post is listed only then.
 
 #![allow(dead_code)]
 
@@ -49,6 +54,11 @@ pub struct Posted {
     pub reply_to: Option<String>,
     /// The uploaded images attached, with their alt text.
     pub media: Vec<(String, Option<String>)>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// From when it is listed (Unix milliseconds): later than `created_at` while a slow create is
+    /// still being processed.
+    pub visible_at: i64,
 }
 
 struct OAuth2 {
@@ -74,6 +84,10 @@ struct State {
     media: Vec<(String, Option<String>)>,
     script: VecDeque<Script>,
     rejected: Vec<String>,
+    /// How long a create takes: its answer is delayed, and the post listed, only after it.
+    create_latency: Duration,
+    /// Every query string the timeline received, in order.
+    timeline_queries: Vec<String>,
 }
 
 pub struct FakeX {
@@ -124,6 +138,39 @@ impl FakeX {
 
     pub fn posts(&self) -> Vec<Posted> {
         self.state.lock().unwrap().posts.clone()
+    }
+
+    /// Makes every later `POST /2/tweets` take `latency`: the post is made at once (a client that
+    /// gives up still made it), answered after `latency`, and listed only from then on.
+    pub fn set_create_latency(&self, latency: Duration) {
+        self.state.lock().unwrap().create_latency = latency;
+    }
+
+    /// `n` posts made on the account by its staff (in X's own apps), newer than everything before;
+    /// their ids, oldest first.
+    pub fn post_by_others(&self, n: usize) -> Vec<String> {
+        let mut state = self.state.lock().unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        (0..n)
+            .map(|_| {
+                let id = (1_800_000_000_000_000_000u64 + state.posts.len() as u64).to_string();
+                let text = format!("Staff update {} from the X app", state.posts.len());
+                state.posts.push(Posted {
+                    id: id.clone(),
+                    text,
+                    reply_to: None,
+                    media: Vec::new(),
+                    created_at: now,
+                    visible_at: now,
+                });
+                id
+            })
+            .collect()
+    }
+
+    /// The query strings of every `GET /2/users/{id}/tweets`, in order.
+    pub fn timeline_queries(&self) -> Vec<String> {
+        self.state.lock().unwrap().timeline_queries.clone()
     }
 
     /// How many times an OAuth 2.0 token was refreshed.
@@ -260,24 +307,15 @@ impl Respond for Responder {
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
         match self.endpoint {
             Endpoint::Timeline => {
-                // Newest first, links shortened and `&` escaped, as X returns texts.
-                let data: Vec<serde_json::Value> = state
-                    .posts
-                    .iter()
-                    .rev()
-                    .map(|p| {
-                        let text: Vec<String> = p
-                            .text
-                            .replace('&', "&amp;")
-                            .split(' ')
-                            .map(|w| if w.starts_with("http") { "https://t.co/fAkE1234".to_string() } else { w.to_string() })
-                            .collect();
-                        serde_json::json!({"id": p.id, "text": text.join(" "), "created_at": "2027-03-08T09:00:00.000Z"})
-                    })
-                    .collect();
-                let count = data.len();
-                return ResponseTemplate::new(200)
-                    .set_body_json(serde_json::json!({"data": data, "meta": {"result_count": count}}));
+                let query = req.url.query().unwrap_or_default().to_string();
+                state.timeline_queries.push(query);
+                return match timeline(&state, req) {
+                    Ok(page) => ResponseTemplate::new(200).set_body_json(page),
+                    Err(why) => {
+                        state.rejected.push(why.clone());
+                        problem(400, "Invalid Request", &why, "https://api.x.com/2/problems/invalid-request")
+                    }
+                };
             }
             Endpoint::Me => {
                 return ResponseTemplate::new(200).set_body_json(
@@ -301,6 +339,7 @@ impl Respond for Responder {
             Endpoint::Tweets => {}
         }
         let now = chrono::Utc::now().timestamp();
+        let latency = state.create_latency;
         if let Some(s) = state.script.pop_front() {
             return match s {
                 Script::RateLimited { reset_in } => {
@@ -319,7 +358,7 @@ impl Respond for Responder {
                 Script::Hang(d) => {
                     // The post is made, but the answer comes too late: the client cannot know.
                     let posted = record(&mut state, req);
-                    ResponseTemplate::new(201).set_body_json(posted).set_delay(d)
+                    ResponseTemplate::new(201).set_body_json(posted).set_delay(latency + d)
                 }
                 Script::ServerErrorAfterCreating => {
                     record(&mut state, req);
@@ -336,8 +375,71 @@ impl Respond for Responder {
                 "about:blank",
             );
         }
-        ResponseTemplate::new(201).set_body_json(record(&mut state, req))
+        ResponseTemplate::new(201).set_body_json(record(&mut state, req)).set_delay(latency)
     }
+}
+
+/// One page of `GET /2/users/{id}/tweets`: newest first, links shortened and `&` escaped as X
+/// returns texts; the pagination token is the position in the list (X's are opaque).
+fn timeline(state: &State, req: &wiremock::Request) -> Result<serde_json::Value, String> {
+    let get = |k: &str| req.url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+    let max_results = match get("max_results") {
+        None => 10,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (5..=100).contains(&n) => n,
+            _ => return Err(format!("The `max_results` query parameter value [{v}] is not between 5 and 100")),
+        },
+    };
+    let start_time = match get("start_time") {
+        None => i64::MIN,
+        Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+            .map_err(|_| format!("Invalid start_time [{t}]: not an RFC 3339 date-time"))?
+            .timestamp_millis(),
+    };
+    let offset = match get("pagination_token") {
+        None => 0,
+        Some(t) => t
+            .strip_prefix("7140dibdnow9c7btw4")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| format!("The `pagination_token` query parameter value [{t}] is not valid"))?,
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let listed: Vec<&Posted> =
+        state.posts.iter().rev().filter(|p| p.created_at >= start_time && p.visible_at <= now).collect();
+    let data: Vec<serde_json::Value> = listed
+        .iter()
+        .skip(offset)
+        .take(max_results)
+        .map(|p| {
+            let text: Vec<String> = p
+                .text
+                .replace('&', "&amp;")
+                .split(' ')
+                .map(|w| if w.starts_with("http") { "https://t.co/fAkE1234".to_string() } else { w.to_string() })
+                .collect();
+            let created = chrono::DateTime::from_timestamp_millis(p.created_at).unwrap_or_default();
+            serde_json::json!({
+                "id": p.id,
+                "text": text.join(" "),
+                "created_at": created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "edit_history_tweet_ids": [p.id]
+            })
+        })
+        .collect();
+    let mut meta = serde_json::json!({ "result_count": data.len() });
+    if let (Some(newest), Some(oldest)) = (data.first(), data.last()) {
+        meta["newest_id"] = newest["id"].clone();
+        meta["oldest_id"] = oldest["id"].clone();
+    }
+    let end = offset + data.len();
+    if end < listed.len() {
+        meta["next_token"] = format!("7140dibdnow9c7btw4{end}").into();
+    }
+    let mut page = serde_json::json!({ "meta": meta });
+    if !data.is_empty() {
+        page["data"] = data.into();
+    }
+    Ok(page)
 }
 
 fn record(state: &mut State, req: &wiremock::Request) -> serde_json::Value {
@@ -350,11 +452,15 @@ fn record(state: &mut State, req: &wiremock::Request) -> serde_json::Value {
         .flatten()
         .filter_map(|m| state.media.iter().find(|(id, _)| Some(id.as_str()) == m.as_str()).cloned())
         .collect();
+    let now = chrono::Utc::now().timestamp_millis();
+    let visible_at = now + i64::try_from(state.create_latency.as_millis()).unwrap_or(i64::MAX);
     state.posts.push(Posted {
         id: id.clone(),
         text: text.clone(),
         reply_to: body["reply"]["in_reply_to_tweet_id"].as_str().map(String::from),
         media,
+        created_at: now,
+        visible_at,
     });
     serde_json::json!({"data": {"id": id, "text": text, "edit_history_tweet_ids": [id]}})
 }

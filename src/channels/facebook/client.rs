@@ -1,14 +1,17 @@
 //! The Graph API calls that publish to a Facebook Page: a text or link post through
 //! `POST /{page-id}/feed`, one photo through `POST /{page-id}/photos` (fetched by Facebook from its
 //! public URL, or uploaded as a multipart `source`), several photos uploaded unpublished and then
-//! attached to one `/feed` post. Also the lookup after a lost answer (`GET /{page-id}/posts`) and the
-//! probe (`GET /{page-id}`). Every request carries the Page access token in the `Authorization`
+//! attached to one `/feed` post. Also the lookup after a lost answer (`GET /{page-id}/posts`, paged
+//! through `paging.next` on the configured host, at most [`LOOKUP_MAX_PAGES`] pages) and the probe
+//! (`GET /{page-id}`). Every request carries the Page access token in the `Authorization`
 //! header and goes through the boundary.
 //!
 //! Journal steps: `photo.N` (an unpublished photo's id, several-photo posts only) and `post` (the
 //! published post's id).
 
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, read_media, same_text_key};
+use crate::channels::adapter::{
+    Adapter, Journal, LOOKUP_MAX_PAGES, Lookup, Outgoing, read_media, same_text_key, too_many_posts,
+};
 use crate::config::Media;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{HeaderValue, Method, Part, Request, Response, percent_encode};
@@ -293,8 +296,11 @@ impl Adapter for Client {
         }
     }
 
-    /// Reads the Page's posts since the lost attempt (`GET /{page-id}/posts`) and matches the
-    /// message. The lookup trusts that listing to hold every recent post by the Page.
+    /// Reads the Page's posts since the lost attempt (`GET /{page-id}/posts?since=…`, newest first)
+    /// and matches the message. Graph's `since` ends the list, so the lookup follows `paging.next`
+    /// until it stops coming, for at most [`LOOKUP_MAX_PAGES`] pages; past that it cannot be sure.
+    /// A `next` address is followed only on the configured host, and without the `access_token`
+    /// parameter Graph writes into it (the token travels in the header).
     async fn find_existing(
         &self,
         post: &Outgoing<'_>,
@@ -305,36 +311,82 @@ impl Adapter for Client {
         if let Some(id) = journal.get("post") {
             return Lookup::Found { remote_id: id.to_string(), url: Some(post_url(id)) };
         }
-        // A little before the attempt started: the clocks of herald and Facebook differ.
-        let start = (since - chrono::Duration::minutes(2)).timestamp();
-        let url = self.url(&format!("{}/posts?fields=id,message,created_time&since={start}&limit=100", self.page()));
-        let placeholder = |_: &Request| Response::new(200, r#"{"data":[]}"#);
-        let listing = match http.send(self.authorized(Method::Get, url), placeholder).await {
-            Ok(r) if r.is_success() => r.json(),
-            Ok(r) => return Lookup::Unavailable { reason: classify(&r).to_string() },
-            Err(e) => return Lookup::Unavailable { reason: e.to_string() },
-        };
-        let Some(posts) = listing["data"].as_array() else {
-            return Lookup::Unavailable { reason: "Facebook answered the lookup without a list of posts".into() };
-        };
         let wanted = same_text_key(&if post.media.is_empty() { Self::message(post) } else { Self::caption(post) });
         if wanted.is_empty() {
             return Lookup::Unavailable {
                 reason: "the post has no text to recognise it by among the Page's posts".into(),
             };
         }
-        let found = posts.iter().find_map(|p| {
-            let id = p["id"].as_str()?;
-            (same_text_key(p["message"].as_str().unwrap_or_default()) == wanted).then(|| id.to_string())
-        });
-        match found {
-            Some(id) => {
+        // A little before the attempt started: the clocks of herald and Facebook differ.
+        let start = (since - chrono::Duration::minutes(2)).timestamp();
+        let mut url =
+            self.url(&format!("{}/posts?fields=id,message,created_time&since={start}&limit={PAGE_SIZE}", self.page()));
+        for _ in 0..LOOKUP_MAX_PAGES {
+            let placeholder = |_: &Request| Response::new(200, r#"{"data":[]}"#);
+            let listing = match http.send(self.authorized(Method::Get, url), placeholder).await {
+                Ok(r) if r.is_success() => r.json(),
+                Ok(r) => return Lookup::Unavailable { reason: classify(&r).to_string() },
+                Err(e) => return Lookup::Unavailable { reason: e.to_string() },
+            };
+            let Some(posts) = listing["data"].as_array() else {
+                return Lookup::Unavailable { reason: "Facebook answered the lookup without a list of posts".into() };
+            };
+            let found = posts.iter().find_map(|p| {
+                let id = p["id"].as_str()?;
+                let created = p["created_time"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%z").ok());
+                let recent = created.is_none_or(|t| t.timestamp() >= start);
+                (recent && same_text_key(p["message"].as_str().unwrap_or_default()) == wanted).then(|| id.to_string())
+            });
+            if let Some(id) = found {
                 journal.record("post", &id);
-                Lookup::Found { url: Some(post_url(&id)), remote_id: id }
+                return Lookup::Found { url: Some(post_url(&id)), remote_id: id };
             }
-            None => Lookup::NotFound,
+            match listing["paging"]["next"].as_str() {
+                Some(next) if !posts.is_empty() => match next_page(next, &self.base_url) {
+                    Ok(next) => url = next,
+                    Err(reason) => return Lookup::Unavailable { reason },
+                },
+                _ => return Lookup::NotFound,
+            }
         }
+        too_many_posts("Facebook", PAGE_SIZE, since)
     }
+}
+
+/// Posts per page of the lookup: Graph's largest `limit` for a Page's posts.
+const PAGE_SIZE: usize = 100;
+
+/// The address to read the next page of posts from, given Graph's `paging.next`: only on the
+/// configured host (same scheme, host and port as `base_url`, the one the token is meant for), and
+/// with the `access_token` parameter Graph puts in it removed.
+fn next_page(next: &str, base_url: &str) -> Result<String, String> {
+    let host = origin(next);
+    if host.is_none() || host != origin(base_url) {
+        return Err(format!(
+            "Facebook pointed the next page of the Page's posts at another host ({}): herald does not send the Page token there; check the account by hand",
+            host.as_deref().unwrap_or("an address it cannot read")
+        ));
+    }
+    let next = next.split('#').next().unwrap_or(next);
+    let Some((path, query)) = next.split_once('?') else { return Ok(next.to_string()) };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.split('=').next().unwrap_or_default().eq_ignore_ascii_case("access_token"))
+        .collect();
+    Ok(if kept.is_empty() { path.to_string() } else { format!("{path}?{}", kept.join("&")) })
+}
+
+/// `scheme://host[:port]` of an absolute address, lowercased; `None` without one, or with user
+/// information in it.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if scheme.is_empty() || authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
 }
 
 #[cfg(test)]
@@ -384,5 +436,32 @@ mod tests {
         assert_eq!(Client::caption(&post(None)), "Water is life.");
         assert_eq!(Client::caption(&post(Some("https://hs4a.org"))), "Water is life.\n\nhttps://hs4a.org");
         assert_eq!(same_text_key("a  b\n\nc "), same_text_key("a b c"));
+    }
+
+    #[test]
+    fn next_pages_stay_on_the_configured_host_and_never_carry_the_token_in_the_url() {
+        let base = "https://graph.facebook.com/";
+        assert_eq!(
+            next_page(
+                "https://graph.facebook.com/v25.0/1/posts?access_token=EAAG&fields=id&limit=100&after=QVFI",
+                base
+            ),
+            Ok("https://graph.facebook.com/v25.0/1/posts?fields=id&limit=100&after=QVFI".into())
+        );
+        assert_eq!(
+            next_page("https://Graph.Facebook.com/v25.0/1/posts?after=x&ACCESS_TOKEN=EAAG", base),
+            Ok("https://Graph.Facebook.com/v25.0/1/posts?after=x".into())
+        );
+        for elsewhere in [
+            "https://graph.facebook.com.evil.example/v25.0/1/posts?after=x",
+            "http://graph.facebook.com/v25.0/1/posts?after=x",
+            "https://graph.facebook.com@evil.example/v25.0/1/posts",
+            "/v25.0/1/posts?after=x",
+        ] {
+            let refused = next_page(elsewhere, base).unwrap_err();
+            assert!(refused.contains("another host"), "{refused}");
+        }
+        assert!(next_page("http://127.0.0.1:4000/v25.0/1/posts?after=x", "http://127.0.0.1:4000").is_ok());
+        assert!(next_page("http://127.0.0.1:4001/v25.0/1/posts?after=x", "http://127.0.0.1:4000").is_err());
     }
 }

@@ -2,9 +2,13 @@
 //! then one `PUT` of the file to the upload address it gives), then `POST /rest/posts` with the
 //! commentary in little text. Every call carries the Bearer token (a secret header), the
 //! `LinkedIn-Version` of the channel and `X-Restli-Protocol-Version: 2.0.0`, and goes through the
-//! boundary.
+//! boundary. After a lost answer, the lookup pages through the author's posts (`start`/`count`,
+//! newest-modified first) until it reaches posts older than the attempt, for at most
+//! [`LOOKUP_MAX_PAGES`] pages.
 
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, read_media, same_text_key};
+use crate::channels::adapter::{
+    Adapter, Journal, LOOKUP_MAX_PAGES, Lookup, Outgoing, read_media, same_text_key, too_many_posts,
+};
 use crate::config::{Channel, Media};
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{Body, Method, Request, Response, percent_encode};
@@ -16,6 +20,11 @@ use super::little_text;
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.linkedin.com";
+
+/// Posts per page of the lookup (`count` of the author finder). LinkedIn's documented maximum for
+/// this finder is UNCONFIRMED (client code uses up to 100); the lookup does not rely on getting
+/// that many per page.
+const PAGE_SIZE: usize = 100;
 
 /// Who a post is published as: a member or an organization (a LinkedIn Page).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,6 +268,36 @@ impl Client {
         Ok(format!("authenticated as a member who can read organization {name} ({})", author.urn()))
     }
 
+    /// One page of the author's posts, from `start`: the listing, or the lookup's answer when
+    /// LinkedIn would not list them.
+    async fn list_posts(&self, author: &Author, start: usize, http: &Boundary) -> Result<serde_json::Value, Lookup> {
+        let path = format!(
+            "/rest/posts?author={}&q=author&count={PAGE_SIZE}&start={start}&sortBy=LAST_MODIFIED",
+            percent_encode(&author.urn())
+        );
+        let req = self.api(Method::Get, &path).header("x-restli-method", "FINDER");
+        let placeholder = move |_: &Request| {
+            Response::new(200, format!(r#"{{"elements":[],"paging":{{"start":{start},"count":{PAGE_SIZE}}}}}"#))
+        };
+        match http.send(req, placeholder).await {
+            Ok(r) if r.is_success() => Ok(r.json()),
+            Ok(r) if r.status == 403 => {
+                let scope = match author {
+                    Author::Organization(_) => "r_organization_social",
+                    Author::Person(_) => "r_member_social (granted to approved LinkedIn partners only)",
+                };
+                Err(Lookup::Unavailable {
+                    reason: format!(
+                        "LinkedIn refused to list the author's posts ({}): that needs the {scope} permission; check the account by hand",
+                        classify_message(&r)
+                    ),
+                })
+            }
+            Ok(r) => Err(Lookup::Unavailable { reason: classify(&r, author, 0).to_string() }),
+            Err(e) => Err(Lookup::Unavailable { reason: e.to_string() }),
+        }
+    }
+
     async fn send_read(
         &self,
         http: &Boundary,
@@ -267,6 +306,16 @@ impl Client {
     ) -> Result<Response, Outcome> {
         http.send(req, placeholder).await.map_err(|e| Outcome::RetryLater { after: None, reason: e.to_string() })
     }
+}
+
+/// How many images a listed post carries, when the listing shows it (`content.media` is one,
+/// `content.multiImage` several); `None` for other content (an article, a poll) or none at all.
+fn image_count(post: &serde_json::Value) -> Option<usize> {
+    let content = post.get("content")?;
+    if content.get("media").is_some() {
+        return Some(1);
+    }
+    content["multiImage"]["images"].as_array().map(Vec::len)
 }
 
 fn classify_message(r: &Response) -> String {
@@ -339,9 +388,12 @@ impl Adapter for Client {
         }
     }
 
-    /// Reads the author's latest posts (`GET /rest/posts?q=author`, which needs `r_organization_social`
-    /// for a Page or `r_member_social` for a member) and looks for one with the same text, created
-    /// since the lost attempt.
+    /// Reads the author's posts newest-modified first (`GET /rest/posts?q=author&sortBy=LAST_MODIFIED`,
+    /// which needs `r_organization_social` for a Page or `r_member_social` for a member), page after
+    /// page (`start`, `count`), and looks for one with the same text (and as many images, where the
+    /// listing shows them) created since the lost attempt. It stops at the first page that reaches a
+    /// post last modified before the attempt: every later one is older still. After
+    /// [`LOOKUP_MAX_PAGES`] pages it cannot be sure, and says so.
     async fn find_existing(
         &self,
         post: &Outgoing<'_>,
@@ -356,42 +408,40 @@ impl Adapter for Client {
             Ok(a) => a,
             Err(why) => return Lookup::Unavailable { reason: why },
         };
-        let path =
-            format!("/rest/posts?author={}&q=author&count=20&sortBy=LAST_MODIFIED", percent_encode(&author.urn()));
-        let req = self.api(Method::Get, &path).header("x-restli-method", "FINDER");
-        let placeholder = |_: &Request| Response::new(200, r#"{"elements":[],"paging":{"start":0,"count":20}}"#);
-        let listing = match http.send(req, placeholder).await {
-            Ok(r) if r.is_success() => r.json(),
-            Ok(r) if r.status == 403 => {
-                let scope = match author {
-                    Author::Organization(_) => "r_organization_social",
-                    Author::Person(_) => "r_member_social (granted to approved LinkedIn partners only)",
-                };
-                return Lookup::Unavailable {
-                    reason: format!(
-                        "LinkedIn refused to list the author's posts ({}): that needs the {scope} permission; check the account by hand",
-                        classify_message(&r)
-                    ),
-                };
-            }
-            Ok(r) => return Lookup::Unavailable { reason: classify(&r, &author, 0).to_string() },
-            Err(e) => return Lookup::Unavailable { reason: e.to_string() },
-        };
         let wanted = same_text_key(&post.full_text());
         // A little slack for the difference between LinkedIn's clock and ours.
         let since_ms = (since - chrono::Duration::minutes(2)).timestamp_millis();
-        let found = listing["elements"].as_array().into_iter().flatten().find(|p| {
-            let created = p["createdAt"].as_i64().or_else(|| p["publishedAt"].as_i64());
-            let text = p["commentary"].as_str().map(|c| same_text_key(&little_text::unescape(c)));
-            created.is_some_and(|t| t >= since_ms) && text.as_deref() == Some(wanted.as_str())
-        });
-        match found.and_then(|p| p["id"].as_str()) {
-            Some(urn) => {
+        let mut start = 0;
+        for _ in 0..LOOKUP_MAX_PAGES {
+            let listing = match self.list_posts(&author, start, http).await {
+                Ok(listing) => listing,
+                Err(lookup) => return lookup,
+            };
+            let elements = listing["elements"].as_array().map(Vec::as_slice).unwrap_or_default();
+            let found = elements.iter().find(|p| {
+                let created = p["createdAt"].as_i64().or_else(|| p["publishedAt"].as_i64());
+                let text = p["commentary"].as_str().map(|c| same_text_key(&little_text::unescape(c)));
+                created.is_some_and(|t| t >= since_ms)
+                    && text.as_deref() == Some(wanted.as_str())
+                    && image_count(p).is_none_or(|n| n == post.media.len())
+            });
+            if let Some(urn) = found.and_then(|p| p["id"].as_str()) {
                 journal.record("post", urn);
-                Lookup::Found { remote_id: urn.to_string(), url: Some(post_url(urn)) }
+                return Lookup::Found { remote_id: urn.to_string(), url: Some(post_url(urn)) };
             }
-            None => Lookup::NotFound,
+            let reached_older = elements.iter().any(|p| {
+                let modified = p["lastModifiedAt"].as_i64().or_else(|| p["createdAt"].as_i64());
+                modified.is_some_and(|t| t < since_ms)
+            });
+            start += elements.len();
+            let total = listing["paging"]["total"].as_u64().and_then(|t| usize::try_from(t).ok());
+            // LinkedIn may send fewer than `count` without being at the end: only an empty page,
+            // the total, or an older post ends the list.
+            if elements.is_empty() || reached_older || total.is_some_and(|t| start >= t) {
+                return Lookup::NotFound;
+            }
         }
+        too_many_posts("LinkedIn", PAGE_SIZE, since)
     }
 
     async fn probe(&self, http: &Boundary) -> Result<String, Outcome> {

@@ -1,14 +1,18 @@
 //! X's API calls: images through `POST /2/media/upload` (with alt text through `POST /2/media/metadata`),
 //! then `POST /2/tweets` for each part of a post, each part after the first replying to the one before
 //! (a thread). Requests are signed with OAuth 1.0a, or carry an OAuth 2.0 user token that is refreshed
-//! before it expires ([`super::oauth2`]); all go through the boundary.
+//! before it expires ([`super::oauth2`]); all go through the boundary. After a lost answer, the
+//! lookup pages through the account's posts since the attempt (`pagination_token`), at most
+//! [`LOOKUP_MAX_PAGES`] pages.
 
 use std::sync::Arc;
 
 use base64::Engine as _;
 
 use crate::channels::MediaType;
-use crate::channels::adapter::{Adapter, Journal, Lookup, Outgoing, Upkeep, read_media};
+use crate::channels::adapter::{
+    Adapter, Journal, LOOKUP_MAX_PAGES, Lookup, Outgoing, Upkeep, read_media, too_many_posts,
+};
 use crate::config::Media;
 use crate::dispatch::boundary::{Boundary, SendError};
 use crate::dispatch::http::{Method, Request, Response};
@@ -167,6 +171,9 @@ impl Client {
     }
 }
 
+/// Posts per page of the lookup: X's largest `max_results` for a user's posts.
+const PAGE_SIZE: usize = 100;
+
 /// The `POST /2/tweets` body (`CreatePostsRequest`).
 fn post_body(text: &str, reply_to: Option<&str>, media_ids: &[String]) -> serde_json::Value {
     let mut body = serde_json::json!({ "text": text });
@@ -277,8 +284,10 @@ impl Adapter for Client {
         }
     }
 
-    /// Reads the account's posts since the lost attempt (`GET /2/users/{id}/tweets`) and matches each
-    /// missing part by its text (links compared as links: X shortens them to t.co).
+    /// Reads the account's posts since the lost attempt (`GET /2/users/{id}/tweets?start_time=…`,
+    /// newest first, following `meta.next_token` as `pagination_token` for at most
+    /// [`LOOKUP_MAX_PAGES`] pages) and matches each missing part by its text (links compared as
+    /// links: X shortens them to t.co). Past the last page it cannot be sure, and says so.
     async fn find_existing(
         &self,
         post: &Outgoing<'_>,
@@ -301,24 +310,53 @@ impl Adapter for Client {
                 }
             }
         };
-        let start = (since - chrono::Duration::minutes(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let url = format!(
-            "{}?max_results=100&start_time={}&tweet.fields=created_at",
+        // A little before the attempt started: the clocks of herald and X differ.
+        let earliest = since - chrono::Duration::minutes(2);
+        let start = earliest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let first = format!(
+            "{}?max_results={PAGE_SIZE}&start_time={}&tweet.fields=created_at",
             self.url(&format!("/2/users/{}/tweets", crate::dispatch::http::percent_encode(&user_id))),
             crate::dispatch::http::percent_encode(&start)
         );
-        let placeholder = |_: &Request| Response::new(200, r#"{"meta":{"result_count":0}}"#);
-        let timeline = match self.send(http, Method::Get, &url, None, &placeholder).await {
-            Ok(r) if r.is_success() => r.json(),
-            Ok(r) => return Lookup::Unavailable { reason: classify(&r, &self.handle, 0).to_string() },
-            Err(e) => return Lookup::Unavailable { reason: e.to_string() },
-        };
-        let found: Vec<(String, String)> = timeline["data"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| Some((t["id"].as_str()?.to_string(), same_text_key(t["text"].as_str()?))))
+        let missing: Vec<String> = post
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| journal.get(&format!("part.{i}")).is_none())
+            .map(|(_, part)| same_text_key(part))
             .collect();
+        let mut found: Vec<(String, String)> = Vec::new();
+        let mut url = first.clone();
+        let mut pages = 0;
+        loop {
+            if pages == LOOKUP_MAX_PAGES {
+                return too_many_posts("X", PAGE_SIZE, since);
+            }
+            pages += 1;
+            let placeholder = |_: &Request| Response::new(200, r#"{"meta":{"result_count":0}}"#);
+            let timeline = match self.send(http, Method::Get, &url, None, &placeholder).await {
+                Ok(r) if r.is_success() => r.json(),
+                Ok(r) => return Lookup::Unavailable { reason: classify(&r, &self.handle, 0).to_string() },
+                Err(e) => return Lookup::Unavailable { reason: e.to_string() },
+            };
+            found.extend(timeline["data"].as_array().into_iter().flatten().filter_map(|t| {
+                let created = t["created_at"].as_str().and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok());
+                if created.is_some_and(|c| c < earliest) {
+                    return None;
+                }
+                Some((t["id"].as_str()?.to_string(), same_text_key(t["text"].as_str()?)))
+            }));
+            if missing.iter().all(|key| found.iter().any(|(_, text)| text == key)) {
+                break;
+            }
+            // `start_time` ends the list: no `next_token`, no older posts to read.
+            match timeline["meta"]["next_token"].as_str() {
+                Some(token) => {
+                    url = format!("{first}&pagination_token={}", crate::dispatch::http::percent_encode(token));
+                }
+                None => break,
+            }
+        }
         for (i, part) in post.parts.iter().enumerate() {
             let step = format!("part.{i}");
             if journal.get(&step).is_some() {
