@@ -29,7 +29,7 @@ pub const UNCLEAR: &str = "herald.unclear";
 pub struct Outgoing<'a> {
     /// The text, or the numbered parts of a thread.
     pub parts: &'a [String],
-    /// A link sent in its own field (Facebook).
+    /// A link sent in its own field (Facebook posts without images); a link anywhere else is in `parts`.
     pub link: Option<&'a str>,
     pub media: &'a [Media],
     pub channel: &'a Channel,

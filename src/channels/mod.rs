@@ -47,7 +47,9 @@ pub enum Counting {
 pub enum LinkPlacement {
     /// Appended to the text, on its own line, unless the text already uses `{{ link }}`.
     InText,
-    /// Sent in a separate field of the API (Facebook's `link`), which makes the link preview card.
+    /// Sent in a separate field of the API (Facebook's `link`), which makes the link preview card. A
+    /// post with images has no such field (Facebook's photo endpoints): there the link is appended to
+    /// the text, after the hashtags, unless the text already has it.
     Field,
     /// Not clickable on the platform: left out (Instagram captions).
     NotClickable,

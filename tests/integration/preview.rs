@@ -27,11 +27,12 @@ fn text_timeline_shows_time_channel_text_length_media_and_notes() {
     assert_eq!(
         r.stdout,
         "Monday 22 March 2027
-  09:00 (America/New_York · 13:00 UTC)  hs4a/water → facebook (facebook @HS4Aglobal)  56/63206
+  09:00 (America/New_York · 13:00 UTC)  hs4a/water → facebook (facebook @HS4Aglobal)  146/63206
     │ Water is life. #HumanSecurity starts with people.
     │ 
     │ #HS4A
-    link: https://www.humansecurity.world/?utm_source=facebook&utm_medium=social&utm_campaign=hs4a
+    │ 
+    │ https://www.humansecurity.world/?utm_source=facebook&utm_medium=social&utm_campaign=hs4a
     image: media/water.jpg  alt: \"A girl carries water in Timor-Leste\"
 
   09:00 (America/New_York · 13:00 UTC)  hs4a/water → instagram (instagram @humansecurityforall)  49/2200
