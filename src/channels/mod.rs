@@ -71,6 +71,9 @@ pub struct Rules {
     pub link: LinkPlacement,
     pub media_types: &'static [MediaType],
     pub max_media: usize,
+    /// The longest alt text the platform takes, in characters, when it has a limit: rendering cuts a
+    /// longer one (with a warning), so the preview shows the alt text sent.
+    pub max_alt: Option<usize>,
     /// Whether an over-long post can be published as a thread (`thread = true`).
     pub threads: bool,
     /// An example channel for this platform, as written in `config/herald.toml`.

@@ -37,6 +37,7 @@ pub struct Rendered {
     /// A link sent in a separate API field (Facebook's `link`, on posts without images); `None` when
     /// the link is in `text` or left out.
     pub link_field: Option<String>,
+    /// The images, with their alt text as sent (cut to the platform's limit).
     pub media: Vec<Media>,
     /// Whether the text is in a right-to-left language.
     pub rtl: bool,
@@ -211,6 +212,23 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
         });
     };
     let length = if parts.len() == 1 { length } else { measure(&parts[0]) };
+    let mut media = target.media.clone();
+    for m in &mut media {
+        if let (Some(alt), Some(max)) = (&mut m.alt, rules.max_alt)
+            && alt.chars().count() > max
+        {
+            warnings.push(Warning {
+                message: format!(
+                    "the alt text of `{}` is {} characters; {} takes {max}, so the rest is cut",
+                    m.file,
+                    alt.chars().count(),
+                    rules.display
+                ),
+                help: "shorten the alt text, or give this platform its own `media` in its override table",
+            });
+            *alt = alt.chars().take(max).collect();
+        }
+    }
     Ok(Rendered {
         text,
         length,
@@ -218,7 +236,7 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
         rtl: target.language.is_rtl(),
         parts,
         link_field,
-        media: target.media.clone(),
+        media,
         warnings,
         notes,
     })

@@ -55,6 +55,21 @@ fn text_timeline_shows_time_channel_text_length_media_and_notes() {
 }
 
 #[test]
+fn a_threads_images_are_shown_with_its_first_part() {
+    let long = "Human security means freedom from fear and freedom from want, for every person. ".repeat(5);
+    let posts = format!(
+        "\n[[post]]\nid = \"long\"\ndate = 2027-03-08\nthread = true\ntext = \"{}\"\nmedia = [{{ file = \"media/water.jpg\", alt = \"Water\" }}]\n",
+        long.trim()
+    );
+    let p = TestProject::new().campaign_on("c.toml", &["x"], &posts).bytes("campaigns/media/water.jpg", JPEG);
+    let r = p.run(&["preview", "--from", "2027-03-08", "--to", "2027-03-08"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let image = r.stdout.find("image: media/water.jpg").expect("the image is shown");
+    let second = r.stdout.find("── part 2 of").expect("a thread");
+    assert!(image < second, "{}", r.stdout);
+}
+
+#[test]
 fn json_entries_have_the_documented_fields() {
     let r =
         project().run(&["preview", "--from", "2027-03-01", "--to", "2027-03-31", "--channel", "x", "--format", "json"]);

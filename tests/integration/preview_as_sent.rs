@@ -1,6 +1,7 @@
 //! `herald preview --format json` shows what is sent: for every post shape (text only, text and link,
 //! one image, several images, and an X thread) on every platform, the preview's parts, link and images
-//! are compared with what each fake platform recorded after `herald send` published the same post.
+//! (alt text included) are compared with what each fake platform recorded after `herald send` published
+//! the same post.
 //!
 //! LinkedIn's commentary is compared as people read it (its little-text escaping is transport
 //! encoding, like JSON); every other text is compared byte for byte.
@@ -56,6 +57,11 @@ media = [
   { file = "media/water.jpg", alt = "A girl carries water" },
   { file = "media/school.jpg", alt = "A school in Dili" },
 ]
+[post.twitter]
+media = [
+  { file = "media/water.jpg", alt = "A girl carries water" },
+  { file = "media/school.jpg", alt = "LONG_ALT" },
+]
 
 [[post]]
 id = "thread"
@@ -91,7 +97,10 @@ async fn preview_json_is_what_every_adapter_sends_for_every_post_shape() {
     let fakes = FakePlatforms::start().await;
     let p = TestProject::new()
         .file("config/herald.toml", &fakes.channels())
-        .file("campaigns/shapes.toml", &CAMPAIGN.replace("LONG", &long_text()))
+        .file(
+            "campaigns/shapes.toml",
+            &CAMPAIGN.replace("LONG_ALT", &"A school in Dili. ".repeat(70)).replace("LONG", &long_text()),
+        )
         .bytes("campaigns/media/water.jpg", JPEG)
         .bytes("campaigns/media/school.jpg", JPEG);
     let env = FakePlatforms::environment();
@@ -156,6 +165,9 @@ async fn preview_json_is_what_every_adapter_sends_for_every_post_shape() {
     }
     assert_eq!(compared.len(), entries.len(), "every entry was compared: {compared:?}");
     assert!(entries.iter().any(|e| e["post"] == "thread" && parts(e).len() > 1), "the thread post is a thread");
+    let album_on_x = entries.iter().find(|e| e["post"] == "album" && e["channel"] == "x").expect("album on x");
+    assert_eq!(preview_alts(album_on_x)[1].as_deref().map(|a| a.chars().count()), Some(1000), "X's alt text limit");
+    assert!(album_on_x["warnings"][0].as_str().is_some_and(|w| w.contains("1260 characters")), "{album_on_x}");
     for rejected in
         [fakes.x.rejected(), fakes.instagram.rejected(), fakes.linkedin.rejected(), fakes.facebook.rejected()]
     {

@@ -21,6 +21,7 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::Field,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 10,
+    max_alt: None,
     threads: false,
     auth: &[Auth { name: "page-token", required: &["page_access_token"], optional: &[], refreshed: false }],
     account: Some(Setting { meaning: "the Facebook Page id", example: "100000000000000" }),
