@@ -3,6 +3,10 @@
 //! Owns the [`Entry`] (one post on one channel at one time, rendered) and its two presentations: a
 //! terminal view meant for people reviewing a calendar, and a JSON array that is a stable interface
 //! (documented in README.md; fields are only ever added).
+//!
+//! An entry shows the [`Rendered`] value the adapters send, unchanged: its parts, link field and images
+//! with their alt text are what each platform receives (as people read it: transport encoding such as
+//! LinkedIn's little-text escaping is not shown; see [`crate::render`]).
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -38,9 +42,10 @@ pub struct Entry<'a> {
     /// The first part's length as the platform counts it.
     pub length: usize,
     pub limit: usize,
-    /// A link sent in its own API field (Facebook).
+    /// A link sent in its own API field (Facebook posts without images).
     pub link: Option<String>,
-    pub media: Vec<MediaInfo<'a>>,
+    /// The images, with the alt text sent; on an X thread they go with the first part.
+    pub media: Vec<MediaInfo>,
     pub language: &'a str,
     /// `ltr` or `rtl`.
     pub direction: &'static str,
@@ -66,11 +71,17 @@ pub struct DayInfo<'a> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct MediaInfo<'a> {
-    pub file: &'a str,
-    pub alt: Option<&'a str>,
+pub struct MediaInfo {
+    pub file: String,
+    pub alt: Option<String>,
     #[serde(rename = "type")]
     pub mime: &'static str,
+}
+
+impl MediaInfo {
+    fn list(media: &[crate::config::Media]) -> Vec<Self> {
+        media.iter().map(|m| MediaInfo { file: m.file.clone(), alt: m.alt.clone(), mime: m.kind.mime() }).collect()
+    }
 }
 
 /// Counts of what a preview showed.
@@ -171,11 +182,7 @@ fn build_entry<'a>(
         length: 0,
         limit: channel.platform.rules().text_limit,
         link: None,
-        media: target
-            .media
-            .iter()
-            .map(|m| MediaInfo { file: &m.file, alt: m.alt.as_deref(), mime: m.kind.mime() })
-            .collect(),
+        media: MediaInfo::list(&target.media),
         language: target.language.as_str(),
         direction: if target.language.is_rtl() { "rtl" } else { "ltr" },
         warnings: Vec::new(),
@@ -191,6 +198,7 @@ fn build_entry<'a>(
             e.length = r.length;
             e.limit = r.limit;
             e.link = r.link_field;
+            e.media = MediaInfo::list(&r.media);
             e.warnings = r.warnings.into_iter().map(|w| w.message).collect();
             e.notes = r.notes;
         }
@@ -260,6 +268,12 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
         if let Some(how) = e.dst {
             let _ = writeln!(out, "    {}", st.paint("33", &format!("DST: {how}")));
         }
+        let images = |out: &mut String| {
+            for m in &e.media {
+                let alt = m.alt.as_ref().map_or_else(|| st.paint("33", "(no alt text)"), |a| format!("alt: \"{a}\""));
+                let _ = writeln!(out, "    image: {}  {alt}", m.file);
+            }
+        };
         let many = e.parts.len() > 1;
         for (i, part) in e.parts.iter().enumerate() {
             if many {
@@ -270,6 +284,10 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
                 let line = if e.direction == "rtl" { format!("\u{2067}{line}\u{2069}") } else { line.to_string() };
                 let _ = writeln!(out, "    │ {line}");
             }
+            // A thread's images go with its first part.
+            if many && i == 0 {
+                images(&mut out);
+            }
         }
         if e.parts.is_empty() {
             for line in e.text.lines() {
@@ -279,9 +297,8 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
         if let Some(link) = &e.link {
             let _ = writeln!(out, "    link: {link}");
         }
-        for m in &e.media {
-            let alt = m.alt.map_or_else(|| st.paint("33", "(no alt text)"), |a| format!("alt: \"{a}\""));
-            let _ = writeln!(out, "    image: {}  {alt}", m.file);
+        if !many {
+            images(&mut out);
         }
         for n in &e.notes {
             let _ = writeln!(out, "    {}", st.paint("2", &format!("note: {n}")));

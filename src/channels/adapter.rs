@@ -57,7 +57,7 @@ impl Unclear {
 pub struct Outgoing<'a> {
     /// The text, or the numbered parts of a thread.
     pub parts: &'a [String],
-    /// A link sent in its own field (Facebook).
+    /// A link sent in its own field (Facebook posts without images); a link anywhere else is in `parts`.
     pub link: Option<&'a str>,
     pub media: &'a [Media],
     pub channel: &'a Channel,

@@ -47,7 +47,9 @@ pub enum Counting {
 pub enum LinkPlacement {
     /// Appended to the text, on its own line, unless the text already uses `{{ link }}`.
     InText,
-    /// Sent in a separate field of the API (Facebook's `link`), which makes the link preview card.
+    /// Sent in a separate field of the API (Facebook's `link`), which makes the link preview card. A
+    /// post with images has no such field (Facebook's photo endpoints): there the link is appended to
+    /// the text, after the hashtags, unless the text already has it.
     Field,
     /// Not clickable on the platform: left out (Instagram captions).
     NotClickable,
@@ -69,6 +71,9 @@ pub struct Rules {
     pub link: LinkPlacement,
     pub media_types: &'static [MediaType],
     pub max_media: usize,
+    /// The longest alt text the platform takes, in characters, when it has a limit: rendering cuts a
+    /// longer one (with a warning), so the preview shows the alt text sent.
+    pub max_alt: Option<usize>,
     /// Whether an over-long post can be published as a thread (`thread = true`).
     pub threads: bool,
     /// An example channel for this platform, as written in `config/herald.toml`.

@@ -1,10 +1,17 @@
 //! Rendering a post for one channel: pure, deterministic, no I/O.
 //!
 //! Owns the pipeline from an [`Occurrence`] to the exact text a platform receives: the template is
-//! rendered with the occurrence's variables, the link is placed as the platform wants it (in the text,
-//! in a separate field, or left out where links are not clickable), missing hashtags are appended, the
-//! length is measured as the platform measures it, and an over-long X post with `thread = true` is split
-//! into a numbered thread. Everything that can go wrong here is a [`RenderError`].
+//! rendered with the occurrence's variables, the link is placed as the platform wants it for the post's
+//! shape (in the text, in a separate field, or left out where links are not clickable; a Facebook photo
+//! post has no link field, so its link ends the text), missing hashtags are appended, the length is
+//! measured as the platform measures it, and an over-long X post with `thread = true` is split into a
+//! numbered thread. Everything that can go wrong here is a [`RenderError`].
+//!
+//! A [`Rendered`] is final: the adapters send its parts, link field and media as they are, and
+//! `herald preview` and `herald check` show and measure the same value, so what people review is what
+//! is published. Only transport encoding happens later, and it changes nothing people read: JSON and
+//! form encoding, and LinkedIn's "little text" escaping of its reserved characters
+//! ([`crate::channels::linkedin::little_text`]), which LinkedIn shows as the plain text rendered here.
 
 pub mod template;
 pub mod thread;
@@ -27,8 +34,10 @@ pub struct Rendered {
     /// The first part's length, as the platform counts it.
     pub length: usize,
     pub limit: usize,
-    /// A link sent in a separate API field (Facebook's `link`).
+    /// A link sent in a separate API field (Facebook's `link`, on posts without images); `None` when
+    /// the link is in `text` or left out.
     pub link_field: Option<String>,
+    /// The images, with their alt text as sent (cut to the platform's limit).
     pub media: Vec<Media>,
     /// Whether the text is in a right-to-left language.
     pub rtl: bool,
@@ -142,7 +151,9 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
                 text.push_str(link);
             }
             LinkPlacement::InText => {}
-            LinkPlacement::Field => link_field = Some(link.clone()),
+            LinkPlacement::Field if target.media.is_empty() => link_field = Some(link.clone()),
+            // A photo post has no link field: the link ends its text, after the hashtags (below).
+            LinkPlacement::Field => {}
             LinkPlacement::NotClickable if target.link_in_text => {}
             LinkPlacement::NotClickable => {
                 notes.push(format!("link left out: {} captions have no clickable links ({link})", rules.display))
@@ -157,6 +168,16 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
             text.push_str(if i == 0 { "#" } else { " #" });
             text.push_str(tag);
         }
+    }
+    if let Some(link) = &target.link
+        && rules.link == LinkPlacement::Field
+        && !target.media.is_empty()
+        && !text.contains(link.as_str())
+    {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(link);
     }
     if rules.link == LinkPlacement::NotClickable && contains_url(&text) {
         warnings.push(Warning {
@@ -191,6 +212,23 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
         });
     };
     let length = if parts.len() == 1 { length } else { measure(&parts[0]) };
+    let mut media = target.media.clone();
+    for m in &mut media {
+        if let (Some(alt), Some(max)) = (&mut m.alt, rules.max_alt)
+            && alt.chars().count() > max
+        {
+            warnings.push(Warning {
+                message: format!(
+                    "the alt text of `{}` is {} characters; {} takes {max}, so the rest is cut",
+                    m.file,
+                    alt.chars().count(),
+                    rules.display
+                ),
+                help: "shorten the alt text, or give this platform its own `media` in its override table",
+            });
+            *alt = alt.chars().take(max).collect();
+        }
+    }
     Ok(Rendered {
         text,
         length,
@@ -198,7 +236,7 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
         rtl: target.language.is_rtl(),
         parts,
         link_field,
-        media: target.media.clone(),
+        media,
         warnings,
         notes,
     })
@@ -250,6 +288,47 @@ mod tests {
         assert!(has_hashtag("#HS4A, and more", "HS4A"));
         assert!(has_hashtag("Συμμετοχή #ΑΣΦΆΛΕΙΑ", "ασφάλεια"));
         assert!(!has_hashtag("no tags here", "HS4A"));
+    }
+
+    /// The one post of a Facebook campaign, rendered (`media` is its `media = …` line, or "").
+    fn facebook_rendered(text: &str, media: &str) -> Rendered {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |rel: &str, contents: &[u8]| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, contents).expect("write");
+        };
+        write("config/herald.toml", b"[channels.facebook]\nplatform = \"facebook\"\nhandle = \"@HS4Aglobal\"\n");
+        write("campaigns/media/a.jpg", &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0]);
+        let campaign = format!(
+            "[campaign]\nname = \"C\"\ntimezone = \"UTC\"\nchannels = [\"facebook\"]\nhashtags = [\"HS4A\"]\n\
+             link = \"https://hs4a.org\"\nstarts = 2027-01-01\nends = 2027-12-31\ntime = \"09:00\"\n\n\
+             [[post]]\nid = \"p\"\ndate = 2027-03-22\ntext = \"{text}\"\n{media}\n"
+        );
+        write("campaigns/c.toml", campaign.as_bytes());
+        let loaded = crate::config::load_project(dir.path(), None).expect("project");
+        assert!(loaded.diagnostics.iter().all(|d| !d.is_error()), "{:?}", loaded.diagnostics);
+        let project = loaded.project;
+        let occ = project.occurrences(&crate::schedule::Filter::default()).pop().expect("one occurrence");
+        render(&project, &occ).expect("renders")
+    }
+
+    #[test]
+    fn a_facebook_text_post_sends_its_link_in_the_link_field() {
+        let r = facebook_rendered("Water is life.", "");
+        assert_eq!(r.parts, ["Water is life.\n\n#HS4A"]);
+        assert_eq!(r.link_field.as_deref(), Some("https://hs4a.org"));
+    }
+
+    #[test]
+    fn a_facebook_photo_post_ends_its_text_with_the_link_and_counts_it() {
+        let one = r#"media = [{ file = "media/a.jpg", alt = "A" }]"#;
+        let r = facebook_rendered("Water is life.", one);
+        assert_eq!(r.parts, ["Water is life.\n\n#HS4A\n\nhttps://hs4a.org"]);
+        assert_eq!((r.text.as_str(), r.length), (r.parts[0].as_str(), r.parts[0].chars().count()));
+        assert_eq!(r.link_field, None, "photo posts have no link field");
+        let r = facebook_rendered("Read {{ link }} today.", one);
+        assert_eq!(r.parts, ["Read https://hs4a.org today.\n\n#HS4A"], "a link already in the text stays once");
     }
 
     #[test]

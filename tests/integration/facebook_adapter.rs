@@ -141,8 +141,8 @@ async fn a_link_travels_in_its_own_field() {
 #[tokio::test]
 async fn one_photo_by_url_is_fetched_by_facebook_with_its_caption_and_alt_text() {
     let fake = FakeFacebook::start().await;
-    let post = Post::new("Women farmers in Barbados")
-        .link("https://www.humansecurity.world")
+    // Rendering ends a photo post's text with its link (photo posts have no link field).
+    let post = Post::new("Women farmers in Barbados\n\nhttps://www.humansecurity.world")
         .image("water day.jpg", Some("Three women harvesting sweet potatoes"))
         .served_from("https://media.example.org/herald/");
     let o = post.publish(&fake).await;
@@ -155,7 +155,7 @@ async fn one_photo_by_url_is_fetched_by_facebook_with_its_caption_and_alt_text()
     assert_eq!(
         posts[0].message.as_deref(),
         Some("Women farmers in Barbados\n\nhttps://www.humansecurity.world"),
-        "a photo post has no link field: the link ends the caption"
+        "the caption is the rendered text, link included"
     );
     // The post is the photo's `post_id`, not the photo's own id.
     assert!(
@@ -391,7 +391,7 @@ async fn a_lost_photo_post_is_found_by_its_caption() {
     let fake = FakeFacebook::start().await;
     let started = chrono::Utc::now();
     fake.script(Script::Hang(Duration::from_secs(3)));
-    let post = Post::new("A photo").link("https://hs4a.org").image("a.jpg", None);
+    let post = Post::new("A photo\n\nhttps://hs4a.org").image("a.jpg", None);
     let c = client(&fake);
     let mut journal = Journal::in_memory();
     let o = post.publish_with(&c, &mut journal, &Boundary::live(Duration::from_millis(300)).unwrap()).await;
@@ -415,7 +415,7 @@ async fn probe_names_the_page_and_never_posts() {
 #[tokio::test]
 async fn a_dry_run_shows_the_whole_flow_sends_nothing_and_hides_the_token() {
     let fake = FakeFacebook::start().await;
-    let post = Post::new("Three faces").link("https://hs4a.org").image("a.jpg", Some("first")).image("b.jpg", None);
+    let post = Post::new("Three faces\n\nhttps://hs4a.org").image("a.jpg", Some("first")).image("b.jpg", None);
     let dry = Boundary::dry_run();
     let o = post.publish_with(&client(&fake), &mut Journal::in_memory(), &dry).await;
     assert!(matches!(o, Outcome::Published { .. }), "{o:?}");

@@ -12,6 +12,7 @@ mod facebook_adapter;
 mod instagram_adapter;
 mod linkedin_adapter;
 mod preview;
+mod preview_as_sent;
 mod robustness;
 mod send_waits;
 mod server_errors;

@@ -27,11 +27,12 @@ fn text_timeline_shows_time_channel_text_length_media_and_notes() {
     assert_eq!(
         r.stdout,
         "Monday 22 March 2027
-  09:00 (America/New_York · 13:00 UTC)  hs4a/water → facebook (facebook @HS4Aglobal)  56/63206
+  09:00 (America/New_York · 13:00 UTC)  hs4a/water → facebook (facebook @HS4Aglobal)  146/63206
     │ Water is life. #HumanSecurity starts with people.
     │ 
     │ #HS4A
-    link: https://www.humansecurity.world/?utm_source=facebook&utm_medium=social&utm_campaign=hs4a
+    │ 
+    │ https://www.humansecurity.world/?utm_source=facebook&utm_medium=social&utm_campaign=hs4a
     image: media/water.jpg  alt: \"A girl carries water in Timor-Leste\"
 
   09:00 (America/New_York · 13:00 UTC)  hs4a/water → instagram (instagram @humansecurityforall)  49/2200
@@ -51,6 +52,21 @@ fn text_timeline_shows_time_channel_text_length_media_and_notes() {
 3 scheduled publications from 2027-03-22 to 2027-03-22
 "
     );
+}
+
+#[test]
+fn a_threads_images_are_shown_with_its_first_part() {
+    let long = "Human security means freedom from fear and freedom from want, for every person. ".repeat(5);
+    let posts = format!(
+        "\n[[post]]\nid = \"long\"\ndate = 2027-03-08\nthread = true\ntext = \"{}\"\nmedia = [{{ file = \"media/water.jpg\", alt = \"Water\" }}]\n",
+        long.trim()
+    );
+    let p = TestProject::new().campaign_on("c.toml", &["x"], &posts).bytes("campaigns/media/water.jpg", JPEG);
+    let r = p.run(&["preview", "--from", "2027-03-08", "--to", "2027-03-08"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let image = r.stdout.find("image: media/water.jpg").expect("the image is shown");
+    let second = r.stdout.find("── part 2 of").expect("a thread");
+    assert!(image < second, "{}", r.stdout);
 }
 
 #[test]

@@ -67,24 +67,11 @@ impl Client {
         Request::new(method, url).secret_header("authorization", self.token.bearer())
     }
 
-    /// The text of the post: the rendered parts (Facebook has no threads, so one part).
+    /// The text of the post, as rendered (Facebook has no threads, so one part): a feed post's
+    /// `message`, a photo's `caption`. A photo post's link is already at its end: photo posts have no
+    /// `link` field, so rendering puts it there (and the preview shows it).
     fn message(post: &Outgoing<'_>) -> String {
         post.full_text()
-    }
-
-    /// A photo post's caption: photo posts have no `link` field, so the link goes at the end.
-    fn caption(post: &Outgoing<'_>) -> String {
-        let text = Self::message(post);
-        match post.link {
-            Some(link) if !text.contains(link) => {
-                if text.trim().is_empty() {
-                    link.to_string()
-                } else {
-                    format!("{text}\n\n{link}")
-                }
-            }
-            _ => text,
-        }
     }
 
     /// Where the photo comes from: its public URL when the channel has a `media_base_url`, else its bytes.
@@ -178,7 +165,7 @@ impl Client {
             Err(outcome) => return outcome,
         };
         let mut fields = Vec::new();
-        let caption = Self::caption(post);
+        let caption = Self::message(post);
         if !caption.trim().is_empty() {
             // `caption`: Meta's Photo reference marks `message` deprecated in favour of it.
             fields.push(("caption", caption));
@@ -250,9 +237,9 @@ impl Client {
             }
         }
         let mut form = Vec::new();
-        let caption = Self::caption(post);
-        if !caption.trim().is_empty() {
-            form.push(("message".to_string(), HeaderValue::Plain(caption)));
+        let message = Self::message(post);
+        if !message.trim().is_empty() {
+            form.push(("message".to_string(), HeaderValue::Plain(message)));
         }
         for (i, id) in ids.iter().enumerate() {
             let attached = serde_json::json!({ "media_fbid": id }).to_string();
@@ -311,7 +298,7 @@ impl Adapter for Client {
         if let Some(id) = journal.get("post") {
             return Lookup::Found { remote_id: id.to_string(), url: Some(post_url(id)) };
         }
-        let wanted = same_text_key(&if post.media.is_empty() { Self::message(post) } else { Self::caption(post) });
+        let wanted = same_text_key(&Self::message(post));
         if wanted.is_empty() {
             return Lookup::Unavailable {
                 reason: "the post has no text to recognise it by among the Page's posts".into(),
@@ -417,24 +404,23 @@ mod tests {
     }
 
     #[test]
-    fn photo_captions_carry_the_link_that_photo_posts_have_no_field_for() {
+    fn photo_posts_send_the_rendered_text_as_is() {
         let ch = Channel::new("facebook", Platform::Facebook, "HS4Aglobal");
-        let parts = ["Water is life.".to_string()];
+        let parts = ["Water is life.\n\n#HS4A\n\nhttps://hs4a.org".to_string()];
         let media = [Media {
             file: "media/a.jpg".into(),
             path: PathBuf::from("/p/campaigns/media/a.jpg"),
             alt: None,
             kind: MediaType::Jpeg,
         }];
-        let post = |link| Outgoing {
+        let post = Outgoing {
             parts: &parts,
-            link,
+            link: None,
             media: &media,
             channel: &ch,
             campaigns_dir: Path::new("/p/campaigns"),
         };
-        assert_eq!(Client::caption(&post(None)), "Water is life.");
-        assert_eq!(Client::caption(&post(Some("https://hs4a.org"))), "Water is life.\n\nhttps://hs4a.org");
+        assert_eq!(Client::message(&post), parts[0]);
         assert_eq!(same_text_key("a  b\n\nc "), same_text_key("a b c"));
     }
 

@@ -1,7 +1,9 @@
 //! Facebook Pages: publishing rules.
 //!
-//! Messages up to 63,206 characters; the link goes in the API's `link` field (which builds the preview
-//! card) rather than in the text; photos JPEG, PNG, GIF or WEBP.
+//! Messages up to 63,206 characters; the link of a text post goes in the API's `link` field (which
+//! builds the preview card) rather than in the text, while a photo post, which has no such field, ends
+//! its text with the link (placed when rendering, so the preview shows it); photos JPEG, PNG, GIF or
+//! WEBP.
 
 pub mod classify;
 pub mod client;
@@ -19,6 +21,7 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::Field,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 10,
+    max_alt: None,
     threads: false,
     auth: &[Auth { name: "page-token", required: &["page_access_token"], optional: &[], refreshed: false }],
     account: Some(Setting { meaning: "the Facebook Page id", example: "100000000000000" }),

@@ -20,6 +20,7 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::NotClickable,
     media_types: &[MediaType::Jpeg],
     max_media: 10,
+    max_alt: None,
     threads: false,
     auth: &[
         Auth { name: "facebook-login", required: &["access_token"], optional: &[], refreshed: false },

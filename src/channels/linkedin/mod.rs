@@ -19,6 +19,7 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::InText,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif],
     max_media: 20,
+    max_alt: None,
     threads: false,
     auth: &[Auth { name: "oauth2", required: &["access_token"], optional: &[], refreshed: false }],
     account: Some(Setting {

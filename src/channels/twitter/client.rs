@@ -137,7 +137,8 @@ impl Client {
             _ => {}
         }
         if let Some(alt) = &media.alt {
-            let body = serde_json::json!({ "id": id, "metadata": { "alt_text": { "text": alt.chars().take(1000).collect::<String>() } } });
+            // Already cut to X's 1,000 characters when rendered (`Rules::max_alt`).
+            let body = serde_json::json!({ "id": id, "metadata": { "alt_text": { "text": alt } } });
             let placeholder = |_: &Request| Response::new(200, r#"{"data":{"associated_metadata":true}}"#);
             self.send_step(http, "/2/media/metadata", &body, &placeholder).await?;
         }

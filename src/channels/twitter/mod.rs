@@ -22,6 +22,7 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::InText,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 4,
+    max_alt: Some(1000),
     threads: true,
     auth: &[
         Auth {
