@@ -10,8 +10,12 @@
 //! noticed. Each due post runs as a [`task`]: claim in the ledger (`sending`, durable), render,
 //! publish through [`crate::dispatch::deliver::attempt`] (which looks the post up after a lost
 //! answer), then record the outcome. After a crash, posts left `sending` are looked up on the platform before
-//! anything else; they are never sent again blindly. Once an hour, the channels' credentials get
-//! their [`upkeep`] (long-lived tokens refreshed before they run out).
+//! anything else; they are never sent again blindly, and not before the cut-off request can no longer
+//! land. Every occurrence from a day before the ledger began is accounted for: one that reaches herald
+//! after its catch-up window is recorded missed and reported. A ledger read that decides what must not
+//! go out fails closed: the posts it decides are held, and the ledger is read again
+//! ([`Daemon::recheck`]). Once an hour, the channels' credentials get their [`upkeep`] (long-lived
+//! tokens refreshed before they run out).
 
 pub mod alert;
 pub mod clock;

@@ -541,13 +541,11 @@ async fn a_post_moved_after_it_went_out_is_held_while_the_ledger_cannot_say_so()
 #[tokio::test(start_paused = true)]
 async fn posts_past_their_window_are_reported_once_the_ledger_can_be_read() {
     let first = Running::start(&post("a", "09:00"), "08:00").await;
-    let inner = Arc::try_unwrap({
+    let inner = {
         let s = first.store.clone();
         first.stop().await;
-        s
-    })
-    .ok()
-    .expect("the only owner");
+        Arc::try_unwrap(s).unwrap_or_else(|_| panic!("the daemon has stopped: the test owns the ledger"))
+    };
     let store = Arc::new(Flaky { inner, fail_reads: true.into() });
     // herald comes back at 11:00, two hours after `a`, with a ledger that cannot list records.
     let dir = project_dir(&campaign(&post("a", "09:00")));

@@ -267,3 +267,54 @@ async fn when_the_account_cannot_be_read_after_a_server_error_nothing_is_sent_ag
     }
     assert_eq!(fake.posts().len(), 1, "never sent a second time");
 }
+
+/// A duplicate refusal once an attempt of the post did something (the daemon journals the text it
+/// sends before the first request) says the post may be on the account already: it is looked up over
+/// the last day and recorded as the post found, never failed; when it cannot be found, unknown.
+#[tokio::test]
+async fn a_duplicate_refusal_after_an_attempt_is_the_post_found_on_the_account_never_a_failure() {
+    for platform in PLATFORMS {
+        let fake = Fake::start(platform).await;
+        if let Fake::Linkedin(f) = &fake {
+            f.set_duplicate_window(Duration::from_secs(24 * 3600));
+        }
+        let ch = fake.channel();
+        let adapter = fake.adapter(&ch);
+        let parts = vec![TEXT.to_string()];
+        let post = crate::support::text_post(&parts, &ch);
+        let policy = RetryPolicy::default();
+        let first =
+            deliver::attempt(&adapter, &post, &mut Journal::in_memory(), &http(), &policy, &chrono::Utc::now).await;
+        assert!(matches!(first, Outcome::Published { .. }), "{platform}: {first:?}");
+        // Ten minutes later, an attempt whose earlier try went out (the daemon's journal has its text):
+        // the platform refuses the copy.
+        let later = || chrono::Utc::now() + chrono::Duration::minutes(10);
+        let steps = std::collections::BTreeMap::from([("herald.text".to_string(), TEXT.to_string())]);
+        let mut journal = Journal::new(steps, |_| {});
+        let again = deliver::attempt(&adapter, &post, &mut journal, &http(), &policy, &later).await;
+        let posts = fake.posts();
+        assert_eq!(posts.len(), 1, "{platform}: never a second copy");
+        assert!(
+            matches!(&again, Outcome::Published { remote_id, .. } if *remote_id == posts[0]),
+            "{platform}: the refusal is the post already there, recorded as sent: {again:?}"
+        );
+    }
+    // LinkedIn without the permission to list posts: the copy cannot be found, so a person checks.
+    let fake = Fake::start(Platform::Linkedin).await;
+    let Fake::Linkedin(linkedin) = &fake else { unreachable!() };
+    linkedin.set_duplicate_window(Duration::from_secs(24 * 3600));
+    let ch = fake.channel();
+    let adapter = fake.adapter(&ch);
+    let parts = vec![TEXT.to_string()];
+    let post = crate::support::text_post(&parts, &ch);
+    let policy = RetryPolicy::default();
+    deliver::attempt(&adapter, &post, &mut Journal::in_memory(), &http(), &policy, &chrono::Utc::now).await;
+    linkedin.set_can_read_posts(false);
+    let steps = std::collections::BTreeMap::from([("herald.text".to_string(), TEXT.to_string())]);
+    let again =
+        deliver::attempt(&adapter, &post, &mut Journal::new(steps, |_| {}), &http(), &policy, &chrono::Utc::now).await;
+    assert!(
+        matches!(&again, Outcome::Unknown { reason } if reason.contains("duplicate") && reason.contains("check the account")),
+        "{again:?}"
+    );
+}
