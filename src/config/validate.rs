@@ -370,28 +370,19 @@ fn daemon(source: &Source, raw: Option<TomlDaemon>, diags: &mut Vec<Diagnostic>)
     let secs = |i: Option<Spanned<Interval>>| i.map(|i| i.into_inner().0);
     d.catch_up = secs(raw.catch_up).unwrap_or(d.catch_up);
     d.shutdown_grace = secs(raw.shutdown_grace).unwrap_or(d.shutdown_grace);
-    if let Some(t) = raw.request_timeout {
-        if t.get_ref().0 < std::time::Duration::from_secs(1) {
-            diags.push(
-                Diagnostic::error("`request_timeout` must be at least 1s")
-                    .at(source, t.span())
-                    .help("platforms can take seconds to answer; the default is \"30s\""),
-            );
-        } else {
-            d.request_timeout = t.into_inner().0;
+    // An interval of at least a second, or an error at its place.
+    let mut at_least_a_second = |i: Option<Spanned<Interval>>, name: &str, help: &str| {
+        let i = i?;
+        if i.get_ref().0 < std::time::Duration::from_secs(1) {
+            diags.push(Diagnostic::error(format!("`{name}` must be at least 1s")).at(source, i.span()).help(help));
+            return None;
         }
-    }
-    if let Some(m) = raw.max_sleep {
-        if m.get_ref().0 < std::time::Duration::from_secs(1) {
-            diags.push(
-                Diagnostic::error("`max_sleep` must be at least 1s")
-                    .at(source, m.span())
-                    .help("it caps each sleep so a clock jump is noticed; \"60s\" is a good value"),
-            );
-        } else {
-            d.max_sleep = m.into_inner().0;
-        }
-    }
+        Some(i.into_inner().0)
+    };
+    let help = "platforms can take seconds to answer; the default is \"30s\"";
+    d.request_timeout = at_least_a_second(raw.request_timeout, "request_timeout", help).unwrap_or(d.request_timeout);
+    let help = "it caps each sleep so a clock jump is noticed; \"60s\" is a good value";
+    d.max_sleep = at_least_a_second(raw.max_sleep, "max_sleep", help).unwrap_or(d.max_sleep);
     if let Some(n) = raw.max_attempts {
         if *n.get_ref() == 0 {
             diags.push(

@@ -506,7 +506,7 @@ fn a_file_with_errors_still_gets_its_valid_posts_length_checked() {
 #[test]
 fn daemon_and_channel_settings_are_checked_with_a_hint() {
     let config = format!(
-        "{}\n[daemon]\ncatch_up = \"1 hour\"\nlisten = \"0.0.0.0:9464\"\nmax_attempts = 0\n",
+        "{}\n[daemon]\ncatch_up = \"1 hour\"\nlisten = \"0.0.0.0:9464\"\nmax_attempts = 0\nrequest_timeout = \"0s\"\nmax_sleep = \"0s\"\n",
         crate::support::CONFIG.replace(
             "[channels.instagram]\nplatform = \"instagram\"",
             "[channels.instagram]\nplatform = \"instagram\"\nauth = \"facebok-login\""
@@ -519,6 +519,9 @@ fn daemon_and_channel_settings_are_checked_with_a_hint() {
         "herald serves /healthz and /metrics on this machine only, not on 0.0.0.0",
         "help: write \"127.0.0.1:9464\"",
         "`max_attempts` must be at least 1",
+        "`request_timeout` must be at least 1s",
+        "the default is \"30s\"",
+        "`max_sleep` must be at least 1s",
         "unknown sign-in `facebok-login` for an Instagram channel",
         "did you mean `facebook-login`?",
     ] {
