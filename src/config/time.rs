@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
+use chrono::{DateTime, Datelike as _, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -46,7 +46,11 @@ impl FromStr for TimeZone {
     }
 }
 
-/// A calendar date, written as a TOML date (`2027-03-08`) or a string in that form.
+/// The years herald schedules posts in: the recurring rules (cron) and the international days are
+/// computed for these years only, so a date outside them is an error, never silently cut.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
+
+/// A calendar date, written as a TOML date (`2027-03-08`) or a string in that form, in [`YEARS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
@@ -65,7 +69,14 @@ impl<'de> Deserialize<'de> for Date {
             Raw::Text(s) => (s, true),
         };
         match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(date) if only_date => Ok(Date(date)),
+            Ok(date) if only_date && YEARS.contains(&date.year()) => Ok(Date(date)),
+            Ok(_) if only_date => Err(serde::de::Error::custom(format!(
+                "{text} is outside the years herald schedules posts in ({} to {})\nhelp: campaigns and posts are dated from {}-01-01 to {}-12-31",
+                YEARS.start(),
+                YEARS.end(),
+                YEARS.start(),
+                YEARS.end(),
+            ))),
             _ => Err(serde::de::Error::custom(format!("`{text}` is not a date{help}"))),
         }
     }

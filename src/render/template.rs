@@ -5,6 +5,12 @@
 //! checked when the template is added, so a typo such as `{{ dya.name }}` is a `herald check` error, not a
 //! failure at publish time; rendering is strict as a second line of defence.
 //!
+//! A post text can reach nothing but its own variables: `debug()` (which dumps the engine's state) is
+//! removed, `include`, `import`, `from` and `extends` (which would reach other posts' texts, held in
+//! the same environment) are refused when the text is added, a render stops at [`MAX_STEPS`] steps
+//! and at [`MAX_RENDERED`] bytes of output, and every failure is said in an editor's words
+//! ([`explain`]) at its place in the text.
+//!
 //! Most post texts are plain text with `{{ name.attr }}` substitutions. Those are rendered by direct
 //! substitution ([`Segment`]), which gives exactly minijinja's output (a property test holds the two
 //! together) at a fraction of the cost; every other template goes through minijinja.
@@ -33,6 +39,17 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("link", "the post's link, with UTM parameters when `utm = true`"),
     ("hashtags", "the post's hashtags, e.g. `#HumanSecurity #HS4A`"),
 ];
+
+/// The most steps a post text's template may take to render (minijinja's fuel): far more than any post
+/// needs, so only a runaway loop or repetition reaches it.
+pub const MAX_STEPS: u64 = 100_000;
+
+/// The most a post text may grow to when rendered, in bytes: many times the longest post any platform
+/// takes (Facebook's 63,206 characters), so only a runaway repetition reaches it.
+pub const MAX_RENDERED: usize = 256 * 1024;
+
+/// Template tags that would reach other templates in the environment (other posts' texts).
+const FOREIGN_TAGS: [&str; 4] = ["include", "import", "from", "extends"];
 
 /// What the context of a given post provides (some variables exist only for some posts).
 #[derive(Debug, Clone, Copy)]
@@ -198,9 +215,11 @@ impl Default for Templates {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         env.add_filter("format_date", format_date);
+        // `debug()` prints the engine's internals (every template's name, the context): never a post.
+        env.remove_global("debug");
         // A post text is small; a template that runs longer than this is a mistake (a runaway loop),
         // reported as an error instead of hanging `check` or the daemon.
-        env.set_fuel(Some(100_000));
+        env.set_fuel(Some(MAX_STEPS));
         Self { env, by_text: HashMap::new(), entries: Vec::new(), sources: Vec::new() }
     }
 }
@@ -250,6 +269,15 @@ impl Templates {
                     self.sources.push(text.to_string());
                     self.by_text.insert(text.to_string(), index);
                     return self.finish_add(index, text, scope);
+                }
+                if let Some((tag, range)) = foreign_tag(text) {
+                    return Err(TemplateError {
+                        message: format!("`{{% {tag} %}}` is not available in a post's text"),
+                        help: Some(
+                            "a post's text is written in the post itself; to share words between posts, use a campaign-wide variable such as `{{ hashtags }}` or repeat them".into(),
+                        ),
+                        range: Some(range),
+                    });
                 }
                 self.env.add_template_owned(name.clone(), text.to_string()).map_err(|e| TemplateError {
                     message: format!("the text is not a valid template: {}", e.detail().unwrap_or("syntax error")),
@@ -321,12 +349,109 @@ impl Templates {
             }
             return Ok(out);
         }
-        self.env.get_template(&entry.name).and_then(|t| t.render(vars.to_value())).map_err(|e| TemplateError {
-            message: format!("the text could not be rendered: {}", e.detail().unwrap_or("error")),
-            help: None,
-            range: e.range(),
-        })
+        let mut out = Bounded { text: Vec::with_capacity(256), over: false };
+        let rendered =
+            self.env.get_template(&entry.name).and_then(|t| t.render_captured_to(vars.to_value(), &mut out).map(drop));
+        if out.over {
+            return Err(TemplateError {
+                message: format!(
+                    "the text could not be rendered: it grows past {} KiB (a loop or a repetition that runs away)",
+                    MAX_RENDERED / 1024
+                ),
+                help: Some("shorten the repetition; no platform takes a post this long".into()),
+                range: None,
+            });
+        }
+        match rendered {
+            Ok(_) => String::from_utf8(out.text).map_err(|_| TemplateError {
+                message: "internal error (a bug in herald): the rendered text is not UTF-8".into(),
+                help: None,
+                range: None,
+            }),
+            Err(e) => {
+                let (message, help) = explain(&e);
+                Err(TemplateError {
+                    message: format!("the text could not be rendered: {message}"),
+                    help,
+                    range: e.range(),
+                })
+            }
+        }
     }
+}
+
+/// The rendered text, refusing to grow past [`MAX_RENDERED`].
+struct Bounded {
+    text: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > MAX_RENDERED {
+            self.over = true;
+            return Err(std::io::Error::other("the rendered text is too long"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A template failure in an editor's words, and how to fix it.
+fn explain(e: &minijinja::Error) -> (String, Option<String>) {
+    use minijinja::ErrorKind as K;
+    let detail = e.detail().map(str::to_string);
+    let detail_or = |fallback: &str| detail.clone().unwrap_or_else(|| fallback.to_string());
+    match e.kind() {
+        K::OutOfFuel => (
+            format!("it takes more than {MAX_STEPS} steps (a loop or a repetition that runs away)"),
+            Some("make the loop or repetition smaller; a post's text needs only a few steps".into()),
+        ),
+        K::MissingArgument => (
+            format!("a filter or function is missing an argument ({})", detail_or("an argument is needed")),
+            Some("e.g. `{{ day.date | format_date(\"%-d %B\") }}` gives the format `format_date` needs".into()),
+        ),
+        K::TooManyArguments => (
+            format!("a filter or function is given too many arguments ({})", detail_or("too many")),
+            Some("check the filter's arguments".into()),
+        ),
+        K::UnknownFilter | K::UnknownFunction | K::UnknownTest | K::UnknownMethod => (
+            format!("{} is not available in post texts", detail_or("this name")),
+            Some("the filters of the template language (upper, lower, title, trim, replace, join…) and `format_date` are".into()),
+        ),
+        K::UndefinedError => (
+            format!("a value used here is not defined ({})", detail_or("undefined")),
+            Some("the variables are listed in README.md (\"Template variables\")".into()),
+        ),
+        K::InvalidOperation => (
+            detail_or("an operation that cannot be done"),
+            Some("a value is of the wrong kind here (a number where a text is needed, say), or too large".into()),
+        ),
+        K::TemplateNotFound | K::BadInclude => (
+            "a post's text cannot include another template".into(),
+            Some("write the words in the post itself".into()),
+        ),
+        _ => (detail_or("the template failed"), None),
+    }
+}
+
+/// The first tag of `text` that reaches other templates (`{% include … %}`…), with its range.
+fn foreign_tag(text: &str) -> Option<(&'static str, Range<usize>)> {
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{%").map(|i| from + i) {
+        let inner = text[open + 2..].trim_start_matches(['-', '+', '~']).trim_start();
+        let word: String = inner.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        if let Some(tag) = FOREIGN_TAGS.iter().find(|t| **t == word) {
+            let close = text[open..].find("%}").map_or(text.len(), |i| open + i + 2);
+            return Some((tag, open..close));
+        }
+        from = open + 2;
+    }
+    None
 }
 
 /// Where `var` is used inside a `{{ … }}` or `{% … %}` tag (not in the surrounding prose).
@@ -429,6 +554,46 @@ mod tests {
         let e = t.add(text, Scope { has_day: true, has_link: false }).unwrap_err();
         assert_eq!(e.range, Some(26..30));
         assert_eq!(&text[26..30], "link");
+    }
+
+    /// Adds `text` and renders it with [`vars`]: the error's message and help, whichever step failed.
+    fn failure(text: &str) -> (String, String) {
+        let mut t = Templates::default();
+        let e = match t.add(text, ALL) {
+            Err(e) => e,
+            Ok(c) => t.render(c.index, &vars()).expect_err(text),
+        };
+        (e.message, e.help.unwrap_or_default())
+    }
+
+    #[test]
+    fn a_post_text_cannot_reach_the_engine_or_other_posts() {
+        let (message, _) = failure("{{ debug() }}");
+        assert!(message.contains("`debug`"), "{message}");
+        let mut t = Templates::default();
+        t.add("The other post's text", ALL).unwrap();
+        for tag in ["{% include 't0' %}", "{%- import 't0' as x %}", "{% from 't0' import y %}", "{% extends 't0' %}"] {
+            let e = t.add(&format!("Hi {tag}"), ALL).unwrap_err();
+            assert!(e.message.contains("is not available in a post's text"), "{tag}: {}", e.message);
+            assert_eq!(e.range, Some(3..3 + tag.len()), "{tag}");
+        }
+    }
+
+    #[test]
+    fn template_limits_are_said_in_an_editors_words() {
+        let cases = [
+            ("{{ 'x' * 10**9 }}", "steps"),
+            ("{% set s = 'x' * 5000 %}{% for i in range(100) %}{{ s }}{{ s }}{% endfor %}", "grows past 256 KiB"),
+            ("{{ 'ab' | indent(1000000000) }}", "steps"),
+            ("{% for i in range(1000) %}{% for j in range(1000) %}x{% endfor %}{% endfor %}", "steps"),
+            ("{{ day.date | format_date }}", "missing an argument"),
+            ("{{ day.name | shout }}", "not available in post texts"),
+        ];
+        for (text, expected) in cases {
+            let (message, help) = failure(text);
+            assert!(message.contains(expected), "{text}: {message}");
+            assert!(!message.ends_with(": error") && !help.is_empty(), "{text}: {message} / {help}");
+        }
     }
 
     #[test]

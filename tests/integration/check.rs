@@ -404,7 +404,11 @@ fn a_template_error_at_render_time_is_reported_once_per_post() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("help: check the template here"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("value is not a string") && r.stderr.contains("help: a value is of the wrong kind here"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -566,4 +570,27 @@ fn sending_from_a_channel_without_credentials_says_what_to_add_in_one_line() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn dates_outside_the_years_herald_schedules_in_are_errors_not_cut() {
+    let posts = "\n[[post]]\nid = \"far\"\ncron = \"0 0 10 * * Mon\"\ntext = \"Every Monday.\"\n";
+    let p = TestProject::new().file(
+        "campaigns/c.toml",
+        &format!(
+            "{}{posts}",
+            crate::support::CAMPAIGN_HEAD
+                .replace("starts = 2027-01-01", "starts = 1900-01-01")
+                .replace("ends = 2027-12-31", "ends = 9999-12-31")
+        ),
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for expected in [
+        "1900-01-01 is outside the years herald schedules posts in (1970 to 2100)",
+        "9999-12-31 is outside",
+        "campaigns/c.toml:",
+    ] {
+        assert!(r.stderr.contains(expected), "missing {expected:?} in:\n{}", r.stderr);
+    }
 }

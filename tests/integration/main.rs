@@ -9,6 +9,7 @@ mod days;
 mod exactly_once;
 mod example;
 mod facebook_adapter;
+mod fuzz_campaigns;
 mod instagram_adapter;
 mod linkedin_adapter;
 mod preview;
