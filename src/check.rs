@@ -195,7 +195,8 @@ pub async fn probe_channels(project: &Project, env: &dyn Fn(&str) -> Option<Stri
             }
         };
         match adapter.probe(&http).await {
-            Ok(who) => lines.push(format!("{}: ok, {who}", channel.name)),
+            // The account's name is the platform's text: shown, never acted on by the terminal.
+            Ok(who) => lines.push(format!("{}: ok, {}", channel.name, crate::terminal::visible_line(&who))),
             Err(outcome) => diagnostics.push(fail(
                 format!("channel `{}` failed its online check: {}", channel.name, outcome),
                 "check the credentials and the app's permissions on the platform",

@@ -4,13 +4,21 @@
 //! to `line:col`, rendering as rustc/cargo-style snippets (through `annotate-snippets`) or as JSON, and the
 //! "did you mean" suggestions used by every validation. Validation code never prints: it returns
 //! diagnostics, and the CLI prints them once.
+//!
+//! A rendered diagnostic is safe on a terminal: its message, help and path go through
+//! [`crate::terminal::visible`], and each control or bidirectional character in the source line shown is
+//! replaced by one visible stand-in (`␛`, `�`), so the caret still points at it. The JSON form keeps
+//! the exact text.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
+
+use crate::terminal::{stand_in, visible, visible_line};
 
 /// How serious a problem is. Errors stop a campaign from being scheduled; warnings do not (unless
 /// `--deny-warnings`).
@@ -135,25 +143,28 @@ impl Diagnostic {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let mut group = Group::with_title(level.primary_title(&self.message));
-        match (&self.source, &self.span) {
-            (Some(source), Some(span)) if self.sensitive => {
+        // What the files and platforms say is shown, never acted on by the terminal.
+        let message = visible(&self.message);
+        let mut group = Group::with_title(level.primary_title(&*message));
+        let path = self.source.as_ref().map(|s| visible_line(&s.path));
+        match (&self.source, &self.span, &path) {
+            (Some(source), Some(span), Some(path)) if self.sensitive => {
                 let (line, col) = source.line_col(span.start);
-                group = group.element(annotate_snippets::Origin::path(&*source.path).line(line).char_column(col));
+                group = group.element(annotate_snippets::Origin::path(&**path).line(line).char_column(col));
             }
-            (Some(source), Some(span)) => {
-                let span = clamp_span(&source.text, span);
-                group = group.element(
-                    Snippet::source(&*source.text).path(&*source.path).annotation(AnnotationKind::Primary.span(span)),
-                );
+            (Some(source), Some(span), Some(path)) => {
+                let (text, span) = shown(&source.text, &clamp_span(&source.text, span));
+                group = group
+                    .element(Snippet::source(text).path(&**path).annotation(AnnotationKind::Primary.span(span)));
             }
-            (Some(source), None) => {
-                group = group.element(annotate_snippets::Origin::path(&*source.path));
+            (Some(_), None, Some(path)) => {
+                group = group.element(annotate_snippets::Origin::path(&**path));
             }
             _ => {}
         }
-        if let Some(help) = &self.help {
-            group = group.element(Level::HELP.message(help));
+        let help = self.help.as_deref().map(visible);
+        if let Some(help) = &help {
+            group = group.element(Level::HELP.message(&**help));
         }
         let renderer = if color { Renderer::styled() } else { Renderer::plain() };
         renderer.render(&[group])
@@ -181,6 +192,17 @@ fn clamp_span(text: &str, span: &Range<usize>) -> Range<usize> {
         end = text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
     }
     start..end
+}
+
+/// The source text as shown under a diagnostic, and `span` in it: each [`crate::terminal::hostile`]
+/// character is replaced by one visible [`stand_in`], so every column (and the `-->` line's) stays what
+/// it is in the file.
+fn shown<'a>(text: &'a str, span: &Range<usize>) -> (Cow<'a, str>, Range<usize>) {
+    if !text.chars().any(crate::terminal::hostile) {
+        return (Cow::Borrowed(text), span.clone());
+    }
+    let moved = |offset: usize| -> usize { text[..offset].chars().map(|c| stand_in(c).len_utf8()).sum() };
+    (Cow::Owned(text.chars().map(stand_in).collect()), moved(span.start)..moved(span.end))
 }
 
 #[derive(Serialize)]
@@ -306,6 +328,24 @@ mod tests {
         let src = Source::new("a.toml", "x = ");
         let d = Diagnostic::error("boom").at(&src, 10..12);
         assert!(d.render(false).contains("a.toml:1:5"));
+    }
+
+    #[test]
+    fn hostile_text_is_shown_visibly_and_the_caret_still_points_at_it() {
+        let src = Source::new("a\u{1b}[2J.toml", "text = \"abc\u{202e}def\u{9b}2J\"\n");
+        let start = src.text.find('\u{202e}').unwrap();
+        let d = Diagnostic::warning("bad \u{1b}]8;;https://evil.example\u{7}link")
+            .at(&src, start..start + 3)
+            .help("see \u{202e}here");
+        let out = d.render(false);
+        assert!(!out.chars().any(crate::terminal::hostile), "{out:?}");
+        assert!(out.contains("warning: bad <U+001B>]8;;https://evil.example<U+0007>link"), "{out}");
+        assert!(out.contains("--> a<U+001B>[2J.toml:1:12"), "{out}");
+        assert!(out.contains("1 | text = \"abc\u{fffd}def\u{fffd}2J\""), "{out}");
+        assert!(out.contains("  |            ^"), "{out}");
+        assert!(out.contains("help: see <U+202E>here"), "{out}");
+        // The JSON form keeps the exact text.
+        assert!(to_json(&[d]).contains("\\u001b]8;;https://evil.example\\u0007link"));
     }
 
     #[test]

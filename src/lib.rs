@@ -15,6 +15,8 @@
 //! - [`daemon`]: `herald run`, the scheduler that publishes on time, exactly once; [`ledger`]: its
 //!   durable record of every post.
 //! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
+//! - [`terminal`]: user and platform text made safe to show on a terminal (control characters, escape
+//!   sequences and bidirectional controls written visibly), for every text output.
 //! - [`dispatch`]: publishing machinery shared by the adapters: requests as values, the boundary where
 //!   a dry run stops, outcomes, retry decisions, per-channel limits.
 //! - [`secrets`] and [`tokens`]: credentials (kept out of every output) and refreshed tokens (stored
@@ -46,4 +48,5 @@ pub mod preview;
 pub mod render;
 pub mod schedule;
 pub mod secrets;
+pub mod terminal;
 pub mod tokens;

@@ -7,6 +7,10 @@
 //! An entry shows the [`Rendered`] value the adapters send, unchanged: its parts, link field and images
 //! with their alt text are what each platform receives (as people read it: transport encoding such as
 //! LinkedIn's little-text escaping is not shown; see [`crate::render`]).
+//!
+//! The terminal view shows every text from the files, the ledger and the renderer through
+//! [`crate::terminal::visible`]: a control character, an escape sequence or a bidirectional control
+//! in a post is shown as `<U+XXXX>`, never acted on. The JSON array keeps the exact text.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -17,6 +21,7 @@ use crate::config::Project;
 use crate::config::time::Localized;
 use crate::render::{self, Rendered};
 use crate::schedule::{Filter, Occurrence};
+use crate::terminal::{visible, visible_line};
 
 /// One post on one channel at one instant, as it would go out.
 #[derive(Debug, Serialize)]
@@ -253,11 +258,11 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
             length
         );
         if let Some(day) = &e.day {
-            let _ = writeln!(out, "    {}", st.paint("2", &format!("for {} ({})", day.name, day.date)));
+            let _ = writeln!(out, "    {}", st.paint("2", &format!("for {} ({})", visible_line(day.name), day.date)));
         }
         match (e.status, &e.url) {
             (Some("sent"), Some(url)) => {
-                let _ = writeln!(out, "    {}", st.paint("32", &format!("✓ sent: {url}")));
+                let _ = writeln!(out, "    {}", st.paint("32", &format!("✓ sent: {}", visible_line(url))));
             }
             (Some(status), _) => {
                 let code = if matches!(status, "failed" | "unknown" | "missed") { "31" } else { "33" };
@@ -270,8 +275,11 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
         }
         let images = |out: &mut String| {
             for m in &e.media {
-                let alt = m.alt.as_ref().map_or_else(|| st.paint("33", "(no alt text)"), |a| format!("alt: \"{a}\""));
-                let _ = writeln!(out, "    image: {}  {alt}", m.file);
+                let alt = m
+                    .alt
+                    .as_ref()
+                    .map_or_else(|| st.paint("33", "(no alt text)"), |a| format!("alt: \"{}\"", visible_line(a)));
+                let _ = writeln!(out, "    image: {}  {alt}", visible_line(&m.file));
             }
         };
         let many = e.parts.len() > 1;
@@ -280,7 +288,9 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
                 let _ = writeln!(out, "    {}", st.paint("2", &format!("── part {} of {} ──", i + 1, e.parts.len())));
             }
             for line in part.lines() {
-                // Right-to-left text is isolated so mixed-direction lines display in order.
+                let line = visible(line);
+                // Right-to-left text is isolated so mixed-direction lines display in order (its own
+                // bidirectional controls are shown visibly: they cannot undo the isolation).
                 let line = if e.direction == "rtl" { format!("\u{2067}{line}\u{2069}") } else { line.to_string() };
                 let _ = writeln!(out, "    │ {line}");
             }
@@ -291,23 +301,23 @@ fn text_block(e: &Entry<'_>, last_date: &mut String, color: bool) -> String {
         }
         if e.parts.is_empty() {
             for line in e.text.lines() {
-                let _ = writeln!(out, "    {} {line}", st.paint("31", "│"));
+                let _ = writeln!(out, "    {} {}", st.paint("31", "│"), visible(line));
             }
         }
         if let Some(link) = &e.link {
-            let _ = writeln!(out, "    link: {link}");
+            let _ = writeln!(out, "    link: {}", visible_line(link));
         }
         if !many {
             images(&mut out);
         }
         for n in &e.notes {
-            let _ = writeln!(out, "    {}", st.paint("2", &format!("note: {n}")));
+            let _ = writeln!(out, "    {}", st.paint("2", &format!("note: {}", visible(n))));
         }
         for w in &e.warnings {
-            let _ = writeln!(out, "    {}", st.paint("33", &format!("warning: {w}")));
+            let _ = writeln!(out, "    {}", st.paint("33", &format!("warning: {}", visible(w))));
         }
         if let Some(err) = &e.error {
-            let _ = writeln!(out, "    {}", st.paint("31", &format!("error: {err}")));
+            let _ = writeln!(out, "    {}", st.paint("31", &format!("error: {}", visible(err))));
         }
         out.push('\n');
     }

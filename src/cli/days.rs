@@ -1,4 +1,5 @@
-//! `herald days`.
+//! `herald days`: the international days and their dates, as a table (names shown through
+//! [`crate::terminal::visible_line`]) or as JSON (exact names).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -9,6 +10,7 @@ use serde::Serialize;
 use super::{EXIT_OK, Format, Output};
 use crate::config::{ConfigError, load_project};
 use crate::days::Calendar;
+use crate::terminal::visible_line;
 
 #[derive(Serialize)]
 struct Day<'a> {
@@ -66,7 +68,8 @@ pub fn run(
                 let weekday = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d")
                     .map(|x| x.format("%a").to_string())
                     .unwrap_or_default();
-                let _ = writeln!(out, "{} {weekday}  {:width$}  {}", d.date, d.id, d.name);
+                // A `[[day]]` name is the user's text: shown, never acted on by the terminal.
+                let _ = writeln!(out, "{} {weekday}  {:width$}  {}", d.date, d.id, visible_line(d.name));
             }
             let _ = writeln!(out, "{} from {from} to {to}", crate::diagnostic::plural(days.len(), "day"));
             out

@@ -1,6 +1,9 @@
 //! The commands that read or settle the daemon's ledger: `status`, `plan`, `pause`, `resume` and
 //! `resolve`. They work while the daemon runs (the ledger takes several processes) and tell a running
 //! daemon about a change by touching the state folder's control file.
+//!
+//! Their text output shows what the ledger holds (the platforms' error messages, addresses) through
+//! [`crate::terminal::visible`]; `--format json` keeps the exact text.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -14,9 +17,10 @@ use crate::daemon::plan::Plan;
 use crate::daemon::watch;
 use crate::ledger::sqlite::SqliteStore;
 use crate::ledger::{OccurrenceKey, PauseScope, Record, RecordFilter, Resolution, Status, Store};
+use crate::terminal::{visible, visible_line};
 
 fn fail(message: impl std::fmt::Display) -> Output {
-    Output { stderr: format!("error: {message}\n"), code: EXIT_FAILURE, ..Output::default() }
+    Output { stderr: visible(&format!("error: {message}\n")).into_owned(), code: EXIT_FAILURE, ..Output::default() }
 }
 
 /// The project and its ledger (created if missing only when `create`).
@@ -49,21 +53,25 @@ fn record_json(r: &Record) -> serde_json::Value {
     })
 }
 
+/// One record on one line (two when it needs a decision); the platform's words and addresses are
+/// shown through [`visible_line`], so a line break or control character in them cannot break or
+/// rewrite the table.
 fn line(r: &Record) -> String {
+    let error = r.last_error.as_deref().map(visible_line).unwrap_or_default();
     let at = r.key.at().format("%Y-%m-%d %H:%M UTC");
     let what = format!("{}/{} → {}", r.key.campaign(), r.key.post(), r.key.channel());
     match r.status {
-        Status::Sent => format!("  {at}  {what}  {}", r.url.as_deref().or(r.remote_id.as_deref()).unwrap_or("")),
+        Status::Sent => {
+            format!("  {at}  {what}  {}", visible_line(r.url.as_deref().or(r.remote_id.as_deref()).unwrap_or("")))
+        }
         Status::Retrying => format!(
-            "  {at}  {what}  retrying at {} ({})",
+            "  {at}  {what}  retrying at {} ({error})",
             r.next_attempt_at.map(|t| t.format("%H:%M:%S").to_string()).unwrap_or_default(),
-            r.last_error.as_deref().unwrap_or("")
         ),
         Status::Scheduled | Status::Sending => format!("  {at}  {what}  {}", r.status),
         _ => format!(
-            "  {at}  {what}  {}: {}\n      herald resolve {} --sent URL | --retry | --skip",
+            "  {at}  {what}  {}: {error}\n      herald resolve {} --sent URL | --retry | --skip",
             r.status,
-            r.last_error.as_deref().unwrap_or(""),
             r.key
         ),
     }
@@ -149,7 +157,8 @@ pub fn status(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
         let parts: Vec<String> = by_status.iter().map(|(s, n)| format!("{n} {s}")).collect();
         let _ = writeln!(out, "  {campaign} on {channel}: {}", parts.join(", "));
     }
-    Output { stdout: out, code, ..Output::default() }
+    // The ledger is a file like any other: what it holds is shown, never acted on by the terminal.
+    Output { stdout: visible(&out).into_owned(), code, ..Output::default() }
 }
 
 /// `herald pause` / `herald resume`.
@@ -302,5 +311,5 @@ pub fn plan(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
     if !path.is_file() {
         let _ = writeln!(out, "(no ledger yet at {}: everything is new)", path.display());
     }
-    Output { stdout: out, ..Output::default() }
+    Output { stdout: visible(&out).into_owned(), ..Output::default() }
 }

@@ -64,6 +64,7 @@ pub fn run(
             if !known.contains(&w.as_str()) {
                 let help = diagnostic::did_you_mean(w, known.iter().copied())
                     .unwrap_or_else(|| format!("known: {}", known.join(", ")));
+                let w = crate::terminal::visible_line(w);
                 stderr.push_str(&format!("error: unknown {what} `{w}`\n  help: {help}\n"));
                 return Ok(Output { stdout: String::new(), stderr, code: super::EXIT_FAILURE });
             }

@@ -1,5 +1,7 @@
 //! `herald send CAMPAIGN/POST [--channel NAME]… [--dry-run]`: publish one post now, through the same
 //! pipeline the daemon uses (render, adapter, boundary). A dry run shows every request, redacted.
+//! What it prints (the platforms' messages, the requests' texts) goes through
+//! [`crate::terminal::visible`].
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -15,6 +17,7 @@ use crate::dispatch::limits::ChannelLimits;
 use crate::dispatch::outcome::Outcome;
 use crate::dispatch::retry::RetryPolicy;
 use crate::schedule::Filter;
+use crate::terminal::visible;
 
 /// The longest `herald send` waits before trying again: a person is waiting for the answer, so a
 /// longer rate-limit window is reported (with when to try again) instead of waited out in silence.
@@ -50,7 +53,7 @@ fn human_wait(wait: std::time::Duration) -> String {
 }
 
 fn fail(message: String) -> Output {
-    Output { stderr: message, code: EXIT_FAILURE, ..Output::default() }
+    Output { stderr: visible(&message).into_owned(), code: EXIT_FAILURE, ..Output::default() }
 }
 
 pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::Utc>) -> Result<Output, ConfigError> {
@@ -217,5 +220,7 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
         }
         let _ = writeln!(stdout, "  {line}");
     }
-    Ok(Output { stdout, stderr: String::new(), code })
+    // Outcomes carry the platforms' own words, and a dry run shows the texts: all of it is shown, never
+    // acted on by the terminal.
+    Ok(Output { stdout: visible(&stdout).into_owned(), stderr: String::new(), code })
 }

@@ -270,6 +270,130 @@ pub fn span_in_string(file: &str, literal: Range<usize>, text: &str, range: Opti
     if end <= literal.end { start..end } else { literal }
 }
 
+/// The byte range in the file of the character at byte `at` of `value`, the string written at
+/// `literal` (a TOML string literal with its quotes): the escape that wrote it (`\u001b`, `\e`) or the
+/// character itself. The whole literal when the two cannot be matched up.
+pub fn char_span(file: &str, literal: Range<usize>, value: &str, at: usize) -> Range<usize> {
+    let Some(raw) = file.get(literal.clone()) else { return literal };
+    let Some(decoded) = decode_literal(raw) else { return literal };
+    let mut chars = value.char_indices();
+    let matched = decoded.len() == value.chars().count()
+        && decoded.iter().all(|(_, c)| chars.next().is_some_and(|(_, v)| v == *c));
+    let index = value.get(..at).map(|before| before.chars().count());
+    match (matched, index.and_then(|i| decoded.get(i))) {
+        (true, Some((range, _))) => literal.start + range.start..literal.start + range.end,
+        _ => literal,
+    }
+}
+
+/// Each character of a TOML string literal's value with the bytes of `raw` that wrote it; `None` for
+/// what is not a string literal this reader understands.
+fn decode_literal(raw: &str) -> Option<Vec<(Range<usize>, char)>> {
+    let (quote, basic) = if raw.starts_with("\"\"\"") {
+        ("\"\"\"", true)
+    } else if raw.starts_with("'''") {
+        ("'''", false)
+    } else if raw.starts_with('"') {
+        ("\"", true)
+    } else if raw.starts_with('\'') {
+        ("'", false)
+    } else {
+        return None;
+    };
+    let multi = quote.len() == 3;
+    let end = raw.len().checked_sub(quote.len()).filter(|e| *e >= quote.len() && raw.ends_with(quote))?;
+    let mut i = quote.len();
+    // A multi-line string drops the line break right after its opening quotes.
+    if multi {
+        i += if raw[i..].starts_with("\r\n") { 2 } else { usize::from(raw[i..].starts_with('\n')) };
+    }
+    let mut out = Vec::new();
+    while i < end {
+        let c = raw[i..].chars().next()?;
+        if !(basic && c == '\\') {
+            out.push((i..i + c.len_utf8(), c));
+            i += c.len_utf8();
+            continue;
+        }
+        let next = raw[i + 1..].chars().next()?;
+        let simple = match next {
+            'b' => Some('\u{8}'),
+            't' => Some('\t'),
+            'n' => Some('\n'),
+            'f' => Some('\u{c}'),
+            'r' => Some('\r'),
+            'e' => Some('\u{1b}'),
+            '"' => Some('"'),
+            '\\' => Some('\\'),
+            _ => None,
+        };
+        if let Some(decoded) = simple {
+            out.push((i..i + 2, decoded));
+            i += 2;
+            continue;
+        }
+        let digits = match next {
+            'x' => 2,
+            'u' => 4,
+            'U' => 8,
+            // A line-ending backslash: the line break and the white space after it are dropped.
+            ' ' | '\t' | '\r' | '\n' if multi => {
+                i += 1;
+                while let Some(w) = raw[i..end].chars().next().filter(|w| w.is_ascii_whitespace()) {
+                    i += w.len_utf8();
+                }
+                continue;
+            }
+            _ => return None,
+        };
+        let hex = raw.get(i + 2..i + 2 + digits)?;
+        let decoded = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
+        out.push((i..i + 2 + digits, decoded));
+        i += 2 + digits;
+    }
+    Some(out)
+}
+
+/// The span of the string literal given to `key` inside `region` of `file` (an inline table such as
+/// `{ file = "…", alt = "…" }`), when it can be found.
+pub fn literal_of_key(file: &str, region: Range<usize>, key: &str) -> Option<Range<usize>> {
+    let text = file.get(region.clone())?;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
+    for (at, _) in text.match_indices(key) {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(is_word) || before.is_some_and(|c| c == '.') {
+            continue;
+        }
+        let rest = text[at + key.len()..].trim_start_matches([' ', '\t']);
+        let Some(value) = rest.strip_prefix('=') else { continue };
+        let value = value.trim_start_matches([' ', '\t']);
+        let start = text.len() - value.len();
+        let len = literal_len(value)?;
+        return Some(region.start + start..region.start + start + len);
+    }
+    None
+}
+
+/// The length in bytes of the string literal `text` starts with.
+fn literal_len(text: &str) -> Option<usize> {
+    for quote in ["\"\"\"", "'''", "\"", "'"] {
+        let Some(body) = text.strip_prefix(quote) else { continue };
+        let basic = quote.starts_with('"');
+        let mut i = 0;
+        while i < body.len() {
+            if body[i..].starts_with(quote) {
+                // A multi-line string may end with one or two quotes of its own before its closing three.
+                let extra = body[i + quote.len()..].chars().take(2).take_while(|c| quote.starts_with(*c)).count();
+                return Some(quote.len() + i + extra + quote.len());
+            }
+            let c = body[i..].chars().next()?;
+            i += if basic && c == '\\' { 1 + body[i + 1..].chars().next()?.len_utf8() } else { c.len_utf8() };
+        }
+        return None;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +409,44 @@ mod tests {
         let n = t.optional::<i64>("count", &mut diags);
         t.finish(&mut diags);
         (diags, name.map(Spanned::into_inner), n.map(Spanned::into_inner))
+    }
+
+    #[test]
+    fn char_span_finds_the_escape_that_wrote_a_character() {
+        let file = "text = \"a\\u001b[2J\\eb\\U0000202Ec\u{202e}d\"\nx = 1\n";
+        let start = file.find('"').unwrap();
+        let end = file.find("\nx").unwrap();
+        let value = "a\u{1b}[2J\u{1b}b\u{202e}c\u{202e}d";
+        let at = |i: usize| {
+            let r = char_span(file, start..end, value, i);
+            &file[r]
+        };
+        assert_eq!(at(1), "\\u001b");
+        assert_eq!(at(value.find("\u{1b}b").unwrap()), "\\e");
+        assert_eq!(at(value.find("\u{202e}c").unwrap()), "\\U0000202E");
+        assert_eq!(at(value.find("\u{202e}d").unwrap()), "\u{202e}");
+        // A value that is not what the literal says: the whole literal.
+        assert_eq!(char_span(file, start..end, "other", 1), start..end);
+    }
+
+    #[test]
+    fn char_span_reads_multi_line_and_literal_strings() {
+        let file = "t = \"\"\"\nab \\\n   c\\u0007\"\"\"\nu = 'x\u{202e}'\n";
+        let lit = file.find("\"\"\"").unwrap()..file.find("\nu").unwrap();
+        let value = "ab c\u{7}";
+        assert_eq!(&file[char_span(file, lit, value, 4)], "\\u0007");
+        let lit = file.find('\'').unwrap()..file.len() - 1;
+        assert_eq!(&file[char_span(file, lit, "x\u{202e}", 1)], "\u{202e}");
+    }
+
+    #[test]
+    fn literal_of_key_finds_a_value_in_an_inline_table() {
+        let file = "media = [{ file = \"a.jpg\", alt = \"say \\\"hi\\\"\\u0007\" }]\n";
+        let region = file.find('{').unwrap()..file.find('}').unwrap() + 1;
+        let lit = literal_of_key(file, region.clone(), "alt").unwrap();
+        assert_eq!(&file[lit], "\"say \\\"hi\\\"\\u0007\"");
+        assert_eq!(&file[literal_of_key(file, region.clone(), "file").unwrap()], "\"a.jpg\"");
+        assert_eq!(literal_of_key(file, region, "nothing"), None);
     }
 
     #[test]
