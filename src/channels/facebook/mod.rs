@@ -21,6 +21,9 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::Field,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 10,
+    // "We recommend uploading photos under 4MB" (developers.facebook.com/docs/graph-api/photo-uploads);
+    // larger ones fail with subcode 1366046 in client code. Read as 4,000,000 bytes.
+    max_image_bytes: 4_000_000,
     max_alt: None,
     threads: false,
     auth: &[Auth { name: "page-token", required: &["page_access_token"], optional: &[], refreshed: false }],

@@ -20,6 +20,10 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::NotClickable,
     media_types: &[MediaType::Jpeg],
     max_media: 10,
+    // Feed images: JPEG, at most 8 MB (the IG User Media reference's image specifications, as
+    // quoted by third parties; the official page text was not retrieved): 8 MB read as 8,000,000
+    // bytes, the stricter reading.
+    max_image_bytes: 8_000_000,
     max_alt: None,
     threads: false,
     auth: &[

@@ -19,6 +19,9 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::InText,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif],
     max_media: 20,
+    // LinkedIn's Images API documents formats and a pixel cap (36,152,320 pixels), not a file size;
+    // 5 MB is what publishing tools document (Ayrshare's media guidelines), read as 5,000,000 bytes.
+    max_image_bytes: 5_000_000,
     max_alt: None,
     threads: false,
     auth: &[Auth { name: "oauth2", required: &["access_token"], optional: &[], refreshed: false }],

@@ -11,7 +11,7 @@ use base64::Engine as _;
 
 use crate::channels::MediaType;
 use crate::channels::adapter::{
-    Adapter, Journal, LOOKUP_MAX_PAGES, Lookup, Outgoing, Upkeep, read_media, too_many_posts,
+    Adapter, Journal, LOOKUP_MAX_PAGES, Lookup, Outgoing, Upkeep, read_media_base64, too_many_posts,
 };
 use crate::config::Media;
 use crate::dispatch::boundary::{Boundary, SendError};
@@ -110,9 +110,10 @@ impl Client {
     /// Uploads one image (`POST /2/media/upload`, base64 in JSON) and sets its alt text
     /// (`POST /2/media/metadata`). Returns the media id, or the outcome that stops the post.
     async fn upload(&self, media: &Media, index: usize, http: &Boundary) -> Result<String, Outcome> {
-        let bytes = read_media(media).await?;
+        // Encoded while read, never more than X's limit: the request holds the only copy.
+        let media_base64 = read_media_base64(media, &super::RULES).await?;
         let category = if media.kind == MediaType::Gif { "tweet_gif" } else { "tweet_image" };
-        let body = serde_json::json!({ "media": base64::engine::general_purpose::STANDARD.encode(&bytes), "media_category": category });
+        let body = std::sync::Arc::new(serde_json::json!({ "media": media_base64, "media_category": category }));
         let placeholder = |_: &Request| Response::new(200, format!(r#"{{"data":{{"id":"{}"}}}}"#, 2_000_000 + index));
         let response = self.send_step(http, "/2/media/upload", &body, &placeholder).await?;
         let data = &response.json()["data"];

@@ -22,6 +22,10 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::InText,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 4,
+    // X: "Image: 5 MB" (docs.x.com/x-api/media, "Size restrictions for uploading via API"); X's
+    // own refusal names the bytes: "Image file size must be <= 5242880 bytes" (error 324). Animated
+    // GIFs may be 15 MB there, but only through the chunked upload, which herald does not use.
+    max_image_bytes: 5 * 1024 * 1024,
     max_alt: Some(1000),
     threads: true,
     auth: &[
