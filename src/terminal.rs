@@ -108,7 +108,8 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_borrowed_unchanged() {
-        for s in ["Water is life.", "مرحبا بالعالم", "line one\nline two\twith a tab", "émoji 🌍 #HS4A", ""] {
+        for s in ["Water is life.", "مرحبا بالعالم", "line one\nline two\twith a tab", "émoji 🌍 #HS4A", ""]
+        {
             assert!(matches!(visible(s), Cow::Borrowed(_)), "{s}");
         }
     }

@@ -4,6 +4,12 @@
 //!
 //! Their text output shows what the ledger holds (the platforms' error messages, addresses) through
 //! [`crate::terminal::visible`]; `--format json` keeps the exact text.
+//!
+//! `status` and `plan` only read: they open the ledger with
+//! [`SqliteStore::open_read_only`], so they never create, migrate or write it. No ledger yet (nothing
+//! at its path, or an empty file the daemon never committed to) is said plainly and exits 0; anything
+//! else at that path that is not a readable herald ledger (a folder, a named pipe, a symbolic link to
+//! nothing, another file, a damaged file) is an error, exit 2.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -71,17 +77,20 @@ fn line(r: &Record) -> String {
         Status::Scheduled | Status::Sending => format!("  {at}  {what}  {}", r.status),
         _ => format!(
             "  {at}  {what}  {}: {error}\n      herald resolve {} --sent URL | --retry | --skip",
-            r.status,
-            r.key
+            r.status, r.key
         ),
     }
 }
 
 /// `herald status`.
 pub fn status(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
-    let (project, store) = match open(dir, false) {
-        Ok(x) => x,
-        Err(out) => return out,
+    let project = match load_project(dir, None) {
+        Ok(loaded) => loaded.project,
+        Err(e) => return fail(e),
+    };
+    let store = match SqliteStore::open_read_only(project.config.ledger_path(&project.root)) {
+        Ok(store) => store,
+        Err(e) => return fail(e),
     };
     let Some(store) = store else {
         return Output {
@@ -251,12 +260,12 @@ pub fn plan(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
     }
     let project = std::sync::Arc::new(loaded.project);
     let path = project.config.ledger_path(&project.root);
-    let records = match SqliteStore::open_if_exists(&path) {
+    let (records, no_ledger) = match SqliteStore::open_read_only(&path) {
         Ok(Some(store)) => match store.records(&RecordFilter::default()) {
-            Ok(r) => r,
+            Ok(r) => (r, false),
             Err(e) => return fail(e),
         },
-        Ok(None) => Vec::new(),
+        Ok(None) => (Vec::new(), true),
         Err(e) => return fail(e),
     };
     let window = Plan::window_start(&project, now);
@@ -308,7 +317,7 @@ pub fn plan(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
         count("cancelled"),
         count("edited after sent")
     );
-    if !path.is_file() {
+    if no_ledger {
         let _ = writeln!(out, "(no ledger yet at {}: everything is new)", path.display());
     }
     Output { stdout: visible(&out).into_owned(), ..Output::default() }

@@ -13,13 +13,13 @@ use crate::preview;
 use crate::schedule::Filter;
 
 /// What the daemon's ledger says of the posts in the window, when the project has a ledger (opened
-/// read-only in effect: nothing is written). Posts not yet published are left out.
+/// read-only: nothing is written). Posts not yet published are left out.
 fn ledger_view(
     project: &crate::config::Project,
     filter: &Filter,
 ) -> HashMap<OccurrenceKey, (&'static str, Option<String>)> {
     let path = project.config.ledger_path(&project.root);
-    let Ok(Some(store)) = crate::ledger::sqlite::SqliteStore::open_if_exists(&path) else { return HashMap::new() };
+    let Ok(Some(store)) = crate::ledger::sqlite::SqliteStore::open_read_only(&path) else { return HashMap::new() };
     let day = |d: Option<chrono::NaiveDate>| d.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
     let records = store
         .records(&RecordFilter {

@@ -1,12 +1,21 @@
 //! `herald run [--dry-run]`: start the daemon, with logging, signals, file watching and the optional
 //! HTTP listener; only one daemon per state folder.
+//!
+//! It refuses to start rather than run on something it cannot use: a config with errors prints every
+//! problem as `herald check` does (file:line:col, the line, a caret, the help) and exits 1; a ledger
+//! it cannot write (a read-only file or folder), that is not a SQLite file, or that is damaged
+//! (`PRAGMA quick_check`, bounded in time) exits 2 with what, where and a `help:` line. Nothing is
+//! published before these checks pass.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{EXIT_FAILURE, EXIT_OK, Output};
+use super::{EXIT_FAILURE, EXIT_OK, EXIT_PROBLEMS, Output};
+use crate::daemon::StartError;
 use crate::daemon::clock::Clock;
+use crate::daemon::load::LoadError;
 use crate::daemon::{Daemon, Options, watch};
+use crate::diagnostic::Diagnostic;
 use crate::ledger::Store;
 use crate::ledger::sqlite::SqliteStore;
 
@@ -20,6 +29,28 @@ pub enum LogFormat {
 
 fn fail(message: String) -> Output {
     Output { stderr: format!("error: {message}\n"), code: EXIT_FAILURE, ..Output::default() }
+}
+
+/// How long the start-up check of the ledger file may read it (a damaged page is found in
+/// milliseconds in a ledger of any usual size; a huge one is checked only this long).
+const LEDGER_CHECK_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The config has errors: every problem, located as `herald check` shows them, and no start.
+fn config_errors(diagnostics: &[Diagnostic]) -> Output {
+    let errors: Vec<Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    Output {
+        stderr: crate::diagnostic::render_all(&errors, false)
+            + &format!(
+                "error: herald did not start: {} has errors\n  help: fix them (`herald check` shows the same list), then start it again\n",
+                crate::config::CONFIG_PATH
+            ),
+        code: EXIT_PROBLEMS,
+        ..Output::default()
+    }
+}
+
+fn in_config(d: &Diagnostic) -> bool {
+    d.is_error() && d.source.as_ref().is_some_and(|s| &*s.path == crate::config::CONFIG_PATH)
 }
 
 /// Sets up `tracing`: human-readable or JSON lines on stderr; `RUST_LOG` overrides the level (`info`).
@@ -49,6 +80,9 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
         Ok(l) => l,
         Err(e) => return fail(e.to_string()),
     };
+    if probe.diagnostics.iter().any(in_config) {
+        return config_errors(&probe.diagnostics);
+    }
     let project = &probe.project;
     let state_dir = project.config.state_dir(&project.root);
     let listen = project.config.daemon.listen;
@@ -67,10 +101,20 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
             Err(e) => return fail(e.to_string()),
         }
     } else {
-        match SqliteStore::open(project.config.ledger_path(&project.root)) {
-            Ok(s) => Arc::new(s),
+        let store = match SqliteStore::open(project.config.ledger_path(&project.root)) {
+            Ok(s) => s,
+            Err(e) => return fail(e.to_string()),
+        };
+        match store.check_usable(LEDGER_CHECK_BUDGET) {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                ledger = %store.path().display(),
+                "the ledger is too large to check for damage in {} s at start; checked that it can be written",
+                LEDGER_CHECK_BUDGET.as_secs()
+            ),
             Err(e) => return fail(e.to_string()),
         }
+        Arc::new(store)
     };
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     if let Err(e) = watch::signals(tx.clone()) {
@@ -80,6 +124,7 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
     let options = Options { root: root.clone(), dry_run, state_dir: Some(state_dir.clone()), clock: Clock::System };
     let daemon = match Daemon::start(options, store).await {
         Ok(d) => d,
+        Err(StartError::Load(LoadError::Config(diagnostics))) => return config_errors(&diagnostics),
         Err(e) => return fail(e.to_string()),
     };
     let watched_state = if dry_run { None } else { Some(state_dir.as_path()) };

@@ -107,7 +107,7 @@ pub async fn run(dir: &Path, args: &SendArgs<'_>, now: chrono::DateTime<chrono::
     let (mut stdout, mut code) = (String::new(), EXIT_OK);
     // The pause switches live in the ledger, when the project has one.
     let ledger =
-        crate::ledger::sqlite::SqliteStore::open_if_exists(project.config.ledger_path(&project.root)).ok().flatten();
+        crate::ledger::sqlite::SqliteStore::open_read_only(project.config.ledger_path(&project.root)).ok().flatten();
     let paused = |channel: &str| {
         use crate::ledger::Store as _;
         ledger.as_ref().is_some_and(|s| s.is_paused(&campaign.id, channel).unwrap_or(false))

@@ -82,6 +82,33 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                 .help("remove it"),
             );
         }
+        if let Some(u) = &ch.media_base_url
+            && rules.media_by_url != MediaByUrl::Never
+            && plain_http_host(u.get_ref().as_str()).is_some()
+        {
+            diags.push(
+                Diagnostic::warning(format!(
+                    "`media_base_url` of channel `{}` is plain http: {} fetches the images over the open internet, where anyone on the way can swap them",
+                    name.get_ref(),
+                    rules.display
+                ))
+                .at(source, u.span())
+                .help("serve the `campaigns/` folder over `https://`"),
+            );
+        }
+        if let (Some(u), Some(_)) = (&ch.base_url, &ch.credentials)
+            && let Some(host) = plain_http_host(u.get_ref().as_str())
+            && !is_loopback(&host)
+        {
+            diags.push(
+                Diagnostic::error(format!(
+                    "channel `{}` would send its credentials in clear text: `base_url` is plain http to `{host}`",
+                    name.get_ref()
+                ))
+                .at(source, u.span())
+                .help("write `https://`; plain `http://` is allowed only to this machine (127.0.0.1, ::1, localhost)"),
+            );
+        }
         let mut credentials = BTreeMap::new();
         let credentials_span = ch.credentials.as_ref().map_or_else(|| name.span(), |(span, _)| span.clone());
         if let Some((span, refs)) = ch.credentials {
@@ -925,8 +952,49 @@ fn check_media_file(dir: &Path, file: &str) -> Result<CheckedFile, (String, Stri
         )),
         None => Err((
             format!("`{file}` is not a well-formed {claimed} image"),
-            "export the image again from an image editor (as JPEG or PNG); the file may be damaged or cut short"
-                .into(),
+            "export the image again from an image editor (as JPEG or PNG); the file may be damaged or cut short".into(),
         )),
+    }
+}
+
+/// The host of a plain `http://` address (lowercase, without user, port or IPv6 brackets); `None` for
+/// any other scheme.
+///
+/// What: a channel's `base_url` with credentials must be `https://` unless it is this machine.
+/// Why: the token (or the OAuth signature's inputs) travels in every request; over plain http anyone
+/// on the path reads it. Example: `base_url = "http://api.example.org"` is refused,
+/// `base_url = "http://127.0.0.1:8080"` (a local fake or proxy) is not.
+fn plain_http_host(url: &str) -> Option<String> {
+    let rest = url.get(..7).filter(|s| s.eq_ignore_ascii_case("http://")).map(|_| &url[7..])?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+/// Whether `host` is this machine: `localhost`, `127.0.0.0/8` or `::1`.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_loopback, plain_http_host};
+
+    #[test]
+    fn plain_http_hosts_are_found_without_user_port_or_brackets() {
+        assert_eq!(plain_http_host("http://api.example.org/2"), Some("api.example.org".into()));
+        assert_eq!(plain_http_host("HTTP://User:pw@API.example.org:8080"), Some("api.example.org".into()));
+        assert_eq!(plain_http_host("http://[::1]:9000/x"), Some("::1".into()));
+        assert_eq!(plain_http_host("https://api.example.org"), None);
+        for local in ["127.0.0.1", "127.1.2.3", "::1", "localhost"] {
+            assert!(is_loopback(local), "{local}");
+        }
+        for remote in ["10.0.0.1", "api.example.org", "128.0.0.1", "localhost.example.org", "::2"] {
+            assert!(!is_loopback(remote), "{remote}");
+        }
     }
 }

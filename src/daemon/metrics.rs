@@ -1,8 +1,13 @@
 //! What the daemon has done, for `/metrics` (Prometheus text format) and `/healthz`.
 //!
 //! Owns the counters (posts sent, failed, unknown and missed per channel), the lateness histogram
-//! (actual request time minus scheduled time) and the next due time, and the small HTTP listener that
-//! serves them. The listener is off unless `[daemon] listen` is set, and answers only `GET`.
+//! (actual request time minus scheduled time), the next due time and whether the ledger is usable,
+//! and the small HTTP listener that serves them. The listener is off unless `[daemon] listen` is set,
+//! and answers only `GET`.
+//!
+//! `/healthz` is `200 ok` while the daemon can do its job, and `503` with the reason while the ledger
+//! fails (a write or a read that decides what goes out): posts are held then, so a monitor must see
+//! it. The daemon clears it once the ledger takes a write again.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,6 +40,8 @@ struct Inner {
     next_due: Option<DateTime<Utc>>,
     reloads_failed: u64,
     wakes: u64,
+    /// Why the ledger cannot be used, while it cannot.
+    ledger_trouble: Option<String>,
 }
 
 /// The daemon's counters, shared by its tasks.
@@ -103,6 +110,16 @@ impl Metrics {
         self.with(|i| (i.lateness_count, i.lateness_sum))
     }
 
+    /// Says why the ledger cannot be used now (`/healthz` fails with it), or, with `None`, that it can.
+    pub fn set_ledger_trouble(&self, why: Option<String>) {
+        self.with(|i| i.ledger_trouble = why);
+    }
+
+    /// Why the ledger cannot be used, while it cannot.
+    pub fn ledger_trouble(&self) -> Option<String> {
+        self.with(|i| i.ledger_trouble.clone())
+    }
+
     pub fn reload_failed(&self) {
         self.with(|i| i.reloads_failed += 1);
     }
@@ -152,6 +169,12 @@ impl Metrics {
             let _ =
                 writeln!(out, "# HELP {name} Reloads refused because the config had errors.\n# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", i.reloads_failed);
+            let name = "herald_ledger_unusable";
+            let _ = writeln!(
+                out,
+                "# HELP {name} 1 while the ledger fails and the posts it decides are held, else 0.\n# TYPE {name} gauge"
+            );
+            let _ = writeln!(out, "{name} {}", u8::from(i.ledger_trouble.is_some()));
             out
         })
     }
@@ -203,7 +226,10 @@ pub async fn serve(
                 let request = String::from_utf8_lossy(&head);
                 let mut words = request.split_whitespace();
                 let (status, content_type, body) = match (words.next(), words.next()) {
-                    (Some("GET"), Some("/healthz")) => ("200 OK", "text/plain", "ok\n".to_string()),
+                    (Some("GET"), Some("/healthz")) => match metrics.ledger_trouble() {
+                        None => ("200 OK", "text/plain", "ok\n".to_string()),
+                        Some(why) => ("503 Service Unavailable", "text/plain", format!("ledger unusable: {why}\n")),
+                    },
                     (Some("GET"), Some("/metrics")) => ("200 OK", "text/plain; version=0.0.4", metrics.render()),
                     (Some("GET"), _) => ("404 Not Found", "text/plain", "not found: try /healthz or /metrics\n".into()),
                     _ => ("405 Method Not Allowed", "text/plain", "only GET\n".into()),
@@ -258,6 +284,28 @@ mod tests {
         assert!(get("/healthz").await.starts_with("HTTP/1.1 200 OK"));
         assert!(get("/metrics").await.contains("herald_posts_missed_total{channel=\"x\"} 1"));
         assert!(get("/nope").await.starts_with("HTTP/1.1 404"));
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn health_fails_with_the_reason_while_the_ledger_is_unusable_and_recovers() {
+        let m = std::sync::Arc::new(Metrics::default());
+        let (addr, task) = serve("127.0.0.1:0".parse().unwrap(), m.clone()).await.unwrap();
+        let get = |path: &'static str| async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes()).await.unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).await.unwrap();
+            out
+        };
+        m.set_ledger_trouble(Some("cannot claim a due post: the disk is full".into()));
+        let health = get("/healthz").await;
+        assert!(health.starts_with("HTTP/1.1 503 Service Unavailable"), "{health}");
+        assert!(health.ends_with("ledger unusable: cannot claim a due post: the disk is full\n"), "{health}");
+        assert!(get("/metrics").await.contains("herald_ledger_unusable 1"));
+        m.set_ledger_trouble(None);
+        assert!(get("/healthz").await.starts_with("HTTP/1.1 200 OK"));
+        assert!(get("/metrics").await.contains("herald_ledger_unusable 0"));
         task.abort();
     }
 

@@ -14,7 +14,9 @@
 //! land. Every occurrence from a day before the ledger began is accounted for: one that reaches herald
 //! after its catch-up window is recorded missed and reported. A ledger read that decides what must not
 //! go out fails closed: the posts it decides are held, and the ledger is read again
-//! ([`Daemon::recheck`]). Once an hour, the channels' credentials get their [`upkeep`] (long-lived
+//! ([`Daemon::recheck`]); a claim or an outcome the ledger does not take is the same trouble. While it
+//! lasts, `/healthz` answers 503 with the reason and a person is alerted once (`state_unusable`); it
+//! ends when the recheck's reads and a write go through. Once an hour, the channels' credentials get their [`upkeep`] (long-lived
 //! tokens refreshed before they run out).
 
 pub mod alert;
@@ -101,6 +103,13 @@ impl Shared {
     /// report): logged, and the loop is told to read again. What it guarded stays unsent meanwhile.
     fn ledger_failed(&self, doing: &str, error: &LedgerError) {
         tracing::error!(error = %error, "cannot {doing}; the posts it decides are held until the ledger answers");
+        self.ledger_unusable(doing, error);
+    }
+
+    /// Like [`Shared::ledger_failed`], for a caller that logged the failure its own way: `/healthz`
+    /// fails with the reason, the loop reads again and alerts, until the ledger takes a write.
+    fn ledger_unusable(&self, doing: &str, error: &LedgerError) {
+        self.metrics.set_ledger_trouble(Some(format!("cannot {doing}: {error}")));
         self.trouble.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
@@ -360,7 +369,11 @@ impl Daemon {
                     RECHECK_AFTER.num_seconds()
                 ),
                 None => format!(
-                    "a ledger call failed while {doing}; the posts it decides are held and it is read again every {} s",
+                    "{}; the posts it decides are held and it is read again every {} s",
+                    self.shared
+                        .metrics
+                        .ledger_trouble()
+                        .unwrap_or_else(|| format!("a ledger call failed while {doing}")),
                     RECHECK_AFTER.num_seconds()
                 ),
             };
@@ -375,8 +388,11 @@ impl Daemon {
         }
     }
 
-    /// Reads the ledger again after a failed read: posts left in flight, posts held by the moved-post
-    /// check, the missed sweep, retries and pauses. Whatever fails again stays held.
+    /// Reads the ledger again after a failed read or write: posts left in flight, posts held by the
+    /// moved-post check, the missed sweep, retries and pauses (posts whose claim failed are due again
+    /// from there). Whatever fails again stays held. The trouble is over (`/healthz` passes again)
+    /// only once all of that read and a write went through: reads alone pass on a ledger that every
+    /// write fails on.
     async fn recheck(&mut self) {
         self.recheck_at = None;
         if self.recover_pending {
@@ -388,10 +404,14 @@ impl Daemon {
         self.sweep_missed().await;
         self.refresh_from_ledger();
         if self.recheck_at.is_none() && !self.shared.trouble.load(std::sync::atomic::Ordering::SeqCst) {
+            if let Err(e) = self.shared.store.check_writable() {
+                return self.ledger_trouble("write to the ledger", Some(&e));
+            }
             if self.trouble_alerted {
                 tracing::info!("the ledger answers again: held posts are considered again");
             }
             self.trouble_alerted = false;
+            self.shared.metrics.set_ledger_trouble(None);
         }
     }
 

@@ -1,7 +1,9 @@
 //! One post's task: wait for the channel, claim the post in the ledger (with the text about to be
 //! sent), render, publish through [`crate::dispatch::deliver`], and record the outcome. Also the
 //! lookup of a post a crash left `sending`, and marking a post missed. Every ledger write happens
-//! before the next side effect.
+//! before the next side effect. A claim or an outcome the ledger does not take is the daemon's ledger
+//! trouble ([`Shared::ledger_failed`]): alerted once, `/healthz` failing, the post considered again
+//! at the recheck.
 
 use std::sync::Arc;
 
@@ -93,10 +95,12 @@ pub(super) async fn publish(
         Claim::Claimed(record) => *record,
         // Sent, settled, paused or not due: nothing to do (a reload or resume considers it again).
         Claim::Skip => return Done { key, retry_at: None },
-        // The ledger is busy or failing: try again shortly rather than lose the post.
+        // The ledger is locked or failing: the post stays `scheduled` (or `retrying`) there, and the
+        // daemon's recheck considers it again once the ledger answers (alerted once, `/healthz` fails
+        // meanwhile) rather than every few seconds forever.
         Claim::Failed(e) => {
-            tracing::error!(key = %key, error = %e, "cannot claim a due post in the ledger; trying again in 5 s");
-            return Done { key, retry_at: Some(now + chrono::Duration::seconds(5)) };
+            shared.ledger_failed(&format!("claim the due post {key}"), &e);
+            return Done { key, retry_at: None };
         }
     };
     shared.metrics.lateness(late.as_secs_f64());
@@ -231,6 +235,7 @@ async fn run_attempt(
         let at = now + chrono::Duration::from_std(after.unwrap_or_default()).unwrap_or_default();
         if let Err(e) = shared.store.finish(&key, Finish::Retry { at, error: reason.clone() }, now) {
             tracing::error!(key = %key, error = %e, "cannot record the outcome in the ledger");
+            shared.ledger_unusable(&format!("record the outcome of {key}"), &e);
         }
         match journal.unclear() {
             None => tracing::info!(key = %key, "not found on the platform after the interruption: sending it now"),
@@ -283,6 +288,7 @@ async fn finish(
     };
     if let Err(e) = recorded {
         tracing::error!(key = %key, error = %e, outcome = %outcome, "cannot record the outcome in the ledger");
+        shared.ledger_unusable(&format!("record the outcome of {key}"), &e);
     }
     shared.metrics.count(key.channel(), event);
     let campaign = &plan.project.campaigns[occ.campaign];

@@ -216,7 +216,7 @@ async fn alerts_at_start(
         .mount(&hook)
         .await;
     let dir = project_dir(campaign_text);
-    std::fs::write(dir.path().join("campaigns/card.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap();
+    std::fs::write(dir.path().join("campaigns/card.jpg"), crate::channels::media::SMALLEST_JPEG).unwrap();
     let config = edit(CONFIG) + "alert_webhook = \"file:webhook\"\n";
     std::fs::write(dir.path().join("config/herald.toml"), format!("secrets_file = \"secrets.toml\"\n{config}"))
         .unwrap();
@@ -412,16 +412,35 @@ async fn a_post_added_while_herald_runs_after_its_window_is_reported_missed() {
     d.stop().await;
 }
 
-/// A ledger whose reads of record lists can be made to fail (a disk error, a damaged page), the rest
-/// passing through to SQLite.
+/// A ledger whose reads of record lists can be made to fail (a disk error, a damaged page), and whose
+/// claims can be made to fail (a read-only disk), the rest passing through to SQLite.
 struct Flaky {
     inner: SqliteStore,
     fail_reads: std::sync::atomic::AtomicBool,
+    fail_writes: std::sync::atomic::AtomicBool,
 }
 
 impl Flaky {
+    fn new(inner: SqliteStore, fail_reads: bool) -> Self {
+        Self { inner, fail_reads: fail_reads.into(), fail_writes: false.into() }
+    }
+
     fn failing(&self, fail: bool) {
         self.fail_reads.store(fail, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn failing_writes(&self, fail: bool) {
+        self.fail_writes.store(fail, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn check_write(&self) -> crate::ledger::Result<()> {
+        if self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(LedgerError::ReadOnly {
+                path: "ledger.sqlite".into(),
+                why: "attempt to write a readonly database".into(),
+            });
+        }
+        Ok(())
     }
 
     fn check(&self) -> crate::ledger::Result<()> {
@@ -448,6 +467,7 @@ impl Store for Flaky {
         self.inner.sync_plan(p, now)
     }
     fn claim(&self, k: &OccurrenceKey, now: DateTime<Utc>) -> crate::ledger::Result<Record> {
+        self.check_write()?;
         self.inner.claim(k, now)
     }
     fn claim_with(
@@ -456,6 +476,7 @@ impl Store for Flaky {
         now: DateTime<Utc>,
         s: &[(String, String)],
     ) -> crate::ledger::Result<Record> {
+        self.check_write()?;
         self.inner.claim_with(k, now, s)
     }
     fn save_journal(
@@ -507,11 +528,15 @@ impl Store for Flaky {
     fn first_planned(&self) -> crate::ledger::Result<Option<DateTime<Utc>>> {
         self.inner.first_planned()
     }
+    fn check_writable(&self) -> crate::ledger::Result<()> {
+        self.check_write()?;
+        self.inner.check_writable()
+    }
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_post_moved_after_it_went_out_is_held_while_the_ledger_cannot_say_so() {
-    let store = Arc::new(Flaky { inner: SqliteStore::in_memory().unwrap(), fail_reads: false.into() });
+    let store = Arc::new(Flaky::new(SqliteStore::in_memory().unwrap(), false));
     let dir = project_dir(&campaign(&post("a", "08:30")));
     let options =
         Options { root: dir.path().to_path_buf(), dry_run: true, state_dir: None, clock: Clock::tokio(at("08:00")) };
@@ -546,7 +571,7 @@ async fn posts_past_their_window_are_reported_once_the_ledger_can_be_read() {
         first.stop().await;
         Arc::try_unwrap(s).unwrap_or_else(|_| panic!("the daemon has stopped: the test owns the ledger"))
     };
-    let store = Arc::new(Flaky { inner, fail_reads: true.into() });
+    let store = Arc::new(Flaky::new(inner, true));
     // herald comes back at 11:00, two hours after `a`, with a ledger that cannot list records.
     let dir = project_dir(&campaign(&post("a", "09:00")));
     let options =
@@ -588,4 +613,40 @@ async fn a_post_cut_off_by_a_crash_is_looked_for_until_it_can_no_longer_land_bef
     let r = record(&d);
     assert_eq!(r.status, Status::Sent, "certainly absent once it can no longer land: sent: {r:?}");
     d.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_claim_the_ledger_refuses_fails_health_until_a_write_goes_through_and_the_post_then_goes_out() {
+    let store = Arc::new(Flaky::new(SqliteStore::in_memory().unwrap(), false));
+    let dir = project_dir(&campaign(&post("a", "08:30")));
+    let options =
+        Options { root: dir.path().to_path_buf(), dry_run: true, state_dir: None, clock: Clock::tokio(at("08:00")) };
+    let daemon = Daemon::start(options, store.clone()).await.unwrap();
+    let metrics = daemon.metrics();
+    let (control, rx) = mpsc::channel(8);
+    let task = tokio::spawn(daemon.run(rx));
+    let key = OccurrenceKey::new("c", "a", "x", at("08:30")).unwrap();
+    assert_eq!(metrics.ledger_trouble(), None, "healthy at start");
+    // The disk turns read-only before `a` is due: its claim fails.
+    store.failing_writes(true);
+    until("08:00", "08:30").await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let why = metrics.ledger_trouble().expect("/healthz fails while the claim cannot be written");
+    assert!(why.contains("claim the due post c/a/x/2027-03-08T08:30:00Z") && why.contains("readonly"), "{why}");
+    assert_eq!(store.inner.get(&key).unwrap().unwrap().status, Status::Scheduled, "held, not lost");
+    // Reads pass at the recheck, but the write probe does not: still unhealthy a minute on.
+    tokio::time::sleep(std::time::Duration::from_secs(65)).await;
+    assert!(metrics.ledger_trouble().is_some(), "reads alone do not make a read-only ledger usable");
+    assert_eq!(store.inner.get(&key).unwrap().unwrap().status, Status::Scheduled);
+    // Writable again: the next recheck clears the trouble and the post goes out, late but in its window.
+    store.failing_writes(false);
+    tokio::time::sleep(std::time::Duration::from_secs(35)).await;
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(metrics.ledger_trouble(), None, "/healthz passes again");
+    assert_eq!(store.inner.get(&key).unwrap().unwrap().status, Status::Sent);
+    assert_eq!(metrics.counts("x").sent, 1);
+    control.send(Control::Shutdown).await.unwrap();
+    task.await.unwrap();
 }

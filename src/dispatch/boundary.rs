@@ -113,7 +113,9 @@ async fn send_live(client: &reqwest::Client, req: Request) -> Result<Response, S
     }
     builder = match req.body {
         Body::Empty => builder,
-        Body::Json(v) => builder.header("content-type", "application/json").body(serde_json::to_vec(&*v).unwrap_or_default()),
+        Body::Json(v) => {
+            builder.header("content-type", "application/json").body(serde_json::to_vec(&*v).unwrap_or_default())
+        }
         Body::Form(fields) => {
             let encoded: Vec<String> =
                 fields.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(value_of(v)))).collect();

@@ -463,6 +463,18 @@ pub enum LedgerError {
     )]
     TooNew { path: PathBuf, found: i64, supported: i64 },
     #[error(
+        "the ledger at {path} was written by an older herald (schema version {found}; this herald writes {supported})\nhelp: `herald run` upgrades it; commands that only read the ledger never change it"
+    )]
+    NeedsUpgrade { path: PathBuf, found: i64, supported: i64 },
+    #[error(
+        "herald cannot write the ledger at {path}: {why}\nhelp: let herald's user write the file and its folder (SQLite keeps `-wal` and `-shm` files beside it), or point `ledger` in config/herald.toml at a writable place; herald did not change it"
+    )]
+    ReadOnly { path: PathBuf, why: String },
+    #[error(
+        "the ledger at {path} is damaged: {detail}\nhelp: stop herald and restore the file from a backup; herald did not change it (moving it away starts an empty ledger, which no longer knows what was already sent)"
+    )]
+    Damaged { path: PathBuf, detail: String },
+    #[error(
         "the ledger at {path} stayed locked by another process\nhelp: another herald command is writing to it; try again, and check that only one `herald run` uses this ledger"
     )]
     Locked { path: PathBuf },
@@ -565,4 +577,9 @@ pub trait Store: Send + Sync {
     /// When this ledger first planned an occurrence (the earliest record's creation), `None` while it
     /// is empty: herald accounts for what the files schedule from about then on.
     fn first_planned(&self) -> Result<Option<DateTime<Utc>>>;
+
+    /// Proves the ledger can be written now: one committed write that changes nothing a reader sees.
+    /// The daemon asks it before it believes a ledger that failed is usable again (reads alone can
+    /// succeed on a ledger every write fails on).
+    fn check_writable(&self) -> Result<()>;
 }

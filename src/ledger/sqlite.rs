@@ -103,21 +103,59 @@ impl std::fmt::Debug for SqliteStore {
 impl SqliteStore {
     /// Opens the ledger at `path`, creating the folder and an empty file (mode 0600) on first run and
     /// bringing the schema up to date. A file that is not a herald ledger, or is from a newer herald,
-    /// is refused unchanged.
+    /// is refused unchanged, and so is anything at `path` that is not a regular file (a folder, a
+    /// named pipe, a symbolic link to nothing): SQLite is never handed it.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        create_file(&path)?;
+        if inspect(&path)? == Found::Missing {
+            create_file(&path)?;
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&path, flags)
             .map_err(|source| database_error(&path, "opening the file", source))?;
         Self::prepare(conn, path)
     }
 
-    /// The ledger at `path` when there is one (`None` before the daemon first ran): for commands that
-    /// read it, or change it only when it exists.
+    /// The ledger at `path` when there is one (`None` before the daemon first ran), opened read-write:
+    /// for commands that change it only when it exists (`herald resolve`). Anything at `path` that
+    /// is not a regular file is refused, as by [`SqliteStore::open`].
     pub fn open_if_exists(path: impl AsRef<Path>) -> Result<Option<Self>> {
         let path = path.as_ref();
-        if path.is_file() { Self::open(path).map(Some) } else { Ok(None) }
+        if inspect(path)? == Found::Missing { Ok(None) } else { Self::open(path).map(Some) }
+    }
+
+    /// The ledger at `path` for a command that only reads it (`herald status`, `plan`, `preview`):
+    /// opened `SQLITE_OPEN_READ_ONLY` and `query_only`, never created, migrated or written. (SQLite may
+    /// still create the `-shm` and `-wal` files beside a WAL ledger, to read it safely while the
+    /// daemon writes; the ledger itself is not changed.)
+    ///
+    /// `None` means "no ledger yet": nothing at `path`, an empty file (what a daemon leaves when it
+    /// stopped between creating the file and its first commit; `herald run` makes it a ledger), or a
+    /// SQLite database with no tables at all. Anything else that is not a readable herald ledger of
+    /// this schema version is an error: a folder, a named pipe (never opened, so never waited on), a
+    /// symbolic link to nothing, another file, another program's database, a damaged file.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Option<Self>> {
+        let path = path.as_ref().to_path_buf();
+        if inspect(&path)? != Found::File {
+            return Ok(None);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags)
+            .map_err(|source| database_error(&path, "opening the file to read it", source))?;
+        let p = path.as_path();
+        let err = |doing| move |source| database_error(p, doing, source);
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err("setting the busy timeout"))?;
+        conn.execute_batch("PRAGMA query_only = ON;").map_err(err("opening the file to read it"))?;
+        refuse_foreign(&conn, p)?;
+        let version: i64 =
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err("reading the schema version"))?;
+        if version == 0 {
+            return Ok(None); // an empty SQLite database: refuse_foreign found no tables in it
+        }
+        if version < SCHEMA_VERSION {
+            return Err(LedgerError::NeedsUpgrade { path, found: version, supported: SCHEMA_VERSION });
+        }
+        Ok(Some(Self { conn: Mutex::new(conn), path }))
     }
 
     /// A ledger that lives as long as the value (tests, dry runs).
@@ -130,6 +168,56 @@ impl SqliteStore {
     /// The file, as given to [`SqliteStore::open`].
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What `herald run` asks before it starts: can the ledger be written, and is the file whole?
+    ///
+    /// Refuses a ledger SQLite could open only read-only (the file's mode, a read-only mount) and one
+    /// a real committed write fails on (a folder where SQLite cannot create its `-wal` and `-shm`
+    /// files): [`LedgerError::ReadOnly`]. Then runs `PRAGMA quick_check`, interrupted after `budget`
+    /// so a huge file cannot hold up the start; a damaged page is [`LedgerError::Damaged`]. Returns
+    /// whether the check got through the whole file in time.
+    pub fn check_usable(&self, budget: Duration) -> Result<bool> {
+        let read_only =
+            self.lock().is_readonly(rusqlite::MAIN_DB).map_err(self.db("asking whether it is read-only"))?;
+        if read_only {
+            return Err(LedgerError::ReadOnly {
+                path: self.path.clone(),
+                why: "SQLite could open the file only read-only".into(),
+            });
+        }
+        self.check_writable().map_err(|e| match e {
+            LedgerError::Database { path, source, .. } => match source.sqlite_error_code() {
+                Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                    LedgerError::Damaged { path, detail: source.to_string() }
+                }
+                _ => LedgerError::ReadOnly { path, why: source.to_string() },
+            },
+            other => other,
+        })?;
+        let conn = self.lock();
+        let interrupt = conn.get_interrupt_handle();
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if finished.recv_timeout(budget) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                interrupt.interrupt();
+            }
+        });
+        let rows: rusqlite::Result<Vec<String>> =
+            conn.prepare("PRAGMA quick_check(10)").and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect());
+        let _ = done.send(());
+        let _ = watchdog.join();
+        match rows {
+            Ok(rows) if rows.iter().all(|r| r == "ok") => Ok(true),
+            Ok(rows) => Err(LedgerError::Damaged { path: self.path.clone(), detail: rows.join("; ") }),
+            Err(e) => match e.sqlite_error_code() {
+                Some(ErrorCode::OperationInterrupted) => Ok(false),
+                Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                    Err(LedgerError::Damaged { path: self.path.clone(), detail: e.to_string() })
+                }
+                _ => Err(database_error(&self.path, "checking the file for damage", e)),
+            },
+        }
     }
 
     fn prepare(mut conn: Connection, path: PathBuf) -> Result<Self> {
@@ -540,6 +628,16 @@ impl Store for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn check_writable(&self) -> Result<()> {
+        // Rewrites the change counter with its own value: a real page written and fsynced, nothing a
+        // reader sees changed.
+        self.write("writing to the ledger", |tx| {
+            tx.execute("UPDATE meta SET value = value WHERE name = 'changes'", [])
+                .map_err(self.db("writing to the ledger"))?;
+            Ok(())
+        })
+    }
+
     fn first_planned(&self) -> Result<Option<DateTime<Utc>>> {
         let conn = self.lock();
         let first: Option<String> = conn
@@ -563,6 +661,66 @@ impl Store for SqliteStore {
 fn read_scope(r: &rusqlite::Row<'_>) -> rusqlite::Result<PauseScope> {
     let some = |s: String| Some(s).filter(|s| !s.is_empty());
     Ok(PauseScope { campaign: some(r.get(0)?), channel: some(r.get(1)?) })
+}
+
+/// What is at a ledger's path, found without opening it (opening a named pipe would wait for a writer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// Nothing: no ledger yet.
+    Missing,
+    /// An empty regular file: SQLite reads it as a database with nothing in it.
+    Empty,
+    /// A regular file with something in it (through a symbolic link or not).
+    File,
+}
+
+/// Looks at `path` (following a symbolic link) and refuses anything that is not a regular file.
+fn inspect(path: &Path) -> Result<Found> {
+    let not_a_ledger = |reason: String| LedgerError::NotALedger { path: path.to_path_buf(), reason };
+    let io = |source| LedgerError::Open { path: path.to_path_buf(), source };
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
+        Err(e) => return Err(io(e)),
+    };
+    let meta = if meta.file_type().is_symlink() {
+        match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let target = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+                return Err(not_a_ledger(format!(
+                    "it is a symbolic link to `{target}`, which does not exist (herald creates no file through a link)"
+                )));
+            }
+            Err(e) => return Err(io(e)),
+        }
+    } else {
+        meta
+    };
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return Ok(if meta.len() == 0 { Found::Empty } else { Found::File });
+    }
+    let what = if kind.is_dir() {
+        "a folder"
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt as _;
+            if kind.is_fifo() {
+                "a named pipe (FIFO)"
+            } else if kind.is_socket() {
+                "a socket"
+            } else if kind.is_block_device() || kind.is_char_device() {
+                "a device"
+            } else {
+                "a special file"
+            }
+        }
+        #[cfg(not(unix))]
+        "a special file"
+    };
+    Err(not_a_ledger(format!("it is {what}, not a regular file")))
 }
 
 /// Creates `path`'s folder (mode 0700) and the file itself (mode 0600) when missing.
@@ -638,6 +796,12 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 fn database_error(path: &Path, doing: &'static str, source: rusqlite::Error) -> LedgerError {
     match source.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => LedgerError::Locked { path: path.to_path_buf() },
+        Some(ErrorCode::ReadOnly) => {
+            LedgerError::ReadOnly { path: path.to_path_buf(), why: format!("{source} (while {doing})") }
+        }
+        Some(ErrorCode::DatabaseCorrupt) => {
+            LedgerError::Damaged { path: path.to_path_buf(), detail: format!("{source} (while {doing})") }
+        }
         _ => LedgerError::Database { path: path.to_path_buf(), doing, source },
     }
 }

@@ -594,3 +594,55 @@ fn dates_outside_the_years_herald_schedules_in_are_errors_not_cut() {
         assert!(r.stderr.contains(expected), "missing {expected:?} in:\n{}", r.stderr);
     }
 }
+
+/// `[channels.x]` at `base_url`, with `[channels.x.credentials]` when `credentials`.
+fn x_at(base_url: &str, credentials: bool) -> String {
+    let mut config =
+        format!("[channels.x]\nplatform = \"twitter\"\nhandle = \"@humansecurityFA\"\nbase_url = \"{base_url}\"\n");
+    if credentials {
+        config.push_str(
+            "\n[channels.x.credentials]\nconsumer_key = \"env:HERALD_TEST_CK\"\nconsumer_secret = \"env:HERALD_TEST_CS\"\naccess_token = \"env:HERALD_TEST_AT\"\naccess_token_secret = \"env:HERALD_TEST_ATS\"\n",
+        );
+    }
+    config
+}
+
+#[test]
+fn credentials_are_never_sent_over_plain_http_to_another_machine() {
+    let r = TestProject::new().file("config/herald.toml", &x_at("http://api.example.org", true)).run(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            r#"error: channel `x` would send its credentials in clear text: `base_url` is plain http to `api.example.org`
+ --> config/herald.toml:4:12
+  |
+4 | base_url = "http://api.example.org"
+  |            ^^^^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: write `https://`; plain `http://` is allowed only to this machine (127.0.0.1, ::1, localhost)
+"#
+        ),
+        "{}",
+        r.stderr
+    );
+    // This machine (the tests' fakes, a local proxy), https anywhere, and no credentials at all pass.
+    for (url, credentials) in [
+        ("http://127.0.0.1:8080", true),
+        ("http://127.10.0.1", true),
+        ("https://api.example.org", true),
+        ("http://api.example.org", false),
+    ] {
+        let r = TestProject::new().file("config/herald.toml", &x_at(url, credentials)).run(&["check"]);
+        assert!(!r.stderr.contains("clear text"), "{url} (credentials: {credentials}):\n{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_media_address_over_plain_http_is_a_warning() {
+    let config = "[channels.facebook]\nplatform = \"facebook\"\nhandle = \"@HS4Aglobal\"\nmedia_base_url = \"http://media.example.org/herald\"\n";
+    let r = TestProject::new().file("config/herald.toml", config).run(&["check"]);
+    assert_eq!(r.code, 0, "a warning only:\n{}", r.stderr);
+    assert!(r.stderr.contains("warning: `media_base_url` of channel `facebook` is plain http"), "{}", r.stderr);
+    assert!(r.stderr.contains(" --> config/herald.toml:4:18"), "{}", r.stderr);
+    assert!(r.stderr.contains("help: serve the `campaigns/` folder over `https://`"), "{}", r.stderr);
+}

@@ -17,4 +17,5 @@ mod preview_as_sent;
 mod robustness;
 mod send_waits;
 mod server_errors;
+mod unusable_ledger;
 mod x_adapter;

@@ -7,8 +7,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-
 use crate::channels::MediaType;
 use crate::channels::adapter::{
     Adapter, Journal, LOOKUP_MAX_PAGES, Lookup, Outgoing, Upkeep, read_media_base64, too_many_posts,
