@@ -9,11 +9,13 @@ fn main() -> ExitCode {
     let cli = herald::cli::Cli::parse();
     let today = chrono::Utc::now().date_naive();
     let stdout = std::io::stdout();
-    let mut stdout = std::io::BufWriter::new(stdout.lock());
+    // Everything printed passes the redactor: no credential herald loaded reaches the terminal, even
+    // inside a platform's message that echoes the request.
+    let mut stdout = herald::secrets::Redacting(std::io::BufWriter::new(stdout.lock()));
     let out = herald::cli::run(&cli, today, &mut stdout);
     // A closed pipe (e.g. `herald preview | head`) is not an error worth a panic.
     let _ = stdout.write_all(out.stdout.as_bytes());
     let _ = stdout.flush();
-    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+    let _ = herald::secrets::Redacting(std::io::stderr()).write_all(out.stderr.as_bytes());
     ExitCode::from(out.code)
 }

@@ -4,6 +4,13 @@
 //! or panic message can show it by accident; [`SecretsFile`], the optional secrets file outside the
 //! repository (refused when other users can read it); and [`SecretRef`], how `config/herald.toml` names a
 //! credential (`env:NAME` or `file:KEY`) without containing it. Campaign files never hold credentials.
+//!
+//! It also owns the one redactor, [`redact_known`]: every [`Secret`] made in this process is
+//! remembered, with the forms it takes in a request (percent-encoded, as in a form body or an OAuth
+//! 1.0a header; base64, as in a `Basic` header), and every string that leaves herald — the terminal
+//! (`main`), the log (the writer `herald run` logs through), the ledger's `last_error`, alerts — passes
+//! through it, so a platform's error that echoes the request shows `***`, never the credential.
+//! [`excerpt`] cuts a platform's text to a bounded length before it is stored or shown.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,8 +24,11 @@ use thiserror::Error;
 pub struct Secret(String);
 
 impl Secret {
+    /// A credential; from now on [`redact_known`] hides it (and its encoded forms) in every output.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        let value = value.into();
+        also_redact(&value);
+        Self(value)
     }
 
     /// The value itself. Call this only to sign or send a request, never to print.
@@ -175,6 +185,101 @@ pub fn resolve(
     }
 }
 
+/// Values shorter than this are not redacted: no credential is that short, and a few letters would
+/// be hidden inside ordinary words.
+const MIN_REDACTED: usize = 8;
+
+/// Every known credential form, longest first (so a longer form is replaced before a shorter one
+/// inside it).
+static KNOWN: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Remembers `value` (a credential, or a value made from credentials such as the base64 of
+/// `client_id:client_secret`) and its request forms, for [`redact_known`].
+pub fn also_redact(value: &str) {
+    if value.len() < MIN_REDACTED {
+        return;
+    }
+    use base64::Engine as _;
+    let engines = [
+        &base64::engine::general_purpose::STANDARD,
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let mut forms = vec![value.to_string(), percent_encoded(value)];
+    forms.extend(engines.iter().map(|e| e.encode(value)));
+    let mut known = KNOWN.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for form in forms {
+        if form.len() >= MIN_REDACTED && !known.contains(&form) {
+            known.push(form);
+        }
+    }
+    known.sort_by_key(|f| std::cmp::Reverse(f.len()));
+}
+
+/// `value` percent-encoded as a form body or an OAuth 1.0a header writes it (RFC 3986 unreserved
+/// characters kept).
+fn percent_encoded(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `text` with every credential this process has loaded (and its encoded forms) replaced by `***`.
+pub fn redact_known(text: &str) -> std::borrow::Cow<'_, str> {
+    let known = KNOWN.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !known.iter().any(|k| text.contains(k.as_str())) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for k in known.iter() {
+        if out.contains(k.as_str()) {
+            out = out.replace(k.as_str(), "***");
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The most of a platform's text herald keeps or shows (an error body can be a whole web page).
+pub const EXCERPT_BYTES: usize = 2048;
+
+/// `text` redacted ([`redact_known`]) and cut to [`EXCERPT_BYTES`] on a character boundary, saying
+/// how much was cut.
+pub fn excerpt(text: &str) -> String {
+    let text = redact_known(text);
+    if text.len() <= EXCERPT_BYTES {
+        return text.into_owned();
+    }
+    let mut end = EXCERPT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} more bytes not kept)", &text[..end], text.len() - end)
+}
+
+/// A writer that passes everything through [`redact_known`] (the terminal, the log). Each write is
+/// redacted whole: the log and `main` write a line or a whole output at once.
+pub struct Redacting<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::str::from_utf8(buf) {
+            Ok(text) => self.0.write_all(redact_known(text).as_bytes())?,
+            Err(_) => self.0.write_all(redact_known(&String::from_utf8_lossy(buf)).as_bytes())?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Replaces every occurrence of each secret's value in `text` with `***`: the last line of defence
 /// for text that came from outside (a platform's error body could echo a token back).
 pub fn redact(text: &str, secrets: &[&Secret]) -> String {
@@ -190,6 +295,26 @@ pub fn redact(text: &str, secrets: &[&Secret]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_loaded_credential_is_redacted_in_its_request_forms() {
+        use base64::Engine as _;
+        let s = Secret::new("tok/en+with=chars-0042");
+        let basic = base64::engine::general_purpose::STANDARD.encode("client-7:tok/en+with=chars-0042");
+        also_redact(&basic);
+        let echoed = format!(
+            "denied {{'authorization': 'Bearer {}', 'body': 'access_token=tok%2Fen%2Bwith%3Dchars-0042', 'basic': 'Basic {basic}', 'b64': '{}'}}",
+            s.expose(),
+            base64::engine::general_purpose::STANDARD.encode(s.expose())
+        );
+        let shown = redact_known(&echoed);
+        assert!(!shown.contains("tok/en") && !shown.contains("tok%2Fen") && !shown.contains(&basic), "{shown}");
+        assert_eq!(shown.matches("***").count(), 4, "{shown}");
+        assert_eq!(redact_known("a short pw"), "a short pw", "ordinary text is untouched");
+        let long = format!("{}{}", "é".repeat(EXCERPT_BYTES), s.expose());
+        let cut = excerpt(&long);
+        assert!(cut.len() < EXCERPT_BYTES + 64 && cut.ends_with("more bytes not kept)"), "{}", cut.len());
+    }
 
     #[test]
     fn secrets_never_print() {

@@ -53,13 +53,17 @@ fn in_config(d: &Diagnostic) -> bool {
     d.is_error() && d.source.as_ref().is_some_and(|s| &*s.path == crate::config::CONFIG_PATH)
 }
 
-/// Sets up `tracing`: human-readable or JSON lines on stderr; `RUST_LOG` overrides the level (`info`).
+/// Sets up `tracing`: human-readable or JSON lines on stderr, each through the redactor
+/// ([`crate::secrets::Redacting`]); `RUST_LOG` overrides the level (`info`).
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal as _;
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(|| crate::secrets::Redacting(std::io::stderr()))
+        .with_ansi(colour);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

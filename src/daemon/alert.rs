@@ -101,7 +101,9 @@ impl Alerter {
     }
 
     /// Logs `alert` and posts it to the webhook, if any (failures to post are logged, without the address).
-    pub async fn send(&self, alert: Alert) {
+    /// The message (often a platform's words) is redacted and cut to an excerpt first.
+    pub async fn send(&self, mut alert: Alert) {
+        alert.message = crate::secrets::excerpt(&alert.message);
         tracing::warn!(
             alert = ?alert.kind,
             campaign = alert.campaign.as_deref().unwrap_or(""),

@@ -511,10 +511,10 @@ impl Store for SqliteStore {
                 }
                 Finish::Retry { at, error } => {
                     r.next_attempt_at = Some(truncate(at));
-                    r.last_error = Some(error);
+                    r.last_error = Some(crate::secrets::excerpt(&error));
                 }
                 Finish::Failed { error } | Finish::Unknown { error } | Finish::Missed { reason: error } => {
-                    r.last_error = Some(error);
+                    r.last_error = Some(crate::secrets::excerpt(&error));
                 }
             }
             Ok(())

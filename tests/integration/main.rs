@@ -15,6 +15,7 @@ mod linkedin_adapter;
 mod preview;
 mod preview_as_sent;
 mod robustness;
+mod secrets_echo;
 mod send_waits;
 mod server_errors;
 mod unusable_ledger;

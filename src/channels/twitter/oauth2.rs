@@ -160,6 +160,8 @@ impl Session {
                     self.client_id.expose(),
                     secret.expose()
                 ));
+                // The base64 of the pair is itself a credential, wherever an echo shows it.
+                crate::secrets::also_redact(&basic);
                 req.secret_header("authorization", Secret::new(format!("Basic {basic}"))).form(fields)
             }
             None => {
