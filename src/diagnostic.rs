@@ -154,8 +154,8 @@ impl Diagnostic {
             }
             (Some(source), Some(span), Some(path)) => {
                 let (text, span) = shown(&source.text, &clamp_span(&source.text, span));
-                group = group
-                    .element(Snippet::source(text).path(&**path).annotation(AnnotationKind::Primary.span(span)));
+                group =
+                    group.element(Snippet::source(text).path(&**path).annotation(AnnotationKind::Primary.span(span)));
             }
             (Some(_), None, Some(path)) => {
                 group = group.element(annotate_snippets::Origin::path(&**path));

@@ -71,8 +71,7 @@ fn line(r: &Record) -> String {
         Status::Scheduled | Status::Sending => format!("  {at}  {what}  {}", r.status),
         _ => format!(
             "  {at}  {what}  {}: {error}\n      herald resolve {} --sent URL | --retry | --skip",
-            r.status,
-            r.key
+            r.status, r.key
         ),
     }
 }

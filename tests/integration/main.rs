@@ -16,4 +16,5 @@ mod preview_as_sent;
 mod robustness;
 mod send_waits;
 mod server_errors;
+mod terminal;
 mod x_adapter;
