@@ -2,7 +2,7 @@
 //! for every channel on every date of its campaign.
 //!
 //! Owns the checks that need rendered text (length limits, hashtag and mention caps, template runtime
-//! errors) and the "this post never goes out" check; file-level checks are in [`crate::config`].
+//! errors, control characters a template puts in the text) and the "this post never goes out" check; file-level checks are in [`crate::config`].
 
 use std::collections::HashSet;
 
@@ -14,6 +14,7 @@ use crate::config::{Campaign, Post, Project, When};
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, RenderError};
 use crate::schedule::Filter;
+use crate::terminal::{describe, hostile};
 
 /// Renders every occurrence in every campaign's window and returns the problems found, added to
 /// `diagnostics` (the problems found while loading).
@@ -31,6 +32,24 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
         let when = occ.at_local.format("%Y-%m-%d %H:%M");
         match render::render(project, occ) {
             Ok(r) => {
+                // What a template adds (a `[[day]]` name, an escape in a template string) is checked as
+                // rendered; what the file holds was checked where it is written.
+                let template = project.templates.source(target.template).unwrap_or_default();
+                let written = |c: char| template.contains(c) || target.link.as_ref().is_some_and(|l| l.contains(c));
+                let rendered = r.parts.join("\n");
+                for c in rendered.chars().filter(|c| hostile(*c) && !written(*c)) {
+                    if !reported.insert((occ.campaign, occ.post, usize::MAX - 1, c.to_string())) {
+                        continue;
+                    }
+                    let message = format!("post `{}`: its rendered text has {}", post.id, describe(c));
+                    let d = if c == '\0' {
+                        Diagnostic::error(message).help("a NUL cannot be published; remove what puts it there")
+                    } else {
+                        Diagnostic::warning(message)
+                            .help("a template puts it there (a `[[day]]` name, an escape in a template string): it would be published as is; remove it")
+                    };
+                    diagnostics.push(d.at(&campaign.source, target.text_span.clone()));
+                }
                 for w in r.warnings {
                     if reported.insert((occ.campaign, occ.post, occ.target, w.message.clone())) {
                         diagnostics.push(

@@ -20,20 +20,22 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// What a hostile character is, in words (for `check`'s messages).
-pub fn describe(c: char) -> &'static str {
-    match c {
+/// A hostile character in words, with its code point: "an escape character (U+001B)" (for `check`'s
+/// messages).
+pub fn describe(c: char) -> String {
+    let what = match c {
         '\0' => "a NUL character",
-        '\u{1b}' => "an escape character (ESC, which starts terminal control sequences)",
-        '\u{7}' => "a bell character (BEL)",
+        '\u{1b}' => "an escape character",
+        '\u{7}' => "a bell character",
         '\u{8}' => "a backspace character",
         '\r' => "a carriage return",
         '\u{80}'..='\u{9f}' => "a C1 control character",
         '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}' => {
-            "a bidirectional control character (it reorders how the text is shown)"
+            "a bidirectional control character"
         }
         _ => "a control character",
-    }
+    };
+    format!("{what} (U+{:04X})", u32::from(c))
 }
 
 /// Whether a terminal would act on `c` rather than show it (line breaks and tabs aside: see
@@ -104,6 +106,14 @@ mod tests {
         );
         let osc8 = "\u{1b}]8;;https://evil.example\u{1b}\\click\u{1b}]8;;\u{1b}\\";
         assert_eq!(visible(osc8), "<U+001B>]8;;https://evil.example<U+001B>\\click<U+001B>]8;;<U+001B>\\");
+    }
+
+    #[test]
+    fn descriptions_name_the_character_and_its_code_point() {
+        assert_eq!(describe('\u{1b}'), "an escape character (U+001B)");
+        assert_eq!(describe('\u{202e}'), "a bidirectional control character (U+202E)");
+        assert_eq!(describe('\u{9b}'), "a C1 control character (U+009B)");
+        assert_eq!(describe('\0'), "a NUL character (U+0000)");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! overrides name a platform or channel, media files exist inside the campaign folder, are regular files
 //! (a pipe or device is refused without being opened for a blocking read), are well-formed images of a
 //! type the platform accepts, and are no larger than the platform's `max_image_bytes` (the size comes
-//! from the file system: only the headers are read). Checks that need a rendered text (length limits, hashtag caps) are in
+//! from the file system: only the headers are read), published texts hold no control or bidirectional
+//! characters ([`published_text`]). Checks that need a rendered text (length limits, hashtag caps) are in
 //! [`crate::check`].
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,6 +25,7 @@ use crate::channels::{MediaByUrl, MediaType, PLATFORMS, Platform};
 use crate::days::{Calendar, DayRule, Observance};
 use crate::diagnostic::{Diagnostic, Source, did_you_mean};
 use crate::render::template::{Scope, Templates};
+use crate::terminal::{describe, hostile};
 
 /// Validates `config/herald.toml` and adds its days to `calendar`.
 pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: &mut Vec<Diagnostic>) -> Config {
@@ -304,6 +306,11 @@ pub fn campaign(
         }
     };
     let channel_ids = campaign_channels(source, &c, cx.config, diags);
+    if let Some(l) = &c.link
+        && let LinkSetting::Url(url) = l.get_ref()
+    {
+        published_text(source, "the campaign", "`link`", l.span(), url.as_str(), diags);
+    }
     if let (Some(s), Some(e)) = (&c.starts, &c.ends)
         && e.get_ref() < s.get_ref()
     {
@@ -385,6 +392,47 @@ pub fn campaign(
         posts,
         broken,
     })
+}
+
+/// Control characters in a text that is published.
+///
+/// What: a post's text, translation, link or alt text holding a control character (ESC, BEL, backspace,
+/// CR, DEL, a C1 control) or a bidirectional control (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
+/// U+061C) is a warning at that character; a NUL (U+0000) is an error.
+///
+/// Why: herald publishes the text as it is. An escape sequence rewrites the terminal of whoever reads
+/// it raw, a bidirectional override makes the post read differently from what was reviewed, and none of
+/// them is visible in an editor; platforms cut the text at a NUL or refuse it.
+///
+/// Example: `text = "Water is life.\u001b[2J"` warns at the `\u001b`, "it would be published as is".
+pub fn published_text(
+    source: &Source,
+    owner: &str,
+    field: &str,
+    literal: Range<usize>,
+    value: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let at = |i: usize| super::reader::char_span(&source.text, literal.clone(), value, i);
+    if let Some(i) = value.find('\0') {
+        diags.push(
+            Diagnostic::error(format!("{owner}: its {field} has {}", describe('\0')))
+                .at(source, at(i))
+                .help("a NUL cannot be published (platforms cut the text there or refuse it); remove it"),
+        );
+    }
+    let mut found = value.char_indices().filter(|(_, c)| *c != '\0' && hostile(*c));
+    if let Some((i, c)) = found.next() {
+        let more = match found.count() {
+            0 => String::new(),
+            n => format!(" and {}", crate::diagnostic::plural(n, "more such character")),
+        };
+        diags.push(
+            Diagnostic::warning(format!("{owner}: its {field} has {}{more}", describe(c)))
+                .at(source, at(i))
+                .help("it would be published as is; remove it or write it visibly"),
+        );
+    }
 }
 
 /// "a LinkedIn", "an Instagram", "an X/Twitter": the platform's name with its article, as it is read.
@@ -515,6 +563,7 @@ impl PostValidation<'_, '_> {
 
     fn post(&mut self, p: TomlPost, campaign_channels: &[usize]) -> Option<Post> {
         let id = p.id.as_ref()?.get_ref().to_string();
+        self.check_published_texts(&p, &id);
         // When the date is wrong the rest of the post is still checked (against a stand-in date of the
         // same kind), so every mistake shows at once; the post is then left out.
         let checked_when = self.when(&p, &id);
@@ -606,6 +655,36 @@ impl PostValidation<'_, '_> {
                     "keep exactly one; make separate posts for separate dates",
                 );
                 None
+            }
+        }
+    }
+
+    /// Control and bidirectional characters in everything of the post that is published: its texts and
+    /// translations (templates: what they render is checked in [`crate::check`]), links and alt texts,
+    /// in the post and in each `[post.NAME]`.
+    fn check_published_texts(&mut self, p: &TomlPost, id: &str) {
+        let owner = format!("post `{id}`");
+        for layer in std::iter::once(&p.content).chain(p.overrides.iter().map(|(_, c)| c)) {
+            let mut fields: Vec<(String, Range<usize>, &str)> = Vec::new();
+            if let Some(t) = &layer.text {
+                fields.push(("`text`".into(), t.span(), t.get_ref()));
+            }
+            for (language, t) in &layer.translations {
+                fields.push((format!("`{language}` translation"), t.span(), t.get_ref()));
+            }
+            if let Some(l) = &layer.link
+                && let LinkSetting::Url(url) = l.get_ref()
+            {
+                fields.push(("`link`".into(), l.span(), url.as_str()));
+            }
+            for m in layer.media.as_ref().map(|m| m.get_ref().as_slice()).unwrap_or_default() {
+                if let Some(alt) = &m.get_ref().alt {
+                    let span = super::reader::literal_of_key(&self.source.text, m.span(), "alt").unwrap_or(m.span());
+                    fields.push((format!("alt text of `{}`", m.get_ref().file), span, alt));
+                }
+            }
+            for (field, span, value) in fields {
+                published_text(self.source, &owner, &field, span, value, self.diags);
             }
         }
     }

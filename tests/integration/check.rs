@@ -646,3 +646,116 @@ fn a_media_address_over_plain_http_is_a_warning() {
     assert!(r.stderr.contains(" --> config/herald.toml:4:18"), "{}", r.stderr);
     assert!(r.stderr.contains("help: serve the `campaigns/` folder over `https://`"), "{}", r.stderr);
 }
+
+#[test]
+fn control_and_bidi_characters_in_published_text_are_warnings_at_the_character() {
+    let p = TestProject::new().bytes("campaigns/media/water.jpg", JPEG).campaign_on(
+        "c.toml",
+        &["x", "x-fr"],
+        r#"
+[[post]]
+id = "water"
+date = 2027-03-22
+text = "Water is life.\u001b[2J\u0007"
+link = "https://www.humansecurity.world/\u009b2J"
+media = [{ file = "media/water.jpg", alt = "A girl \u202Ecarries water" }]
+
+[post.translations]
+fr = "L'eau, c'est la vie.\r"
+"#,
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        r#"warning: post `water`: its `text` has an escape character (U+001B) and 1 more such character
+  --> campaigns/c.toml:14:23
+   |
+14 | text = "Water is life.\u001b[2J\u0007"
+   |                       ^^^^^^
+   |
+   = help: it would be published as is; remove it or write it visibly
+
+warning: post `water`: its `link` has a C1 control character (U+009B)
+  --> campaigns/c.toml:15:41
+   |
+15 | link = "https://www.humansecurity.world/\u009b2J"
+   |                                         ^^^^^^
+   |
+   = help: it would be published as is; remove it or write it visibly
+
+warning: post `water`: its alt text of `media/water.jpg` has a bidirectional control character (U+202E)
+  --> campaigns/c.toml:16:52
+   |
+16 | media = [{ file = "media/water.jpg", alt = "A girl \u202Ecarries water" }]
+   |                                                    ^^^^^^
+   |
+   = help: it would be published as is; remove it or write it visibly
+
+warning: post `water`: its `fr` translation has a carriage return (U+000D)
+  --> campaigns/c.toml:19:27
+   |
+19 | fr = "L'eau, c'est la vie.\r"
+   |                           ^^
+   |
+   = help: it would be published as is; remove it or write it visibly
+
+warning: 0 errors, 4 warnings
+"#
+    );
+    assert_eq!(p.run(&["check", "--deny-warnings"]).code, 1);
+}
+
+#[test]
+fn a_nul_in_published_text_is_an_error_and_so_is_one_a_template_renders() {
+    let config = format!(
+        "{}\n[[day]]\nid = \"evil-day\"\nname = \"Evil\\u001b[2J Day\\u0000\"\ndates = [2027-05-20]\n",
+        crate::support::CONFIG
+    );
+    let p = TestProject::new().file("config/herald.toml", &config).campaign_on(
+        "c.toml",
+        &["x"],
+        r#"
+[[post]]
+id = "water"
+date = 2027-03-22
+text = "Water\u0000 is life."
+
+[[post]]
+id = "evil"
+day = "evil-day"
+text = "Today is {{ day.name }}."
+"#,
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        r#"error: post `water`: its `text` has a NUL character (U+0000)
+  --> campaigns/c.toml:14:14
+   |
+14 | text = "Water\u0000 is life."
+   |              ^^^^^^
+   |
+   = help: a NUL cannot be published (platforms cut the text there or refuse it); remove it
+
+error: post `evil`: its rendered text has a NUL character (U+0000)
+  --> campaigns/c.toml:19:8
+   |
+19 | text = "Today is {{ day.name }}."
+   |        ^^^^^^^^^^^^^^^^^^^^^^^^^^
+   |
+   = help: a NUL cannot be published; remove what puts it there
+
+warning: post `evil`: its rendered text has an escape character (U+001B)
+  --> campaigns/c.toml:19:8
+   |
+19 | text = "Today is {{ day.name }}."
+   |        ^^^^^^^^^^^^^^^^^^^^^^^^^^
+   |
+   = help: a template puts it there (a `[[day]]` name, an escape in a template string): it would be published as is; remove it
+
+error: 2 errors, 1 warning
+"#
+    );
+}

@@ -18,5 +18,6 @@ mod robustness;
 mod secrets_echo;
 mod send_waits;
 mod server_errors;
+mod terminal;
 mod unusable_ledger;
 mod x_adapter;
