@@ -10,7 +10,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use herald::schedule::Filter;
 
-const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
+const JPEG: &[u8] = herald::channels::media::SMALLEST_JPEG;
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();

@@ -35,7 +35,7 @@ use herald::ledger::sqlite::SqliteStore;
 use herald::ledger::{RecordFilter, Status, Store};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
+const JPEG: &[u8] = herald::channels::media::SMALLEST_JPEG;
 const PLATFORMS: [&str; 4] = ["x", "instagram", "linkedin", "facebook"];
 
 fn arg(args: &[String], name: &str) -> Option<u64> {

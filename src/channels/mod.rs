@@ -2,7 +2,7 @@
 //!
 //! Owns [`Platform`] (the names accepted in `config/herald.toml`), the per-platform [`Rules`] that
 //! rendering and `herald check` apply (length limits and how length is counted, hashtag and mention caps,
-//! where the link goes, which media types are accepted), and [`PLATFORMS`], the list that tests walk.
+//! where the link goes, which media types are accepted and how large an image may be), and [`PLATFORMS`], the list that tests walk.
 //! Each platform lives in its own folder (`twitter/`, `instagram/`, `linkedin/`, `facebook/`); adding a
 //! platform is one folder plus one line in [`PLATFORMS`] and in [`Platform::rules`].
 
@@ -71,6 +71,10 @@ pub struct Rules {
     pub link: LinkPlacement,
     pub media_types: &'static [MediaType],
     pub max_media: usize,
+    /// The largest image file the platform takes, in bytes. `herald check` refuses a bigger file, and
+    /// uploads never read more than this (plus one byte, to notice a file that grew): see
+    /// [`media::read_bounded`]. Each platform's value says where it comes from.
+    pub max_image_bytes: u64,
     /// The longest alt text the platform takes, in characters, when it has a limit: rendering cuts a
     /// longer one (with a warning), so the preview shows the alt text sent.
     pub max_alt: Option<usize>,
@@ -210,6 +214,7 @@ mod tests {
             assert!(r.text_limit > 0, "{p}");
             assert!(!r.media_types.is_empty(), "{p}");
             assert!(r.max_media > 0, "{p}");
+            assert!(r.max_image_bytes >= 1_000_000, "{p}: a limit in bytes, not in MB");
             assert!(!r.display.is_empty(), "{p}");
         }
     }
@@ -233,6 +238,10 @@ mod tests {
         assert_eq!(Platform::Instagram.rules().max_mentions, Some(20));
         assert_eq!(Platform::Linkedin.rules().text_limit, 3000);
         assert_eq!(Platform::Facebook.rules().text_limit, 63_206);
+        assert_eq!(Platform::Twitter.rules().max_image_bytes, 5 * 1024 * 1024);
+        assert_eq!(Platform::Instagram.rules().max_image_bytes, 8_000_000);
+        assert_eq!(Platform::Linkedin.rules().max_image_bytes, 5_000_000);
+        assert_eq!(Platform::Facebook.rules().max_image_bytes, 4_000_000);
         assert_eq!(Platform::Twitter.measure("https://www.humansecurity.world is here"), 23 + 8);
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! Owns the meaning checks: channels exist, days exist, one schedule per post, ids unique, a time for
 //! every post, templates compile with known variables, translations exist for every channel language,
-//! overrides name a platform or channel, media files exist inside the campaign folder and have a type the
-//! platform accepts. Checks that need a rendered text (length limits, hashtag caps) are in
+//! overrides name a platform or channel, media files exist inside the campaign folder, are regular files
+//! (a pipe or device is refused without being opened for a blocking read), are well-formed images of a
+//! type the platform accepts, and are no larger than the platform's `max_image_bytes` (the size comes
+//! from the file system: only the headers are read). Checks that need a rendered text (length limits, hashtag caps) are in
 //! [`crate::check`].
 
 use std::collections::{BTreeMap, HashMap};
@@ -17,6 +19,7 @@ use super::model::{Campaign, Channel, Config, Daemon, Media, Post, Target, When}
 use super::names::{Hashtag, Id, Language, LinkSetting};
 use super::schema::{TomlCampaign, TomlCampaignFile, TomlConfig, TomlContent, TomlDaemon, TomlMedia, TomlPost};
 use super::time::Interval;
+use crate::channels::media::{self, MediaError};
 use crate::channels::{MediaByUrl, MediaType, PLATFORMS, Platform};
 use crate::days::{Calendar, DayRule, Observance};
 use crate::diagnostic::{Diagnostic, Source, did_you_mean};
@@ -788,6 +791,24 @@ impl PostValidation<'_, '_> {
                 );
                 continue;
             }
+            if file.size > rules.max_image_bytes {
+                self.error(
+                    span.clone(),
+                    format!(
+                        "`{}` is {}, over {}'s limit of {} for an image (channel `{}`)",
+                        item.file,
+                        media::size_in_words(file.size),
+                        rules.display,
+                        media::size_in_words(rules.max_image_bytes),
+                        channel.name
+                    ),
+                    format!(
+                        "make the image smaller (fewer pixels or a lower export quality), or give `[post.{}]` its own `media`",
+                        channel.platform.name()
+                    ),
+                );
+                continue;
+            }
             let alt = item.alt.as_ref().filter(|a| !a.trim().is_empty()).cloned();
             if alt.is_none() && self.media_cache.warn_alt(&item.file) {
                 self.diags.push(
@@ -813,6 +834,8 @@ struct MediaCache {
 struct CheckedFile {
     path: PathBuf,
     kind: MediaType,
+    /// In bytes, from the file system (the file is not read to find it).
+    size: u64,
 }
 
 impl MediaCache {
@@ -877,18 +900,32 @@ fn check_media_file(dir: &Path, file: &str) -> Result<CheckedFile, (String, Stri
             "use a .jpg, .png, .gif or .webp image".into(),
         ));
     };
-    let mut head = [0u8; 16];
-    let n = std::fs::File::open(&real).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).map_err(|e| {
+    // Only a regular file is opened (a named pipe would block `check` forever), and only its headers
+    // are read: its size comes from the file system, and each channel compares it with its limit.
+    let (file_handle, size) = match media::open_regular(&real) {
+        Ok(opened) => opened,
+        Err(MediaError::NotRegular(what)) => {
+            return Err((
+                format!("media file `{file}` is {what}, not a regular file"),
+                "media must be ordinary image files; herald does not read pipes, devices, sockets or folders".into(),
+            ));
+        }
+        Err(e) => {
+            return Err((format!("media file `{file}` {e}"), "check the file's permissions".to_string()));
+        }
+    };
+    let found = MediaType::identify(&mut std::io::BufReader::new(file_handle)).map_err(|e| {
         (format!("media file `{file}` cannot be read: {e}"), "check the file's permissions".to_string())
     })?;
-    match MediaType::sniff(&head[..n]) {
-        Some(real_kind) if real_kind == claimed => Ok(CheckedFile { path: real, kind: claimed }),
+    match found {
+        Some(real_kind) if real_kind == claimed => Ok(CheckedFile { path: real, kind: claimed, size }),
         Some(real_kind) => Err((
             format!("`{file}` is named like a {claimed} image but is a {real_kind}"),
             format!("rename it with the right extension for a {real_kind} file, or convert it"),
         )),
-        None => {
-            Err((format!("`{file}` is not a readable {claimed} image"), "export the image again as JPEG or PNG".into()))
-        }
+        None => Err((
+            format!("`{file}` is not a well-formed {claimed} image"),
+            "export the image again from an image editor (as JPEG or PNG); the file may be damaged or cut short".into(),
+        )),
     }
 }

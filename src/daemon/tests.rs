@@ -216,7 +216,7 @@ async fn alerts_at_start(
         .mount(&hook)
         .await;
     let dir = project_dir(campaign_text);
-    std::fs::write(dir.path().join("campaigns/card.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap();
+    std::fs::write(dir.path().join("campaigns/card.jpg"), crate::channels::media::SMALLEST_JPEG).unwrap();
     let config = edit(CONFIG) + "alert_webhook = \"file:webhook\"\n";
     std::fs::write(dir.path().join("config/herald.toml"), format!("secrets_file = \"secrets.toml\"\n{config}"))
         .unwrap();

@@ -299,7 +299,7 @@ mod tests {
             std::fs::write(path, contents).expect("write");
         };
         write("config/herald.toml", b"[channels.facebook]\nplatform = \"facebook\"\nhandle = \"@HS4Aglobal\"\n");
-        write("campaigns/media/a.jpg", &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0]);
+        write("campaigns/media/a.jpg", crate::channels::media::SMALLEST_JPEG);
         let campaign = format!(
             "[campaign]\nname = \"C\"\ntimezone = \"UTC\"\nchannels = [\"facebook\"]\nhashtags = [\"HS4A\"]\n\
              link = \"https://hs4a.org\"\nstarts = 2027-01-01\nends = 2027-12-31\ntime = \"09:00\"\n\n\

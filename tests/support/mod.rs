@@ -54,9 +54,10 @@ ends = 2027-12-31
 time = "09:00"
 "#;
 
-/// Smallest byte strings that pass herald's JPEG/PNG sniffing.
-pub const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+/// Small well-formed images (one grey pixel each): herald checks an image's structure, not only its
+/// first bytes.
+pub const JPEG: &[u8] = herald::channels::media::SMALLEST_JPEG;
+pub const PNG: &[u8] = herald::channels::media::SMALLEST_PNG;
 
 pub struct TestProject {
     dir: tempfile::TempDir,

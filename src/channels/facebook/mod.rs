@@ -3,7 +3,7 @@
 //! Messages up to 63,206 characters; the link of a text post goes in the API's `link` field (which
 //! builds the preview card) rather than in the text, while a photo post, which has no such field, ends
 //! its text with the link (placed when rendering, so the preview shows it); photos JPEG, PNG, GIF or
-//! WEBP.
+//! WEBP, at most 4 MB each.
 
 pub mod classify;
 pub mod client;
@@ -21,6 +21,9 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::Field,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 10,
+    // "We recommend uploading photos under 4MB" (developers.facebook.com/docs/graph-api/photo-uploads);
+    // larger ones fail with subcode 1366046 in client code. Read as 4,000,000 bytes.
+    max_image_bytes: 4_000_000,
     max_alt: None,
     threads: false,
     auth: &[Auth { name: "page-token", required: &["page_access_token"], optional: &[], refreshed: false }],

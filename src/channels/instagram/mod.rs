@@ -1,7 +1,8 @@
 //! Instagram: publishing rules.
 //!
 //! Captions up to 2,200 characters with at most 30 hashtags and 20 @-mentions; every post needs an
-//! image (feed images are JPEG only); links in captions are not clickable, so the post's link is left out.
+//! image (feed images are JPEG only, at most 8 MB); links in captions are not clickable, so the post's
+//! link is left out.
 
 pub mod classify;
 pub mod client;
@@ -20,6 +21,10 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::NotClickable,
     media_types: &[MediaType::Jpeg],
     max_media: 10,
+    // Feed images: JPEG, at most 8 MB (the IG User Media reference's image specifications, as
+    // quoted by third parties; the official page text was not retrieved): 8 MB read as 8,000,000
+    // bytes, the stricter reading.
+    max_image_bytes: 8_000_000,
     max_alt: None,
     threads: false,
     auth: &[

@@ -1,6 +1,7 @@
 //! LinkedIn: publishing rules.
 //!
-//! Post commentary up to 3,000 characters; images JPEG, PNG or GIF, up to 20 per post.
+//! Post commentary up to 3,000 characters; images JPEG, PNG or GIF, up to 20 per post, at most 5 MB each
+//! (LinkedIn documents no file size: see `max_image_bytes`).
 
 pub mod classify;
 pub mod client;
@@ -19,6 +20,9 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::InText,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif],
     max_media: 20,
+    // LinkedIn's Images API documents formats and a pixel cap (36,152,320 pixels), not a file size;
+    // 5 MB is what publishing tools document (Ayrshare's media guidelines), read as 5,000,000 bytes.
+    max_image_bytes: 5_000_000,
     max_alt: None,
     threads: false,
     auth: &[Auth { name: "oauth2", required: &["access_token"], optional: &[], refreshed: false }],

@@ -1,6 +1,7 @@
 //! X/Twitter: publishing rules (this file) and text measurement ([`text`]).
 //!
-//! Limits: 280 weighted characters per post (twitter-text v3), up to 4 images (JPEG, PNG, GIF, WEBP).
+//! Limits: 280 weighted characters per post (twitter-text v3), up to 4 images (JPEG, PNG, GIF, WEBP) of
+//! at most 5 MB (5,242,880 bytes) each.
 //! Over-long posts can go out as a numbered thread (`thread = true`).
 
 pub mod classify;
@@ -22,6 +23,10 @@ pub const RULES: Rules = Rules {
     link: LinkPlacement::InText,
     media_types: &[MediaType::Jpeg, MediaType::Png, MediaType::Gif, MediaType::Webp],
     max_media: 4,
+    // X: "Image: 5 MB" (docs.x.com/x-api/media, "Size restrictions for uploading via API"); X's
+    // own refusal names the bytes: "Image file size must be <= 5242880 bytes" (error 324). Animated
+    // GIFs may be 15 MB there, but only through the chunked upload, which herald does not use.
+    max_image_bytes: 5 * 1024 * 1024,
     max_alt: Some(1000),
     threads: true,
     auth: &[
