@@ -13,6 +13,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use super::{Rules, media};
 use crate::config::{Channel, Media};
 use crate::dispatch::boundary::Boundary;
 use crate::dispatch::http::Response;
@@ -66,12 +67,51 @@ pub struct Outgoing<'a> {
     pub campaigns_dir: &'a Path,
 }
 
-/// The bytes of an image to upload (read off the runtime's threads), or why the post cannot go out.
-pub async fn read_media(media: &Media) -> Result<Vec<u8>, Outcome> {
-    tokio::fs::read(&media.path).await.map_err(|e| Outcome::Rejected {
-        platform_message: String::new(),
-        explanation: format!("cannot read the image {}: {e}", media.file),
-    })
+/// The bytes of `media`, for uploading to a platform whose rules are `rules`: a regular file only,
+/// never more than `rules.max_image_bytes` read (see [`media::read_bounded`]), read off the async
+/// threads. A file that changed since it was checked (now too large, a pipe, another type) is a
+/// rejection that names the file. The bytes are shared ([`bytes::Bytes`]), so a request that carries
+/// them, its retries and a dry run's transcript hold one copy.
+pub async fn read_media(media: &Media, rules: &'static Rules) -> Result<bytes::Bytes, Outcome> {
+    let (path, kind) = (media.path.clone(), media.kind);
+    let read = tokio::task::spawn_blocking(move || media::read_bounded(&path, kind, rules.max_image_bytes)).await;
+    match read {
+        Ok(Ok(bytes)) => Ok(bytes::Bytes::from(bytes)),
+        Ok(Err(e)) => Err(unreadable(media, rules, &e)),
+        Err(e) => Err(Outcome::Rejected {
+            platform_message: String::new(),
+            explanation: format!("reading the image {} stopped: {e} (a bug)", media.file),
+        }),
+    }
+}
+
+/// Like [`read_media`], as standard base64 text, for a platform that takes images in JSON: the text
+/// is encoded while the file is read, so the raw bytes are never held beside it.
+pub async fn read_media_base64(media: &Media, rules: &'static Rules) -> Result<String, Outcome> {
+    let (path, kind) = (media.path.clone(), media.kind);
+    let read = tokio::task::spawn_blocking(move || media::read_base64(&path, kind, rules.max_image_bytes)).await;
+    match read {
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(e)) => Err(unreadable(media, rules, &e)),
+        Err(e) => Err(Outcome::Rejected {
+            platform_message: String::new(),
+            explanation: format!("reading the image {} stopped: {e} (a bug)", media.file),
+        }),
+    }
+}
+
+fn unreadable(media: &Media, rules: &Rules, e: &media::MediaError) -> Outcome {
+    let explanation = match e {
+        media::MediaError::TooLarge { size, limit } => format!(
+            "the image {} is {}, over {}'s limit of {}",
+            media.file,
+            media::size_in_words(*size),
+            rules.display,
+            media::size_in_words(*limit)
+        ),
+        other => format!("the image {} {other}", media.file),
+    };
+    Outcome::Rejected { platform_message: String::new(), explanation }
 }
 
 /// A text as compared with what a platform lists on the account: whitespace collapsed (platforms trim

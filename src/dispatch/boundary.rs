@@ -113,7 +113,9 @@ async fn send_live(client: &reqwest::Client, req: Request) -> Result<Response, S
     }
     builder = match req.body {
         Body::Empty => builder,
-        Body::Json(v) => builder.header("content-type", "application/json").body(v.to_string()),
+        Body::Json(v) => {
+            builder.header("content-type", "application/json").body(serde_json::to_vec(&*v).unwrap_or_default())
+        }
         Body::Form(fields) => {
             let encoded: Vec<String> =
                 fields.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(value_of(v)))).collect();
@@ -143,7 +145,9 @@ fn multipart_form(parts: Vec<Part>) -> Result<reqwest::multipart::Form, SendErro
             Part::Text { name, value } => form.text(name, value),
             Part::Secret { name, value } => form.text(name, value.expose().to_string()),
             Part::File { name, filename, content_type, bytes } => {
-                let file = reqwest::multipart::Part::bytes(bytes)
+                // The shared bytes themselves, not a copy.
+                let length = bytes.len() as u64;
+                let file = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(bytes), length)
                     .file_name(filename)
                     .mime_str(&content_type)
                     .map_err(|e| SendError::NotSent(format!("invalid content type {content_type}: {e}")))?;
@@ -289,7 +293,7 @@ mod tests {
                 name: "source".into(),
                 filename: "card.jpg".into(),
                 content_type: "image/jpeg".into(),
-                bytes: vec![0xFF, 0xD8, 0xFF, 0xE0],
+                bytes: vec![0xFF, 0xD8, 0xFF, 0xE0].into(),
             },
         ]);
         let b = Boundary::live(Duration::from_secs(5)).unwrap();
@@ -310,7 +314,7 @@ mod tests {
             name: "source".into(),
             filename: "x".into(),
             content_type: "not a type".into(),
-            bytes: vec![1],
+            bytes: vec![1].into(),
         }]);
         let e = Boundary::live(Duration::from_secs(2)).unwrap().send(req, |_| unreachable!()).await.unwrap_err();
         assert!(matches!(e, SendError::NotSent(ref m) if m.contains("not a type")), "{e:?}");

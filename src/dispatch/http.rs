@@ -1,7 +1,14 @@
 //! Requests and responses as plain values: built by adapters, sent by the boundary, shown (with
 //! secrets redacted) by a dry run.
+//!
+//! Bodies that may be large share their contents instead of copying them: a JSON body is an
+//! `Arc<Value>` and file bytes are [`Bytes`], so the retries of a request and a dry run's transcript
+//! of it hold one copy of an image, however often the request is cloned.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
+
+use bytes::Bytes;
 
 use crate::secrets::Secret;
 
@@ -33,13 +40,14 @@ pub enum HeaderValue {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Empty,
-    Json(serde_json::Value),
+    /// Shared: cloning the request does not copy it (X's image upload is base64 in JSON).
+    Json(Arc<serde_json::Value>),
     /// `application/x-www-form-urlencoded`; values may be secrets (e.g. an access token parameter).
     Form(Vec<(String, HeaderValue)>),
     /// Raw bytes (an image upload).
     Bytes {
         content_type: String,
-        bytes: Vec<u8>,
+        bytes: Bytes,
     },
     /// `multipart/form-data`: text fields, secret fields and files (an image sent with its post).
     Multipart(Vec<Part>),
@@ -61,7 +69,7 @@ pub enum Part {
         name: String,
         filename: String,
         content_type: String,
-        bytes: Vec<u8>,
+        bytes: Bytes,
     },
 }
 
@@ -147,7 +155,13 @@ impl Request {
     }
 
     #[must_use]
-    pub fn json(mut self, body: serde_json::Value) -> Self {
+    pub fn json(self, body: serde_json::Value) -> Self {
+        self.json_shared(Arc::new(body))
+    }
+
+    /// A JSON body shared with the caller (who may send it again), not copied.
+    #[must_use]
+    pub fn json_shared(mut self, body: Arc<serde_json::Value>) -> Self {
         self.body = Body::Json(body);
         self
     }
@@ -340,7 +354,7 @@ mod tests {
                 name: "source".into(),
                 filename: "card.jpg".into(),
                 content_type: "image/jpeg".into(),
-                bytes: vec![0xFF; 2048],
+                bytes: vec![0xFF; 2048].into(),
             },
         ]);
         let shown = req.redacted();

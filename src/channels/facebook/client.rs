@@ -45,7 +45,7 @@ enum Source {
     /// Facebook fetches it from this public address (`url`).
     Url(String),
     /// Its bytes travel in the request (`source`, multipart).
-    Bytes { filename: String, content_type: String, bytes: Vec<u8> },
+    Bytes { filename: String, content_type: String, bytes: bytes::Bytes },
 }
 
 impl Client {
@@ -79,7 +79,7 @@ impl Client {
         if let Some(url) = post.media_url(media) {
             return Ok(Source::Url(url));
         }
-        let bytes = read_media(media).await?;
+        let bytes = read_media(media, &super::RULES).await?;
         let filename = media.path.file_name().map_or_else(|| media.file.clone(), |n| n.to_string_lossy().into_owned());
         Ok(Source::Bytes { filename, content_type: media.kind.mime().to_string(), bytes })
     }

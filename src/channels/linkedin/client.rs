@@ -158,7 +158,7 @@ impl Client {
     /// Uploads one image: `initializeUpload` for `author`, then one `PUT` of the whole file. Returns
     /// the image URN, or the outcome that stops the post (nothing is public yet: safe to retry).
     async fn upload(&self, author: &Author, media: &Media, index: usize, http: &Boundary) -> Result<String, Outcome> {
-        let bytes = read_media(media).await?;
+        let bytes = read_media(media, &super::RULES).await?;
         let init = self
             .api(Method::Post, "/rest/images?action=initializeUpload")
             .json(serde_json::json!({ "initializeUploadRequest": { "owner": author.urn() } }));
