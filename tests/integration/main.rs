@@ -11,6 +11,7 @@ mod example;
 mod facebook_adapter;
 mod instagram_adapter;
 mod linkedin_adapter;
+mod media_files;
 mod preview;
 mod preview_as_sent;
 mod robustness;
