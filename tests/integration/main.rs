@@ -12,6 +12,7 @@ mod facebook_adapter;
 mod fuzz_campaigns;
 mod instagram_adapter;
 mod linkedin_adapter;
+mod media_files;
 mod preview;
 mod preview_as_sent;
 mod robustness;

@@ -3,7 +3,7 @@
 //! Messages up to 63,206 characters; the link of a text post goes in the API's `link` field (which
 //! builds the preview card) rather than in the text, while a photo post, which has no such field, ends
 //! its text with the link (placed when rendering, so the preview shows it); photos JPEG, PNG, GIF or
-//! WEBP.
+//! WEBP, at most 4 MB each.
 
 pub mod classify;
 pub mod client;

@@ -1,7 +1,8 @@
 //! Instagram: publishing rules.
 //!
 //! Captions up to 2,200 characters with at most 30 hashtags and 20 @-mentions; every post needs an
-//! image (feed images are JPEG only); links in captions are not clickable, so the post's link is left out.
+//! image (feed images are JPEG only, at most 8 MB); links in captions are not clickable, so the post's
+//! link is left out.
 
 pub mod classify;
 pub mod client;

@@ -1,6 +1,7 @@
 //! LinkedIn: publishing rules.
 //!
-//! Post commentary up to 3,000 characters; images JPEG, PNG or GIF, up to 20 per post.
+//! Post commentary up to 3,000 characters; images JPEG, PNG or GIF, up to 20 per post, at most 5 MB each
+//! (LinkedIn documents no file size: see `max_image_bytes`).
 
 pub mod classify;
 pub mod client;

@@ -75,7 +75,7 @@ impl Client {
         http: &Boundary,
         method: Method,
         url: &str,
-        body: Option<&serde_json::Value>,
+        body: Option<&Arc<serde_json::Value>>,
         placeholder: &(dyn Fn(&Request) -> Response + Sync),
     ) -> Result<Response, Failure> {
         let mut refused = false;
@@ -94,7 +94,8 @@ impl Client {
             };
             let mut req = Request::new(method, url).secret_header("authorization", authorization);
             if let Some(b) = body {
-                req = req.json(b.clone());
+                // Shared, not copied: an image upload's body is the image.
+                req = req.json_shared(Arc::clone(b));
             }
             let response = http.send(req, placeholder).await.map_err(Failure::Send)?;
             if response.status == 401 && matches!(self.auth, Auth::OAuth2(_)) && !refused {
@@ -111,7 +112,11 @@ impl Client {
         // Encoded while read, never more than X's limit: the request holds the only copy.
         let media_base64 = read_media_base64(media, &super::RULES).await?;
         let category = if media.kind == MediaType::Gif { "tweet_gif" } else { "tweet_image" };
-        let body = std::sync::Arc::new(serde_json::json!({ "media": media_base64, "media_category": category }));
+        // Built by hand: `json!` would serialise a copy of the text.
+        let mut fields = serde_json::Map::new();
+        fields.insert("media".into(), serde_json::Value::String(media_base64));
+        fields.insert("media_category".into(), category.into());
+        let body = Arc::new(serde_json::Value::Object(fields));
         let placeholder = |_: &Request| Response::new(200, format!(r#"{{"data":{{"id":"{}"}}}}"#, 2_000_000 + index));
         let response = self.send_step(http, "/2/media/upload", &body, &placeholder).await?;
         let data = &response.json()["data"];
@@ -137,7 +142,7 @@ impl Client {
         }
         if let Some(alt) = &media.alt {
             // Already cut to X's 1,000 characters when rendered (`Rules::max_alt`).
-            let body = serde_json::json!({ "id": id, "metadata": { "alt_text": { "text": alt } } });
+            let body = Arc::new(serde_json::json!({ "id": id, "metadata": { "alt_text": { "text": alt } } }));
             let placeholder = |_: &Request| Response::new(200, r#"{"data":{"associated_metadata":true}}"#);
             self.send_step(http, "/2/media/metadata", &body, &placeholder).await?;
         }
@@ -150,7 +155,7 @@ impl Client {
         &self,
         http: &Boundary,
         path: &str,
-        body: &serde_json::Value,
+        body: &Arc<serde_json::Value>,
         placeholder: &(dyn Fn(&Request) -> Response + Sync),
     ) -> Result<Response, Outcome> {
         let now = chrono::Utc::now().timestamp();
@@ -237,7 +242,7 @@ impl Adapter for Client {
             }
             let previous = i.checked_sub(1).and_then(|p| journal.get(&format!("part.{p}"))).map(str::to_string);
             let now = chrono::Utc::now().timestamp();
-            let body = post_body(part, previous.as_deref(), if i == 0 { &media_ids } else { &[] });
+            let body = Arc::new(post_body(part, previous.as_deref(), if i == 0 { &media_ids } else { &[] }));
             // In a dry run, each part "gets" a numeric id so the next part's reply can be shown.
             let placeholder = |_: &Request| Response::new(201, format!(r#"{{"data":{{"id":"{}"}}}}"#, 1_000_000 + i));
             let outcome = match self.send(http, Method::Post, &self.url("/2/tweets"), Some(&body), &placeholder).await {

@@ -1,6 +1,7 @@
 //! X/Twitter: publishing rules (this file) and text measurement ([`text`]).
 //!
-//! Limits: 280 weighted characters per post (twitter-text v3), up to 4 images (JPEG, PNG, GIF, WEBP).
+//! Limits: 280 weighted characters per post (twitter-text v3), up to 4 images (JPEG, PNG, GIF, WEBP) of
+//! at most 5 MB (5,242,880 bytes) each.
 //! Over-long posts can go out as a numbered thread (`thread = true`).
 
 pub mod classify;
