@@ -21,6 +21,8 @@ mod fake_platforms;
 mod fake_x;
 #[path = "../tests/support/openapi.rs"]
 mod openapi;
+#[path = "../tests/support/shared_data.rs"]
+mod shared_data;
 
 #[tokio::main]
 async fn main() {

@@ -50,3 +50,8 @@ pub mod schedule;
 pub mod secrets;
 pub mod terminal;
 pub mod tokens;
+
+/// The reference data tests read from `../shared/data` (shared with the integration tests).
+#[cfg(test)]
+#[path = "../tests/support/shared_data.rs"]
+mod shared_data;

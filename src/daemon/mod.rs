@@ -198,7 +198,7 @@ impl Daemon {
             stopping: std::sync::atomic::AtomicBool::new(false),
             trouble: std::sync::atomic::AtomicBool::new(false),
         });
-        let channels = Arc::new(build_channels(&project, options.dry_run).await);
+        let channels = Arc::new(build_channels(&project, options.dry_run));
         let now = shared.clock.now();
         let plan = Arc::new(Plan::for_ledger(Arc::new(project), Some(shared.store.as_ref()), now));
         let mut daemon = Self {
@@ -225,10 +225,10 @@ impl Daemon {
             daemon.alert_later(Alert::about_file(Kind::StateUnusable, None, why));
         }
         daemon.recover().await;
-        daemon.sync().await;
-        daemon.sweep_missed().await;
+        daemon.sync();
+        daemon.sweep_missed();
         daemon.refresh_from_ledger();
-        daemon.warn_expiring_tokens().await;
+        daemon.warn_expiring_tokens();
         release_freed_memory();
         Ok(daemon)
     }
@@ -248,7 +248,7 @@ impl Daemon {
             if self.recheck_at.is_some_and(|t| t <= self.shared.clock.now()) {
                 self.recheck().await;
             }
-            self.dispatch_due().await;
+            self.dispatch_due();
             self.upkeep_if_due();
             let next = self.next_deadline();
             self.shared.metrics.set_next_due(next);
@@ -266,7 +266,7 @@ impl Daemon {
             tokio::select! {
                 () = sleep => if capped { self.notice_ledger_changes() },
                 event = control.recv() => match event {
-                    Some(Control::Reload) => self.reload().await,
+                    Some(Control::Reload) => self.reload(),
                     Some(Control::LedgerChanged) => self.notice_ledger_changes(),
                     Some(Control::Shutdown) | None => break,
                 },
@@ -400,8 +400,8 @@ impl Daemon {
             self.recover().await;
         }
         let held: Vec<OccurrenceKey> = std::mem::take(&mut self.held).into_iter().collect();
-        self.hold_moved_posts(&held).await;
-        self.sweep_missed().await;
+        self.hold_moved_posts(&held);
+        self.sweep_missed();
         self.refresh_from_ledger();
         if self.recheck_at.is_none() && !self.shared.trouble.load(std::sync::atomic::Ordering::SeqCst) {
             if let Err(e) = self.shared.store.check_writable() {
@@ -416,10 +416,10 @@ impl Daemon {
     }
 
     /// Considers every occurrence and retry that is due now.
-    async fn dispatch_due(&mut self) {
+    fn dispatch_due(&mut self) {
         let now = self.shared.clock.now();
         for index in std::mem::take(&mut self.due_again) {
-            self.consider(index, now).await;
+            self.consider(index, now);
         }
         while let Some(occ) = self.plan.occurrences.get(self.cursor) {
             if occ.at_utc > now {
@@ -427,7 +427,7 @@ impl Daemon {
             }
             let index = self.cursor;
             self.cursor += 1;
-            self.consider(index, now).await;
+            self.consider(index, now);
         }
         while let Some((at, _)) = self.retries.first() {
             if *at > now {
@@ -453,7 +453,7 @@ impl Daemon {
     }
 
     /// A planned occurrence that is due: held, missed, or published.
-    async fn consider(&mut self, index: usize, now: DateTime<Utc>) {
+    fn consider(&mut self, index: usize, now: DateTime<Utc>) {
         let occ = self.plan.occurrences[index].clone();
         let Some(key) = self.plan.key(&occ) else { return };
         if self.held.contains(&key) {
@@ -507,7 +507,7 @@ impl Daemon {
     /// Posts the ledger still has as scheduled but whose time is before every catch-up window (herald
     /// was stopped, the machine was off, or the post was added to the files late): marked missed and
     /// reported.
-    async fn sweep_missed(&mut self) {
+    fn sweep_missed(&mut self) {
         let now = self.shared.clock.now();
         let window = Plan::window_start(&self.plan.project, now);
         let filter = RecordFilter { statuses: vec![Status::Scheduled], until: Some(window), ..RecordFilter::default() };
@@ -535,7 +535,7 @@ impl Daemon {
 
     /// Channels whose noted token expiry (`token_expires`) comes before some of their scheduled posts.
     /// Not those herald refreshes itself (`Auth::refreshed`): a refresh that fails alerts on its own.
-    async fn warn_expiring_tokens(&self) {
+    fn warn_expiring_tokens(&self) {
         let project = &self.plan.project;
         for (index, channel) in project.config.channels.iter().enumerate() {
             let Some(expires) = channel.token_expires else { continue };
@@ -566,14 +566,14 @@ impl Daemon {
     }
 
     /// Brings the ledger in line with the plan, and reports edits to posts already sent.
-    async fn sync(&mut self) {
+    fn sync(&mut self) {
         let planned = self.plan.planned();
         // One transaction; run on the loop itself (it is quick, and nothing else is due meanwhile).
         let report = match self.shared.store.sync_plan(&planned, self.shared.clock.now()) {
             Ok(r) => r,
             Err(e) => return self.ledger_trouble("record the schedule", Some(&e)),
         };
-        self.hold_moved_posts(&report.inserted).await;
+        self.hold_moved_posts(&report.inserted);
         if !report.inserted.is_empty() || !report.cancelled.is_empty() || !report.restored.is_empty() {
             tracing::info!(
                 new = report.inserted.len(),
@@ -589,7 +589,7 @@ impl Daemon {
     /// already sent, in flight or unknown on the same local day, at another time: an edit of its time,
     /// a new time-zone rule) are marked missed with the reason, never sent again. Cron posts are exempt:
     /// they may fire several times a day.
-    async fn hold_moved_posts(&mut self, inserted: &[OccurrenceKey]) {
+    fn hold_moved_posts(&mut self, inserted: &[OccurrenceKey]) {
         if inserted.is_empty() {
             return;
         }
@@ -699,7 +699,7 @@ impl Daemon {
     }
 
     /// Loads the files again; a broken file keeps its last good version, a broken config keeps all.
-    async fn reload(&mut self) {
+    fn reload(&mut self) {
         match load::load(&self.root, &mut self.last_good) {
             Err(LoadError::Config(diagnostics)) => {
                 self.shared.metrics.reload_failed();
@@ -726,17 +726,17 @@ impl Daemon {
                 let text = |p: &Project| p.config.source.as_ref().map(|s| s.text.clone());
                 let config_changed = text(&project) != text(&self.plan.project);
                 if config_changed {
-                    self.channels = Arc::new(build_channels(&project, self.shared.http.is_dry_run()).await);
+                    self.channels = Arc::new(build_channels(&project, self.shared.http.is_dry_run()));
                 }
                 let now = self.shared.clock.now();
                 self.plan = Arc::new(Plan::for_ledger(Arc::new(project), Some(self.shared.store.as_ref()), now));
-                self.sync().await;
+                self.sync();
                 // A post added after its catch-up window is over is reported, not left scheduled.
-                self.sweep_missed().await;
+                self.sweep_missed();
                 self.refresh_from_ledger();
                 tracing::info!(occurrences = self.plan.occurrences.len(), "reloaded");
                 if config_changed {
-                    self.warn_expiring_tokens().await;
+                    self.warn_expiring_tokens();
                 }
                 release_freed_memory();
             }
@@ -814,7 +814,7 @@ fn human(d: std::time::Duration) -> String {
 
 /// Builds every channel's adapter. A channel that cannot publish (missing credentials, an unusable
 /// secrets file) is reported once and its posts fail with that reason; a dry run needs no credentials.
-async fn build_channels(project: &Project, dry_run: bool) -> Channels {
+fn build_channels(project: &Project, dry_run: bool) -> Channels {
     let mut channels = Channels::default();
     let tokens = crate::tokens::TokenStore::new(&project.config.state_dir(&project.root));
     let file = match project.config.secrets(&project.root) {

@@ -9,6 +9,7 @@ pub mod fake_linkedin;
 pub mod fake_platforms;
 pub mod fake_x;
 pub mod openapi;
+pub mod shared_data;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -718,15 +718,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The shared reference data (`shared/data/twitter-text/` beside the project); `None`, with a
-    /// note, when a fresh clone does not have it.
+    /// The shared reference data (`shared/data/twitter-text/` beside the project): fails under CI
+    /// when it is missing, says it skipped elsewhere.
     fn reference_file(name: &str) -> Option<String> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/twitter-text/").to_owned() + name;
-        let text = std::fs::read_to_string(&path);
-        if text.is_err() {
-            eprintln!("skipped: {path} is not there (CI has it in shared/data)");
-        }
-        text.ok()
+        let path = crate::shared_data::shared_data(&format!("twitter-text/{name}"))?;
+        Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
     }
 
     #[derive(serde::Deserialize)]
