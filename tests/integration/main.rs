@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod calendar_feeds;
 mod check;
 mod daemon_cli;
 mod days;
