@@ -62,8 +62,8 @@ pub fn publication(e: &Entry<'_>) -> String {
     line(&mut out, "DESCRIPTION", &text(&description(e)));
     line(&mut out, "CATEGORIES", &text(e.platform));
     if let (Some("sent"), Some(url)) = (e.status, &e.url) {
-        // URI values are not TEXT: no escaping, but what the ledger holds is still shown, never acted on.
-        line(&mut out, "URL", &crate::terminal::visible_line(url).replace(['\n', '\r'], ""));
+        // A URI value is not TEXT (no escaping), but what the ledger holds is still shown, never acted on.
+        line(&mut out, "URL", &crate::terminal::visible_line(url));
     }
     line(&mut out, "TRANSP", "TRANSPARENT");
     line(&mut out, "END", "VEVENT");

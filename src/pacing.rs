@@ -122,11 +122,11 @@ fn caps(project: &Project, channel: usize, sent: &[&Sent], out: &mut Vec<Diagnos
             ))
             .at(&campaign.source, post.header.clone())
             .help(format!(
-                "{}; the platform refuses posts over it until the {} has passed (herald tries again later, so they go out late or fail): spread these posts over more days, or send fewer",
+                "{}; the platform refuses posts over it {} (herald tries again later, so they go out late or fail): spread these posts over more days, or send fewer",
                 cap.source,
                 match cap.window {
-                    CapWindow::Rolling24h => "24 hours",
-                    CapWindow::UtcDay => "UTC day",
+                    CapWindow::Rolling24h => "until the earliest are 24 hours old",
+                    CapWindow::UtcDay => "until midnight UTC",
                 }
             )),
         );

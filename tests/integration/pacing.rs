@@ -34,7 +34,7 @@ fn the_51st_instagram_post_in_24_hours_is_warned_at_its_post() {
 361 | [[post]]
     | ^^^^^^^^
     |
-    = help: Meta's `media_publish` reference: 50 posts in any 24 hours (a carousel counts as one; other Meta pages say 100, older ones 25); the platform refuses posts over it until the 24 hours has passed (herald tries again later, so they go out late or fail): spread these posts over more days, or send fewer
+    = help: Meta's `media_publish` reference: 50 posts in any 24 hours (a carousel counts as one; other Meta pages say 100, older ones 25); the platform refuses posts over it until the earliest are 24 hours old (herald tries again later, so they go out late or fail): spread these posts over more days, or send fewer
 
 warning: 0 errors, 1 warning
 "
@@ -75,7 +75,7 @@ fn linkedin_counts_its_reported_cap_per_utc_day_and_says_it_is_unconfirmed() {
         "warning: post `p150` is channel `linkedin`'s 151st post on 2027-03-08 (UTC), counting 2027-03-08 12:30, over LinkedIn's cap of 150"
     );
     assert!(
-        r.stderr.contains("= help: LinkedIn does not publish its daily limits (they reset at midnight UTC); 150 posts a day is a publishing tool's figure, unconfirmed; the platform refuses posts over it until the UTC day has passed"),
+        r.stderr.contains("= help: LinkedIn does not publish its daily limits (they reset at midnight UTC); 150 posts a day is a publishing tool's figure, unconfirmed; the platform refuses posts over it until midnight UTC"),
         "{}",
         r.stderr
     );
