@@ -3,6 +3,7 @@
 //!
 //! Owns the checks that need rendered text (length limits, hashtag and mention caps, template runtime
 //! errors, control characters a template puts in the text) and the "this post never goes out" check; file-level checks are in [`crate::config`].
+//! Checks over a channel's whole calendar (publishing caps, repeated texts) are in [`crate::pacing`].
 
 use std::collections::HashSet;
 
@@ -23,6 +24,7 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
     let occurrences = project.occurrences(&Filter { include_broken: true, ..Filter::default() });
     let mut seen_posts = HashSet::new();
     let mut reported = HashSet::new();
+    let mut pacing = crate::pacing::Tracker::default();
     for occ in &occurrences {
         seen_posts.insert((occ.campaign, occ.post));
         let campaign = &project.campaigns[occ.campaign];
@@ -32,6 +34,7 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
         let when = occ.at_local.format("%Y-%m-%d %H:%M");
         match render::render(project, occ) {
             Ok(r) => {
+                pacing.record(project, occ, &r.parts);
                 // What a template adds (a `[[day]]` name, an escape in a template string) is checked as
                 // rendered; what the file holds was checked where it is written.
                 let template = project.templates.source(target.template).unwrap_or_default();
@@ -100,6 +103,7 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
             }
         }
     }
+    diagnostics.extend(pacing.finish(project));
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics
 }

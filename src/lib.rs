@@ -11,7 +11,9 @@
 //! - [`render`]: pure rendering of an occurrence for its channel (templates, links, hashtags, length,
 //!   threads).
 //! - [`channels`]: the closed registry of platforms and their rules, one folder per platform.
-//! - [`check`] and [`preview`]: the two read-only commands' logic.
+//! - [`check`] and [`preview`]: the two read-only commands' logic ([`pacing`]: `check`'s warnings over a
+//!   channel's whole calendar: publishing caps, repeated texts); [`ics`]: the preview and the days
+//!   as iCalendar feeds.
 //! - [`daemon`]: `herald run`, the scheduler that publishes on time, exactly once; [`ledger`]: its
 //!   durable record of every post.
 //! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
@@ -43,7 +45,9 @@ pub mod daemon;
 pub mod days;
 pub mod diagnostic;
 pub mod dispatch;
+pub mod ics;
 pub mod ledger;
+pub mod pacing;
 pub mod preview;
 pub mod render;
 pub mod schedule;

@@ -1,8 +1,9 @@
 //! `herald preview`: the timeline of what would be published, where and when.
 //!
-//! Owns the [`Entry`] (one post on one channel at one time, rendered) and its two presentations: a
-//! terminal view meant for people reviewing a calendar, and a JSON array that is a stable interface
-//! (documented in README.md; fields are only ever added).
+//! Owns the [`Entry`] (one post on one channel at one time, rendered) and its presentations: a
+//! terminal view meant for people reviewing a calendar, a JSON array that is a stable interface
+//! (documented in README.md; fields are only ever added), and an iCalendar feed (written by
+//! [`crate::ics`]).
 //!
 //! An entry shows the [`Rendered`] value the adapters send, unchanged: its parts, link field and images
 //! with their alt text are what each platform receives (as people read it: transport encoding such as
@@ -124,6 +125,25 @@ pub fn write_json(
         serde_json::to_writer(&mut *w, &e).map_err(std::io::Error::other)?;
     }
     w.write_all(b"\n]\n")?;
+    Ok(summary)
+}
+
+/// Writes the iCalendar feed (see [`crate::ics`]), one event per entry, rendering as it goes.
+pub fn write_ics(
+    project: &Project,
+    filter: &Filter,
+    ledger: &LedgerView,
+    w: &mut dyn Write,
+) -> std::io::Result<Summary> {
+    let mut summary = Summary::default();
+    w.write_all(crate::ics::begin("herald: what goes out").as_bytes())?;
+    for occ in project.occurrences(filter) {
+        let mut e = entry(project, &occ);
+        (e.status, e.url) = ledger(project, &occ).map_or((None, None), |(s, u)| (Some(s), u));
+        summary.add(&e);
+        w.write_all(crate::ics::publication(&e).as_bytes())?;
+    }
+    w.write_all(crate::ics::end().as_bytes())?;
     Ok(summary)
 }
 

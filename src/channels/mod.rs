@@ -2,7 +2,9 @@
 //!
 //! Owns [`Platform`] (the names accepted in `config/herald.toml`), the per-platform [`Rules`] that
 //! rendering and `herald check` apply (length limits and how length is counted, hashtag and mention caps,
-//! where the link goes, which media types are accepted and how large an image may be), and [`PLATFORMS`], the list that tests walk.
+//! where the link goes, which media types are accepted and how large an image may be, how many posts a
+//! day an account may publish and whether a repeated text is refused), and [`PLATFORMS`], the list that
+//! tests walk.
 //! Each platform lives in its own folder (`twitter/`, `instagram/`, `linkedin/`, `facebook/`); adding a
 //! platform is one folder plus one line in [`PLATFORMS`] and in [`Platform::rules`].
 
@@ -93,6 +95,35 @@ pub struct Rules {
     /// How many posts of one channel may be in flight at once (the daemon's cap; rate-limit headers
     /// slow it further).
     pub concurrency: usize,
+    /// How many posts one account may publish in a day, where the platform caps it: `herald check`
+    /// warns at the post that goes over. Each platform's value says where it comes from.
+    pub publish_cap: Option<PublishCap>,
+    /// How the platform answers a post whose text repeats a recent post of the account, where it
+    /// refuses one (with the source): `herald check` warns when a channel gets the same text twice
+    /// within [`crate::pacing::DUPLICATE_WINDOW`].
+    pub refuses_duplicates: Option<&'static str>,
+}
+
+/// A platform's cap on the posts one account may publish in a day.
+#[derive(Debug)]
+pub struct PublishCap {
+    /// The most posts (a thread or a carousel counts as one) in one window.
+    pub posts: usize,
+    pub window: CapWindow,
+    /// Where the number comes from, as `herald check`'s help line says it.
+    pub source: &'static str,
+    /// Whether the platform's own documentation states the number (otherwise it comes from reports of
+    /// publishing tools, and the warning says so).
+    pub confirmed: bool,
+}
+
+/// The period a [`PublishCap`] counts over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapWindow {
+    /// Any 24 hours (a moving window).
+    Rolling24h,
+    /// A calendar day in UTC (the count resets at midnight UTC).
+    UtcDay,
 }
 
 /// One way of signing in to a platform, and the credentials it takes (`[channels.NAME.credentials]`).
@@ -228,6 +259,28 @@ mod tests {
             assert!(diags.is_empty(), "{p}: {diags:?}");
             assert_eq!(config.channels[0].platform, *p);
         }
+    }
+
+    #[test]
+    fn every_publishing_cap_is_sourced_and_nonzero() {
+        for p in PLATFORMS {
+            let r = p.rules();
+            if let Some(cap) = &r.publish_cap {
+                assert!(cap.posts > 0, "{p}");
+                assert!(!cap.source.is_empty(), "{p}: a cap names its source");
+            }
+            if let Some(how) = r.refuses_duplicates {
+                assert!(!how.is_empty(), "{p}");
+            }
+        }
+        let x = Platform::Twitter.rules();
+        assert_eq!(x.publish_cap.as_ref().map(|c| (c.posts, c.window)), Some((50, CapWindow::Rolling24h)));
+        assert!(x.refuses_duplicates.is_some(), "X refuses exact duplicates");
+        let ig = Platform::Instagram.rules();
+        assert_eq!(ig.publish_cap.as_ref().map(|c| (c.posts, c.window)), Some((50, CapWindow::Rolling24h)));
+        let li = Platform::Linkedin.rules().publish_cap.as_ref().expect("LinkedIn's reported cap");
+        assert_eq!((li.posts, li.window, li.confirmed), (150, CapWindow::UtcDay, false));
+        assert!(Platform::Facebook.rules().publish_cap.is_none(), "Meta documents no count of Page posts");
     }
 
     #[test]

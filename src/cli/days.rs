@@ -1,5 +1,6 @@
 //! `herald days`: the international days and their dates, as a table (names shown through
-//! [`crate::terminal::visible_line`]) or as JSON (exact names).
+//! [`crate::terminal::visible_line`]), as JSON (exact names) or as an iCalendar feed of all-day events
+//! ([`crate::ics`]).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -7,7 +8,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::{EXIT_OK, Format, Output};
+use super::{DaysFormat, EXIT_OK, Output};
 use crate::config::{ConfigError, load_project};
 use crate::days::Calendar;
 use crate::terminal::visible_line;
@@ -25,7 +26,7 @@ pub fn run(
     year: Option<i32>,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    format: Format,
+    format: DaysFormat,
     today: NaiveDate,
 ) -> Result<Output, ConfigError> {
     // Inside a project, the user's own days count too; elsewhere the built-in calendar is listed.
@@ -60,8 +61,16 @@ pub fn run(
         .map(|(date, d)| Day { id: &d.id, name: &d.name, date: date.to_string(), rule: d.rule.to_string() })
         .collect();
     let stdout = match format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&days).expect("days serialize")),
-        Format::Text => {
+        DaysFormat::Json => format!("{}\n", serde_json::to_string_pretty(&days).expect("days serialize")),
+        DaysFormat::Ics => {
+            let mut out = crate::ics::begin("International days");
+            for (date, d) in calendar.between(from, to) {
+                out.push_str(&crate::ics::day(&d.id, &d.name, date, &d.rule.to_string()));
+            }
+            out.push_str(crate::ics::end());
+            out
+        }
+        DaysFormat::Text => {
             let mut out = String::new();
             let width = days.iter().map(|d| d.id.len()).max().unwrap_or(0);
             for d in &days {

@@ -54,6 +54,26 @@ pub enum Format {
     Json,
 }
 
+/// `preview --format`: the shared text and JSON, or an iCalendar feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PreviewFormat {
+    #[default]
+    Text,
+    Json,
+    /// iCalendar (RFC 5545): one event per publication, to subscribe to in a calendar app.
+    Ics,
+}
+
+/// `days --format`: the shared text and JSON, or an iCalendar feed of all-day events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DaysFormat {
+    #[default]
+    Text,
+    Json,
+    /// iCalendar (RFC 5545): one all-day event per day.
+    Ics,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check config and campaign files; report every problem with file:line:col.
@@ -84,7 +104,7 @@ pub enum Command {
         #[arg(long = "channel", value_name = "NAME")]
         channels: Vec<String>,
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: PreviewFormat,
     },
     /// Publish one post now (for a launch check), through the same pipeline as the daemon.
     Send {
@@ -158,7 +178,7 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD", requires = "from")]
         to: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: DaysFormat,
     },
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
-use super::{EXIT_OK, EXIT_PROBLEMS, Format, Output};
+use super::{EXIT_OK, EXIT_PROBLEMS, Output, PreviewFormat};
 use crate::config::{ConfigError, load_project};
 use crate::diagnostic;
 use crate::ledger::{OccurrenceKey, RecordFilter, Status, Store as _};
@@ -39,7 +39,7 @@ fn ledger_view(
 pub fn run(
     dir: &Path,
     filter: &Filter,
-    format: Format,
+    format: PreviewFormat,
     color: (bool, bool),
     out: &mut dyn Write,
 ) -> Result<Output, ConfigError> {
@@ -83,11 +83,12 @@ pub fn run(
         ledger.get(&key).cloned()
     };
     let summary = match format {
-        Format::Json => preview::write_json(project, filter, &view, out),
-        Format::Text => preview::write_text(project, filter, &view, color.0, out),
+        PreviewFormat::Json => preview::write_json(project, filter, &view, out),
+        PreviewFormat::Ics => preview::write_ics(project, filter, &view, out),
+        PreviewFormat::Text => preview::write_text(project, filter, &view, color.0, out),
     }
     .map_err(|source| ConfigError::Write { source })?;
-    if format == Format::Text {
+    if format == PreviewFormat::Text {
         let mut tail = String::new();
         if summary.posts == 0 {
             let _ = writeln!(tail, "Nothing is scheduled from {from} to {to}.");

@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod calendar_feeds;
 mod check;
 mod daemon_cli;
 mod days;
@@ -13,6 +14,7 @@ mod fuzz_campaigns;
 mod instagram_adapter;
 mod linkedin_adapter;
 mod media_files;
+mod pacing;
 mod preview;
 mod preview_as_sent;
 mod robustness;

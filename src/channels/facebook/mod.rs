@@ -31,5 +31,13 @@ pub const RULES: Rules = Rules {
     media_by_url: MediaByUrl::Optional,
     default_api_version: Some("v25.0"),
     concurrency: 4,
+    // Meta documents no number of posts a Page may publish: its Pages limits count API calls (Business
+    // Use Case limits, 4,800 calls × engaged users), not posts. A "25 posts a day" figure seen in
+    // publishing tools' docs is their own cap, not Meta's.
+    publish_cap: None,
+    // Meta's error reference: code 506, "Duplicate Post" (the same content posted consecutively).
+    refuses_duplicates: Some(
+        "Facebook refuses the same content posted twice in a row on a Page (error 506 \"Duplicate Post\")",
+    ),
     example_channel: "platform = \"facebook\"\nhandle = \"HS4Aglobal\"\n",
 };

@@ -8,7 +8,7 @@ pub mod classify;
 pub mod client;
 pub mod token;
 
-use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
+use super::{Auth, CapWindow, Counting, LinkPlacement, MediaByUrl, MediaType, PublishCap, Rules, Setting};
 
 pub const RULES: Rules = Rules {
     name: "instagram",
@@ -35,5 +35,17 @@ pub const RULES: Rules = Rules {
     media_by_url: MediaByUrl::Required,
     default_api_version: Some("v25.0"),
     concurrency: 2,
+    // Meta's pages disagree: the `media_publish` reference says "an Instagram professional account can
+    // only publish 50 posts within a 24 hour moving period", `content_publishing_limit` says its
+    // `quota_total` is "currently 50", the Content Publishing guide says 100, and older pages said 25.
+    // The daemon reads the account's real quota before it publishes; `check` warns at 50.
+    publish_cap: Some(PublishCap {
+        posts: 50,
+        window: CapWindow::Rolling24h,
+        source: "Meta's `media_publish` reference: 50 posts in any 24 hours (a carousel counts as one; other Meta pages say 100, older ones 25)",
+        confirmed: true,
+    }),
+    // Meta documents no duplicate refusal for Instagram.
+    refuses_duplicates: None,
     example_channel: "platform = \"instagram\"\nhandle = \"@humansecurityforall\"\n",
 };

@@ -7,7 +7,7 @@ pub mod classify;
 pub mod client;
 pub mod little_text;
 
-use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules, Setting};
+use super::{Auth, CapWindow, Counting, LinkPlacement, MediaByUrl, MediaType, PublishCap, Rules, Setting};
 
 pub const RULES: Rules = Rules {
     name: "linkedin",
@@ -33,5 +33,20 @@ pub const RULES: Rules = Rules {
     media_by_url: MediaByUrl::Never,
     default_api_version: Some("202607"),
     concurrency: 2,
+    // LinkedIn counts calls per member and per app a day, resetting at midnight UTC, and does not
+    // publish the numbers ("Standard rate limits are not published in documentation",
+    // learn.microsoft.com/linkedin/shared/api-guide/concepts/rate-limits). 150 posts a day per account
+    // is a publishing tool's figure (Ayrshare), not LinkedIn's: unconfirmed.
+    publish_cap: Some(PublishCap {
+        posts: 150,
+        window: CapWindow::UtcDay,
+        source: "LinkedIn does not publish its daily limits (they reset at midnight UTC); 150 posts a day is a publishing tool's figure, unconfirmed",
+        confirmed: false,
+    }),
+    // Observed: 422 "Content is a duplicate of urn:li:share:…" (`DUPLICATE_POST`); the block has been
+    // seen to last 24–48 hours, even after the first post is deleted.
+    refuses_duplicates: Some(
+        "LinkedIn refuses a post whose text repeats a recent post of the account (422 `DUPLICATE_POST`, seen to last 24 to 48 hours)",
+    ),
     example_channel: "platform = \"linkedin\"\nhandle = \"humansecurityforall\"\nlanguage = \"en\"\n",
 };

@@ -10,7 +10,7 @@ pub mod oauth1;
 pub mod oauth2;
 pub mod text;
 
-use super::{Auth, Counting, LinkPlacement, MediaByUrl, MediaType, Rules};
+use super::{Auth, CapWindow, Counting, LinkPlacement, MediaByUrl, MediaType, PublishCap, Rules};
 
 pub const RULES: Rules = Rules {
     name: "twitter",
@@ -48,5 +48,23 @@ pub const RULES: Rules = Rules {
     media_by_url: MediaByUrl::Never,
     default_api_version: None,
     concurrency: 4,
+    // X's Help Center ("X limits", as updated in May 2026 and quoted by the press; the page itself was
+    // not read): unverified accounts may publish 50 original posts (and 200 replies) a day, verified
+    // accounts 2,400, across every app, "further broken down into smaller limits for semi-hourly
+    // intervals". herald cannot tell whether an account is verified, so it warns at the lower figure.
+    // X does not say whether "a day" is a calendar day: any 24 hours is checked, the stricter reading.
+    // The API's own per-user limit on `POST /2/tweets` (100 per 15 minutes, docs.x.com rate-limit
+    // table) is looser.
+    publish_cap: Some(PublishCap {
+        posts: 50,
+        window: CapWindow::Rolling24h,
+        source: "X's Help Center (\"X limits\"): 50 original posts a day for unverified accounts, 2,400 for verified ones, counted across every app",
+        confirmed: true,
+    }),
+    // Observed: 403 "You are not allowed to create a Tweet with duplicate content." X does not say how
+    // far back it compares (see `crate::pacing::DUPLICATE_WINDOW`).
+    refuses_duplicates: Some(
+        "X refuses a post whose text repeats a recent post of the account (403 \"duplicate content\"; X does not say how recent)",
+    ),
     example_channel: "platform = \"twitter\"\nhandle = \"@humansecurityFA\"\nlanguage = \"en\"\n",
 };
