@@ -11,7 +11,8 @@
 //! - [`render`]: pure rendering of an occurrence for its channel (templates, links, hashtags, length,
 //!   threads).
 //! - [`channels`]: the closed registry of platforms and their rules, one folder per platform.
-//! - [`check`] and [`preview`]: the two read-only commands' logic.
+//! - [`check`] and [`preview`]: the two read-only commands' logic; [`preview_html`]: the preview as one
+//!   self-contained HTML page (calendar, platform mock-ups, filters).
 //! - [`daemon`]: `herald run`, the scheduler that publishes on time, exactly once; [`ledger`]: its
 //!   durable record of every post.
 //! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
@@ -45,6 +46,7 @@ pub mod diagnostic;
 pub mod dispatch;
 pub mod ledger;
 pub mod preview;
+pub mod preview_html;
 pub mod render;
 pub mod schedule;
 pub mod secrets;

@@ -54,6 +54,16 @@ pub enum Format {
     Json,
 }
 
+/// What `herald preview` writes: the terminal timeline, the JSON array, or the visual page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PreviewFormat {
+    #[default]
+    Text,
+    Json,
+    /// One self-contained HTML page: a calendar and a mock-up of every post (see README.md).
+    Html,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check config and campaign files; report every problem with file:line:col.
@@ -84,7 +94,10 @@ pub enum Command {
         #[arg(long = "channel", value_name = "NAME")]
         channels: Vec<String>,
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: PreviewFormat,
+        /// Write the preview to FILE instead of the terminal (any format).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Publish one post now (for a launch check), through the same pipeline as the daemon.
     Send {
@@ -186,7 +199,7 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
         Command::Check { files, deny_warnings, online, format } => {
             check::run(&cli.dir, files, *deny_warnings, *online, *format, color.1)
         }
-        Command::Preview { from, to, campaigns, channels, format } => {
+        Command::Preview { from, to, campaigns, channels, format, output } => {
             let from = from.unwrap_or(today);
             let to = to.unwrap_or(from + chrono::Duration::days(30));
             if to < from {
@@ -203,7 +216,7 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
                 channels: channels.clone(),
                 include_broken: false,
             };
-            preview::run(&cli.dir, &filter, *format, color, stdout)
+            preview::run(&cli.dir, &filter, *format, output.as_deref(), color, stdout)
         }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
         Command::Run { dry_run, log_format } => Ok(run::run(&cli.dir, *dry_run, *log_format)),
