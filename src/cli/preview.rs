@@ -156,7 +156,8 @@ pub fn run(
     let mut file;
     let (out, color_out): (&mut dyn Write, bool) = match output {
         None => (out, color.0),
-        Some(path) => match std::fs::File::create(path) {
+        // Relative to the project folder, as every path herald is given (`-C DIR` works like git's).
+        Some(path) => match std::fs::File::create(dir.join(path)) {
             Ok(f) => {
                 file = crate::secrets::Redacting(std::io::BufWriter::new(f));
                 (&mut file, false)
