@@ -1,19 +1,19 @@
 //! The page's calendar: one month grid (Monday first) for every month the window touches, each day
-//! with the international days that fall on it and a chip per publication (its local time and
-//! channel, in the channel's colour) that links to the publication's mock-up. Days outside the window
-//! are shaded.
+//! with the international days that fall on it and a line per post and instant: its local time, a
+//! pin per channel in the channel's colour that links to that publication's mock-up, and the post's
+//! id. Days outside the window are shaded.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{Datelike as _, Days, Months, NaiveDate};
 
-use super::text::{attr, one_line};
-use super::{Page, international_days, local_date};
+use super::text::{attr, one_line, text};
+use super::{Channels, Page, international_days, local_date};
 use crate::preview::Entry;
 
 /// Every month from `p.from`'s to `p.to`'s.
-pub(super) fn months(out: &mut String, p: &Page<'_>, colour: &dyn Fn(&str) -> usize) {
+pub(super) fn months(out: &mut String, p: &Page<'_>, channels: &Channels) {
     let mut by_date: BTreeMap<&str, Vec<&Entry<'_>>> = BTreeMap::new();
     for e in p.entries {
         by_date.entry(local_date(e)).or_default().push(e);
@@ -37,7 +37,7 @@ pub(super) fn months(out: &mut String, p: &Page<'_>, colour: &dyn Fn(&str) -> us
             if day.weekday().num_days_from_monday() == 0 {
                 out.push_str("<tr>");
             }
-            cell(out, p, day, day.month() == month.month(), &by_date, &days, colour);
+            cell(out, p, day, day.month() == month.month(), &by_date, &days, channels);
             if day.weekday().num_days_from_monday() == 6 {
                 out.push_str("</tr>");
             }
@@ -51,6 +51,11 @@ pub(super) fn months(out: &mut String, p: &Page<'_>, colour: &dyn Fn(&str) -> us
     }
 }
 
+/// What a pin's mark means, for its title.
+fn state_words(state: &str) -> &'static str {
+    if state == " bad" { " (cannot be published)" } else { " (with a warning)" }
+}
+
 fn cell(
     out: &mut String,
     p: &Page<'_>,
@@ -58,7 +63,7 @@ fn cell(
     in_month: bool,
     by_date: &BTreeMap<&str, Vec<&Entry<'_>>>,
     days: &BTreeMap<&str, std::collections::BTreeSet<&str>>,
-    colour: &dyn Fn(&str) -> usize,
+    channels: &Channels,
 ) {
     if !in_month {
         out.push_str("<td class=\"out\"></td>");
@@ -81,10 +86,23 @@ fn cell(
     for name in days.get(date.as_str()).into_iter().flatten() {
         let _ = write!(out, "<div class=\"iday\">{}</div>", one_line(name));
     }
-    if !posts.is_empty() {
-        out.push_str("<div class=\"chips\">");
-        for e in posts {
-            let key = super::key(e);
+    // One line per post and instant: its time, its id, and a pin per channel in the channel's colour
+    // (the pins are what the filters hide; a line with no pin left is hidden with them).
+    let mut slots: Vec<Vec<&Entry<'_>>> = Vec::new();
+    for e in posts {
+        match slots.iter_mut().find(|s| s[0].campaign == e.campaign && s[0].post == e.post && s[0].at_utc == e.at_utc) {
+            Some(s) => s.push(e),
+            None => slots.push(vec![e]),
+        }
+    }
+    for mut slot in slots {
+        slot.sort_by_key(|e| channels.position(e.channel));
+        let _ = write!(
+            out,
+            "<div class=\"slot\"><span class=\"tm\">{}</span><span class=\"pins\">",
+            text(slot[0].at_local.get(11..16).unwrap_or(""))
+        );
+        for e in &slot {
             let state = if e.error.is_some() {
                 " bad"
             } else if e.warnings.is_empty() {
@@ -94,24 +112,20 @@ fn cell(
             };
             let _ = write!(
                 out,
-                "<a class=\"chip c{}{state}\" href=\"#{}\" data-campaign=\"{}\" data-channel=\"{}\" title=\"{}\">\
-                 <i class=\"dot\"></i>{} {}</a>",
-                colour(e.channel),
-                attr(&key),
+                "<a class=\"pin c{}{state}\" href=\"#{}\" data-campaign=\"{}\" data-channel=\"{}\" title=\"{}\"></a>",
+                channels.colour(e.channel),
+                attr(&super::key(e)),
                 attr(e.campaign),
                 attr(e.channel),
-                attr(&format!(
-                    "{}/{} on {} at {}",
-                    e.campaign,
-                    e.post,
-                    e.channel,
-                    e.at_local.get(11..16).unwrap_or("")
-                )),
-                e.at_local.get(11..16).unwrap_or(""),
-                one_line(e.channel)
+                attr(&format!("{} on {}{}", e.post, e.channel, if state.is_empty() { "" } else { state_words(state) })),
             );
         }
-        out.push_str("</div>");
+        let _ = write!(
+            out,
+            "</span><span class=\"pid\" title=\"{}\">{}</span></div>",
+            attr(&format!("{}/{}", slot[0].campaign, slot[0].post)),
+            text(slot[0].post)
+        );
     }
     out.push_str("</td>");
 }

@@ -49,12 +49,11 @@ pub(super) fn card(out: &mut String, e: &Entry<'_>, colour: usize, images: &Hash
     let _ = write!(
         out,
         "<article class=\"pub c{colour}\" id=\"{key}\" data-key=\"{key}\" data-campaign=\"{}\" data-channel=\"{}\">\
-         <div class=\"plabel\"><i class=\"dot\"></i><b>{}</b> {} {}\
+         <div class=\"plabel\"><i class=\"dot\"></i><b>{}</b> {}\
          <a class=\"perma\" href=\"#{key}\" title=\"link to this publication\">#</a></div>",
         attr(e.campaign),
         attr(e.channel),
         one_line(e.channel),
-        platform_name(e.platform),
         one_line(e.handle),
     );
     let post = Post { e, images };

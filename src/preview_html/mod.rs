@@ -164,7 +164,7 @@ pub fn page(p: &Page<'_>) -> String {
     filters(&mut out, p, &channels.order, &colour);
     out.push_str("<main class=\"wrap\">\n");
     legend(&mut out, p, &channels.order, &colour);
-    calendar::months(&mut out, p, &colour);
+    calendar::months(&mut out, p, &channels);
     timeline(&mut out, p, &channels, &image_class);
     out.push_str("</main>\n<footer class=\"end wrap\">Made by <code>herald preview --format html</code>. Nothing here was sent.</footer>\n");
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");

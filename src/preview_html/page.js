@@ -25,9 +25,9 @@
       el.hidden = !on;
       if (on && el.tagName === "ARTICLE") { count += 1; }
     });
-    // A group, a day of the timeline or a calendar day with nothing left to show is hidden or dimmed.
-    document.querySelectorAll(".group, .date").forEach(function (g) {
-      g.hidden = g.querySelector("article[data-key]:not([hidden])") === null;
+    // A group of cards, a day of the timeline or a calendar line with nothing left to show is hidden.
+    document.querySelectorAll(".group, .date, .slot").forEach(function (g) {
+      g.hidden = g.querySelector("[data-channel]:not([hidden])") === null;
     });
     if (shown) { shown.textContent = count + " of " + total + " publications shown"; }
   }

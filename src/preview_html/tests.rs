@@ -94,7 +94,7 @@ fn each_publication_is_one_element_with_its_key_and_its_platforms_look() {
         assert_eq!(html.matches(&format!("data-key=\"{key}\"")).count(), 1, "{key}");
         let card = between(&html, &format!("data-key=\"{key}\""), "</article>");
         assert!(card.contains(&format!("<div class=\"mock {mock}\">")), "{channel}: {card}");
-        // The calendar's chip links to it.
+        // The calendar's pin links to it.
         assert!(html.contains(&format!("href=\"#{key}\" data-campaign=\"hs4a\" data-channel=\"{channel}\"")));
     }
     assert_eq!(html.matches("<article ").count(), 4);
@@ -145,7 +145,7 @@ fn a_simple_x_card_is_exactly_this() {
         card,
         "class=\"pub c0\" id=\"hs4a/iwd/x/2027-03-22T13:00:00Z\" data-key=\"hs4a/iwd/x/2027-03-22T13:00:00Z\" \
          data-campaign=\"hs4a\" data-channel=\"x\"><div class=\"plabel\"><i class=\"dot\"></i><b><bdi>x</bdi></b> \
-         X/Twitter <bdi>@humansecurityFA</bdi><a class=\"perma\" href=\"#hs4a/iwd/x/2027-03-22T13:00:00Z\" \
+         <bdi>@humansecurityFA</bdi><a class=\"perma\" href=\"#hs4a/iwd/x/2027-03-22T13:00:00Z\" \
          title=\"link to this publication\">#</a></div><div class=\"mock mx\"><div class=\"tw\"><div class=\"av\">H</div>\
          <div class=\"twb\"><div class=\"who\"><b><bdi>humansecurityFA</bdi></b> <span class=\"mute\">\
          <bdi>@humansecurityFA</bdi> · 22 Mar</span></div><div class=\"body\" dir=\"ltr\">Water is life. \
@@ -244,12 +244,16 @@ fn the_calendar_has_every_month_of_the_window_and_names_the_days() {
     let cell = between(&html, "<a class=\"num\" href=\"#d-2027-03-08\">8</a>", "</td>");
     assert_eq!(
         cell,
-        "<div class=\"iday\"><bdi>International Women&#39;s Day</bdi></div><div class=\"chips\">\
-         <a class=\"chip c0\" href=\"#hs4a/iwd/x/2027-03-08T14:00:00Z\" data-campaign=\"hs4a\" data-channel=\"x\" \
-         title=\"hs4a/iwd on x at 09:00\"><i class=\"dot\"></i>09:00 <bdi>x</bdi></a></div>"
+        "<div class=\"iday\"><bdi>International Women&#39;s Day</bdi></div><div class=\"slot\"><span class=\"tm\">\
+         09:00</span><span class=\"pins\"><a class=\"pin c0\" href=\"#hs4a/iwd/x/2027-03-08T14:00:00Z\" \
+         data-campaign=\"hs4a\" data-channel=\"x\" title=\"iwd on x\"></a></span><span class=\"pid\" \
+         title=\"hs4a/iwd\">iwd</span></div>"
     );
-    // A chip with a warning is marked; days outside the window are shaded.
-    assert!(html.contains("<a class=\"chip c2 warn\" href=\"#hs4a/iwd/linkedin/2027-03-06T14:00:00Z\""));
+    // A pin with a warning is marked; days outside the window are shaded.
+    assert!(html.contains(
+        "<a class=\"pin c2 warn\" href=\"#hs4a/iwd/linkedin/2027-03-06T14:00:00Z\" data-campaign=\"hs4a\" \
+         data-channel=\"linkedin\" title=\"iwd on linkedin (with a warning)\"></a>"
+    ));
     assert!(html.contains("<td class=\"out\"><span class=\"num\">19</span>"), "19 February is before the window");
     assert!(html.contains("<td class=\"we\"><span class=\"num\">20</span>"), "20 February is a Saturday in it");
 }

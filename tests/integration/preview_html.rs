@@ -194,6 +194,11 @@ fn the_filters_work_in_the_browser_from_the_address() {
     let dom = headless(&chromium, profile.path(), &["--dump-dom"], &file_url(&page, "#channel=x,instagram")).stdout;
     assert_eq!(publications(&dom), (8, 4), "{dom}");
     assert!(dom.contains("<output id=\"shown\">4 of 8 publications shown</output>"), "{dom}");
+    // The calendar's pins follow the filter too.
+    let pins: Vec<&str> =
+        dom.match_indices("<a class=\"pin ").map(|(i, _)| &dom[i..i + dom[i..].find('>').unwrap()]).collect();
+    assert_eq!(pins.len(), 8, "{dom}");
+    assert_eq!(pins.iter().filter(|p| !p.contains(" hidden")).count(), 4, "{pins:?}");
     assert!(dom.contains("value=\"x\" checked=\"\"") || dom.contains("value=\"x\" checked"), "{dom}");
     let dom = headless(&chromium, profile.path(), &["--dump-dom"], &file_url(&page, "#campaign=none")).stdout;
     assert!(dom.contains("<output id=\"shown\">0 of 8 publications shown</output>"), "{dom}");
