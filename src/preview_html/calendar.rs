@@ -110,14 +110,16 @@ fn cell(
             } else {
                 " warn"
             };
+            let label =
+                attr(&format!("{} on {}{}", e.post, e.channel, if state.is_empty() { "" } else { state_words(state) }));
             let _ = write!(
                 out,
-                "<a class=\"pin c{}{state}\" href=\"#{}\" data-campaign=\"{}\" data-channel=\"{}\" title=\"{}\"></a>",
+                "<a class=\"pin c{}{state}\" href=\"#{}\" data-campaign=\"{}\" data-channel=\"{}\" title=\"{label}\" \
+                 aria-label=\"{label}\"></a>",
                 channels.colour(e.channel),
                 attr(&super::key(e)),
                 attr(e.campaign),
                 attr(e.channel),
-                attr(&format!("{} on {}{}", e.post, e.channel, if state.is_empty() { "" } else { state_words(state) })),
             );
         }
         let _ = write!(

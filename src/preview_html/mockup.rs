@@ -92,7 +92,12 @@ impl Post<'_, '_> {
     }
 
     fn body(&self, s: &str, links: bool) -> String {
-        format!("<div class=\"body\" dir=\"{}\">{}</div>", self.dir(), rich(s, links))
+        format!(
+            "<div class=\"body\" lang=\"{}\" dir=\"{}\">{}</div>",
+            attr(self.e.language),
+            self.dir(),
+            rich(s, links)
+        )
     }
 
     fn dir(&self) -> &'static str {
@@ -185,7 +190,8 @@ impl Post<'_, '_> {
         );
         let _ = write!(
             out,
-            "<div class=\"cap\"><div class=\"body\" dir=\"{}\"><b>{}</b> {}</div></div>",
+            "<div class=\"cap\"><div class=\"body\" lang=\"{}\" dir=\"{}\"><b>{}</b> {}</div></div>",
+            attr(e.language),
             self.dir(),
             one_line(self.name()),
             rich(&e.parts[0], false)

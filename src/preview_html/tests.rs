@@ -148,7 +148,7 @@ fn a_simple_x_card_is_exactly_this() {
          <bdi>@humansecurityFA</bdi><a class=\"perma\" href=\"#hs4a/iwd/x/2027-03-22T13:00:00Z\" \
          title=\"link to this publication\">#</a></div><div class=\"mock mx\"><div class=\"tw\"><div class=\"av\">H</div>\
          <div class=\"twb\"><div class=\"who\"><b><bdi>humansecurityFA</bdi></b> <span class=\"mute\">\
-         <bdi>@humansecurityFA</bdi> · 22 Mar</span></div><div class=\"body\" dir=\"ltr\">Water is life. \
+         <bdi>@humansecurityFA</bdi> · 22 Mar</span></div><div class=\"body\" lang=\"en\" dir=\"ltr\">Water is life. \
          <a href=\"https://un.org/\" rel=\"noopener noreferrer\" target=\"_blank\">https://un.org</a> \
          <span class=\"tag\">#HS4A</span></div><div class=\"acts\"><span><svg class=\"ico\" aria-hidden=\"true\">\
          <use href=\"#i-reply\"/></svg></span><span><svg class=\"ico\" aria-hidden=\"true\"><use href=\"#i-repost\"/>\
@@ -246,13 +246,14 @@ fn the_calendar_has_every_month_of_the_window_and_names_the_days() {
         cell,
         "<div class=\"iday\"><bdi>International Women&#39;s Day</bdi></div><div class=\"slot\"><span class=\"tm\">\
          09:00</span><span class=\"pins\"><a class=\"pin c0\" href=\"#hs4a/iwd/x/2027-03-08T14:00:00Z\" \
-         data-campaign=\"hs4a\" data-channel=\"x\" title=\"iwd on x\"></a></span><span class=\"pid\" \
+         data-campaign=\"hs4a\" data-channel=\"x\" title=\"iwd on x\" aria-label=\"iwd on x\"></a></span><span class=\"pid\" \
          title=\"hs4a/iwd\">iwd</span></div>"
     );
     // A pin with a warning is marked; days outside the window are shaded.
     assert!(html.contains(
         "<a class=\"pin c2 warn\" href=\"#hs4a/iwd/linkedin/2027-03-06T14:00:00Z\" data-campaign=\"hs4a\" \
-         data-channel=\"linkedin\" title=\"iwd on linkedin (with a warning)\"></a>"
+         data-channel=\"linkedin\" title=\"iwd on linkedin (with a warning)\" aria-label=\"iwd on linkedin (with a \
+         warning)\"></a>"
     ));
     assert!(html.contains("<td class=\"out\"><span class=\"num\">19</span>"), "19 February is before the window");
     assert!(html.contains("<td class=\"we\"><span class=\"num\">20</span>"), "20 February is a Saturday in it");
@@ -307,4 +308,23 @@ fn an_empty_window_is_a_page_that_says_so() {
     assert!(html.contains("<p class=\"none\">Nothing is scheduled from 1 March 2027 to 31 March 2027.</p>"));
     assert_eq!(html.matches("<section class=\"month\">").count(), 1);
     assert!(html.ends_with("</html>\n"));
+}
+
+#[test]
+fn right_to_left_posts_are_laid_out_right_to_left_in_their_language() {
+    let mut e = entry("x-ar", "twitter", "2027-03-08T14:00", &["الأمن الإنساني للجميع #HS4A"]);
+    e.language = "ar";
+    e.direction = "rtl";
+    let mut ig = entry("instagram", "instagram", "2027-03-08T14:00", &["الأمن الإنساني"]);
+    ig.language = "ar";
+    ig.direction = "rtl";
+    let html = render(&[e, ig], &Images::new());
+    assert!(html.contains(
+        "<div class=\"body\" lang=\"ar\" dir=\"rtl\">الأمن الإنساني للجميع <span class=\"tag\">#HS4A</span></div>"
+    ));
+    assert!(
+        html.contains(
+            "<div class=\"body\" lang=\"ar\" dir=\"rtl\"><b><bdi>humansecurityFA</bdi></b> الأمن الإنساني</div>"
+        )
+    );
 }
