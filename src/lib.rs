@@ -12,7 +12,8 @@
 //!   threads).
 //! - [`channels`]: the closed registry of platforms and their rules, one folder per platform.
 //! - [`check`] and [`preview`]: the two read-only commands' logic ([`pacing`]: `check`'s warnings over a
-//!   channel's whole calendar: publishing caps, repeated texts); [`ics`]: the preview and the days
+//!   channel's whole calendar: publishing caps, repeated texts); [`preview_html`]: the preview as one
+//!   self-contained HTML page (calendar, platform mock-ups, filters); [`ics`]: the preview and the days
 //!   as iCalendar feeds.
 //! - [`daemon`]: `herald run`, the scheduler that publishes on time, exactly once; [`ledger`]: its
 //!   durable record of every post.
@@ -49,6 +50,7 @@ pub mod ics;
 pub mod ledger;
 pub mod pacing;
 pub mod preview;
+pub mod preview_html;
 pub mod render;
 pub mod schedule;
 pub mod secrets;

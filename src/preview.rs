@@ -82,11 +82,17 @@ pub struct MediaInfo {
     pub alt: Option<String>,
     #[serde(rename = "type")]
     pub mime: &'static str,
+    /// Where the file is on disk (for the HTML preview, which embeds it); not in the JSON.
+    #[serde(skip)]
+    pub path: std::path::PathBuf,
 }
 
 impl MediaInfo {
     fn list(media: &[crate::config::Media]) -> Vec<Self> {
-        media.iter().map(|m| MediaInfo { file: m.file.clone(), alt: m.alt.clone(), mime: m.kind.mime() }).collect()
+        media
+            .iter()
+            .map(|m| MediaInfo { file: m.file.clone(), alt: m.alt.clone(), mime: m.kind.mime(), path: m.path.clone() })
+            .collect()
     }
 }
 

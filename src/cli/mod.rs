@@ -54,12 +54,15 @@ pub enum Format {
     Json,
 }
 
-/// `preview --format`: the shared text and JSON, or an iCalendar feed.
+/// What `herald preview` writes: the terminal timeline, the JSON array, the visual page, or an
+/// iCalendar feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum PreviewFormat {
     #[default]
     Text,
     Json,
+    /// One self-contained HTML page: a calendar and a mock-up of every post (see README.md).
+    Html,
     /// iCalendar (RFC 5545): one event per publication, to subscribe to in a calendar app.
     Ics,
 }
@@ -105,6 +108,9 @@ pub enum Command {
         channels: Vec<String>,
         #[arg(long, value_enum, default_value_t)]
         format: PreviewFormat,
+        /// Write the preview to FILE instead of the terminal (any format).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Publish one post now (for a launch check), through the same pipeline as the daemon.
     Send {
@@ -206,7 +212,7 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
         Command::Check { files, deny_warnings, online, format } => {
             check::run(&cli.dir, files, *deny_warnings, *online, *format, color.1)
         }
-        Command::Preview { from, to, campaigns, channels, format } => {
+        Command::Preview { from, to, campaigns, channels, format, output } => {
             let from = from.unwrap_or(today);
             let to = to.unwrap_or(from + chrono::Duration::days(30));
             if to < from {
@@ -223,7 +229,7 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
                 channels: channels.clone(),
                 include_broken: false,
             };
-            preview::run(&cli.dir, &filter, *format, color, stdout)
+            preview::run(&cli.dir, &filter, *format, output.as_deref(), color, stdout)
         }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
         Command::Run { dry_run, log_format } => Ok(run::run(&cli.dir, *dry_run, *log_format)),

@@ -1,4 +1,5 @@
-//! `herald preview`.
+//! `herald preview`: the terminal timeline, the JSON array or the HTML page ([`crate::preview_html`]),
+//! to the terminal or, with `-o FILE`, to a file (through the same redactor as the terminal).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -6,10 +7,12 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{EXIT_OK, EXIT_PROBLEMS, Output, PreviewFormat};
+use crate::channels::media::MediaType;
 use crate::config::{ConfigError, load_project};
 use crate::diagnostic;
 use crate::ledger::{OccurrenceKey, RecordFilter, Status, Store as _};
 use crate::preview;
+use crate::preview_html;
 use crate::schedule::Filter;
 
 /// What the daemon's ledger says of the posts in the window, when the project has a ledger (opened
@@ -35,11 +38,78 @@ fn ledger_view(
         .collect()
 }
 
-/// Previews `filter` (whose `from` and `to` are set) in `format`; `color` is for (stdout, stderr).
+/// The images `entries` use, read for embedding in the HTML page (each once, with the largest
+/// platform limit as bound: every image passed `check`'s limits for its channels). An image that
+/// cannot be read is left out (the page shows a placeholder) with a warning in `warnings`.
+fn read_images(entries: &[preview::Entry<'_>], warnings: &mut String) -> preview_html::Images {
+    let limit = crate::channels::PLATFORMS.iter().map(|p| p.rules().max_image_bytes).max().unwrap_or(0);
+    let mut images = preview_html::Images::new();
+    for m in entries.iter().flat_map(|e| &e.media) {
+        if images.contains_key(&m.path) {
+            continue;
+        }
+        let Some(kind) = MediaType::from_extension(&m.file) else { continue };
+        match crate::channels::media::read_bounded(&m.path, kind, limit) {
+            Ok(bytes) => {
+                images.insert(m.path.clone(), preview_html::Image::from_bytes(kind.mime(), &bytes));
+            }
+            Err(e) => {
+                let file = crate::terminal::visible_line(&m.file);
+                let _ = writeln!(warnings, "warning: image `{file}` is not in the page: {e}");
+            }
+        }
+    }
+    images
+}
+
+/// Writes the HTML page of `filter`'s publications.
+fn write_html(
+    project: &crate::config::Project,
+    filter: &Filter,
+    ledger: &preview::LedgerView,
+    stderr: &mut String,
+    out: &mut dyn Write,
+) -> std::io::Result<preview::Summary> {
+    let entries: Vec<preview::Entry<'_>> = project
+        .occurrences(filter)
+        .iter()
+        .map(|occ| {
+            let mut e = preview::entry(project, occ);
+            (e.status, e.url) = ledger(project, occ).map_or((None, None), |(s, u)| (Some(s), u));
+            e
+        })
+        .collect();
+    let images = read_images(&entries, stderr);
+    let channels: Vec<preview_html::ChannelInfo> = project
+        .config
+        .channels
+        .iter()
+        .map(|c| preview_html::ChannelInfo { name: c.name.clone(), platform: c.platform.name() })
+        .collect();
+    let campaign_names = project.campaigns.iter().map(|c| (c.id.clone(), c.name.clone())).collect();
+    let page = preview_html::Page {
+        from: filter.from.unwrap_or_default(),
+        to: filter.to.unwrap_or_default(),
+        entries: &entries,
+        channels: &channels,
+        campaign_names: &campaign_names,
+        images: &images,
+    };
+    out.write_all(preview_html::page(&page).as_bytes())?;
+    Ok(preview::Summary {
+        posts: entries.len(),
+        warnings: entries.iter().map(|e| e.warnings.len()).sum(),
+        failed: entries.iter().filter(|e| e.error.is_some()).count(),
+    })
+}
+
+/// Previews `filter` (whose `from` and `to` are set) in `format`, to `output` or else `out`; `color`
+/// is for (stdout, stderr).
 pub fn run(
     dir: &Path,
     filter: &Filter,
     format: PreviewFormat,
+    output: Option<&Path>,
     color: (bool, bool),
     out: &mut dyn Write,
 ) -> Result<Output, ConfigError> {
@@ -82,10 +152,30 @@ pub fn run(
         .ok()?;
         ledger.get(&key).cloned()
     };
+    // A file gets the same bytes as the terminal would (through the same redactor), without colour.
+    let mut file;
+    let (out, color_out): (&mut dyn Write, bool) = match output {
+        None => (out, color.0),
+        // Relative to the project folder, as every path herald is given (`-C DIR` works like git's).
+        Some(path) => match std::fs::File::create(dir.join(path)) {
+            Ok(f) => {
+                file = crate::secrets::Redacting(std::io::BufWriter::new(f));
+                (&mut file, false)
+            }
+            Err(e) => {
+                let shown = crate::terminal::visible_line(&path.display().to_string()).into_owned();
+                stderr.push_str(&format!(
+                    "error: cannot write `{shown}`: {e}\n  help: check that its folder exists and is writable\n"
+                ));
+                return Ok(Output { stdout: String::new(), stderr, code: super::EXIT_FAILURE });
+            }
+        },
+    };
     let summary = match format {
         PreviewFormat::Json => preview::write_json(project, filter, &view, out),
         PreviewFormat::Ics => preview::write_ics(project, filter, &view, out),
-        PreviewFormat::Text => preview::write_text(project, filter, &view, color.0, out),
+        PreviewFormat::Text => preview::write_text(project, filter, &view, color_out, out),
+        PreviewFormat::Html => write_html(project, filter, &view, &mut stderr, out),
     }
     .map_err(|source| ConfigError::Write { source })?;
     if format == PreviewFormat::Text {
@@ -118,6 +208,16 @@ pub fn run(
         }
         out.write_all(tail.as_bytes()).map_err(|source| ConfigError::Write { source })?;
     }
+    out.flush().map_err(|source| ConfigError::Write { source })?;
+    let mut stdout = String::new();
+    if let Some(path) = output {
+        let shown = crate::terminal::visible_line(&path.display().to_string()).into_owned();
+        let _ = writeln!(
+            stdout,
+            "Wrote {} from {from} to {to} to {shown}",
+            diagnostic::plural(summary.posts, "scheduled publication")
+        );
+    }
     let code = if summary.failed > 0 { EXIT_PROBLEMS } else { EXIT_OK };
-    Ok(Output { stdout: String::new(), stderr, code })
+    Ok(Output { stdout, stderr, code })
 }

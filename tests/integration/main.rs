@@ -17,6 +17,7 @@ mod media_files;
 mod pacing;
 mod preview;
 mod preview_as_sent;
+mod preview_html;
 mod robustness;
 mod secrets_echo;
 mod send_waits;
