@@ -627,7 +627,10 @@ mod tests {
             vec![(
                 "t.toml:1:9".to_string(),
                 "`03/05/2027` is not a date herald can read".to_string(),
-                Some("it could be 5 March or 3 May: write the one you mean as YYYY-MM-DD, `2027-03-05` or `2027-05-03`".to_string()),
+                Some(
+                    "it could be 5 March or 3 May: write the one you mean as YYYY-MM-DD, `2027-03-05` or `2027-05-03`"
+                        .to_string()
+                ),
             )]
         );
         // Only one reading is a date: it is the one suggested.
@@ -646,7 +649,10 @@ mod tests {
             vec![(
                 "t.toml:1:8".to_string(),
                 "this text opens with \"\"\" and is never closed".to_string(),
-                Some("end the text with \"\"\"; until then, everything after this line is read as part of it".to_string()),
+                Some(
+                    "end the text with \"\"\"; until then, everything after this line is read as part of it"
+                        .to_string()
+                ),
             )]
         );
         let found = syntax("count = 1\nname = '''\nHello\n");

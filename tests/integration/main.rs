@@ -6,6 +6,7 @@ mod support;
 mod check;
 mod daemon_cli;
 mod days;
+mod editor_diagnostics;
 mod exactly_once;
 mod example;
 mod facebook_adapter;
