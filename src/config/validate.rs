@@ -385,6 +385,7 @@ pub fn campaign(
             media_cache: &mut media_cache,
             utm_links: &mut utm_links,
             diags,
+            skipped: 0,
         };
         if let Some(post) = pv.post(p, &channel_ids).filter(|_| !duplicate) {
             posts.push(post);
@@ -592,6 +593,8 @@ struct PostValidation<'a, 'b> {
     /// Links with UTM parameters, built once per link and platform.
     utm_links: &'a mut HashMap<(String, Platform), String>,
     diags: &'a mut Vec<Diagnostic>,
+    /// Channels the post leaves out with `skip = true`.
+    skipped: usize,
 }
 
 impl PostValidation<'_, '_> {
@@ -633,15 +636,16 @@ impl PostValidation<'_, '_> {
         };
         self.check_override_names(&p, &channels);
         let mut targets = Vec::new();
+        let channel_count = channels.len();
         for ch in channels {
             if let Some(t) = self.target(&p, &id, &when, ch) {
                 targets.push(t);
             }
         }
-        // Only a post with no mistake of its own goes to no channel by choice (each one skipped): a post
-        // whose text or time is wrong has no channel because of that, which is already reported.
+        // A post goes to no channel by choice when each of its channels is skipped; a post whose text or
+        // time is wrong has no channel because of that, which is reported on its own.
         let errors = self.diags.iter().filter(|d| d.is_error()).count();
-        if targets.is_empty() && errors == errors_before {
+        if targets.is_empty() && self.skipped == channel_count && errors == errors_before {
             self.diags.push(
                 Diagnostic::warning(format!("post `{id}` goes to no channel"))
                     .at(self.source, p.header.clone())
@@ -831,6 +835,7 @@ impl PostValidation<'_, '_> {
             .collect();
         let pick = |f: fn(&TomlContent) -> bool| layers.iter().rev().copied().find(|l| f(l));
         if pick(|l| l.skip.is_some()).and_then(|l| l.skip.as_ref()).is_some_and(|s| *s.get_ref()) {
+            self.skipped += 1;
             return None;
         }
         let d = self.defaults;
