@@ -84,8 +84,14 @@ pub fn load_project_with(
         diagnostics.push(d);
     }
     let mut calendar = Calendar::builtin();
+    let before = diagnostics.len();
     let raw = schema::read_config(&config_source, &mut diagnostics);
-    let config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
+    // A config that cannot be read has no channels: each campaign's channels follow from its errors.
+    let unreadable = raw.channels.is_empty() && diagnostics[before..].iter().any(Diagnostic::is_error);
+    let mut config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
+    if unreadable {
+        config.unreadable = Some(0..config_source.text.len() + 1);
+    }
 
     let files = match only {
         Some(files) => files.to_vec(),
@@ -157,7 +163,7 @@ fn fold_under_root_cause(diagnostics: &mut Vec<Diagnostic>) {
         let shown: Vec<&str> = places.iter().take(5).map(String::as_str).collect();
         let more = if n > 5 { format!(" and {} more", n - 5) } else { String::new() };
         let note = format!(
-            "{} in campaign files {} from this (the channel is left out until it is fixed): {}{more}",
+            "{} in campaign files {} from this (a channel it leaves out is used there): {}{more}",
             crate::diagnostic::plural(n, "error"),
             if n == 1 { "follows" } else { "follow" },
             shown.join(", ")

@@ -65,6 +65,8 @@ pub struct Config {
     pub daemon: Daemon,
     /// Channels left out because their `[channels.NAME]` table has an error: name and table span.
     pub broken_channels: Vec<(String, Range<usize>)>,
+    /// The whole file, when it could not be read at all (a syntax error): every channel is left out.
+    pub unreadable: Option<Range<usize>>,
 }
 
 /// `[daemon]`, with defaults filled in.
@@ -153,7 +155,8 @@ impl Config {
 
     /// The table of a channel left out because of an error in it.
     pub fn broken_channel(&self, name: &str) -> Option<Range<usize>> {
-        self.broken_channels.iter().find(|(n, _)| n == name).map(|(_, span)| span.clone())
+        let broken = self.broken_channels.iter().find(|(n, _)| n == name).map(|(_, span)| span.clone());
+        broken.or_else(|| self.unreadable.clone())
     }
 }
 

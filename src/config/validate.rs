@@ -266,6 +266,7 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
         ledger: raw.ledger.map(|f| std::path::PathBuf::from(f.into_inner())),
         daemon: daemon(source, raw.daemon, diags),
         broken_channels,
+        unreadable: None,
     }
 }
 

@@ -95,7 +95,7 @@ fn a_platform_typo_in_the_config_comes_first_with_the_campaign_errors_it_causes_
   |            ^^^^^^^^
   |
   = help: did you mean `twitter`?
-  = note: 4 errors in campaign files follow from this (the channel is left out until it is fixed): campaigns/c.toml:4:13, campaigns/c.toml:14:13, campaigns/c.toml:16:7, campaigns/d.toml:5:13
+  = note: 4 errors in campaign files follow from this (a channel it leaves out is used there): campaigns/c.toml:4:13, campaigns/c.toml:14:13, campaigns/c.toml:16:7, campaigns/d.toml:5:13
 
 error: 1 error, 0 warnings
 "#
@@ -105,6 +105,32 @@ error: 1 error, 0 warnings
     assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
     assert_eq!(v[0]["file"], "config/herald.toml");
     assert_eq!(v[0]["notes"][0].as_str().map(|n| n.starts_with("4 errors in campaign files")), Some(true), "{v}");
+}
+
+#[test]
+fn a_syntax_error_in_the_config_comes_first_with_the_campaign_errors_it_causes_folded_under_it() {
+    let p = TestProject::new()
+        .file("config/herald.toml", &CONFIG.replacen("platform = \"linkedin\"", "platform = \u{201c}linkedin\u{201d}", 1))
+        .campaign(
+            "c.toml",
+            "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\ntext = \"Water is life.\"\n[post.linkedin]\ntext = \"Water is life, on LinkedIn.\"\n",
+        );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: `“` is a curly quote: TOML needs straight quotes around text
+  --> config/herald.toml:11:12
+   |
+11 | platform = “linkedin”
+   |            ^
+   |
+   = help: write "…" with straight quotes (word processors and some editors turn them curly); curly quotes inside the text are fine
+   = note: 4 errors in campaign files follow from this (a channel it leaves out is used there): campaigns/c.toml:4:13, campaigns/c.toml:4:18, campaigns/c.toml:4:30, campaigns/c.toml:15:7
+
+error: 1 error, 0 warnings
+"#
+    );
 }
 
 #[test]
