@@ -2,7 +2,9 @@
 //! for every channel on every date of its campaign.
 //!
 //! Owns the checks that need rendered text (length limits, hashtag and mention caps, template runtime
-//! errors, control characters a template puts in the text) and the "this post never goes out" check; file-level checks are in [`crate::config`].
+//! errors, control characters a template puts in the text), the "this post never goes out" check (with a
+//! `day` moved out of the campaign by its offset), and posts whose dates are all past; file-level checks
+//! are in [`crate::config`].
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,6 +1,6 @@
 //! User-facing problems found in config and campaign files, and how they are shown.
 //!
-//! Owns the [`Diagnostic`] type (severity, file, byte span, message, help), the conversion of a byte span
+//! Owns the [`Diagnostic`] type (severity, file, byte span, message, help, notes), the conversion of a byte span
 //! to `line:col`, rendering as rustc/cargo-style snippets (through `annotate-snippets`) or as JSON, and the
 //! "did you mean" suggestions used by every validation. Validation code never prints: it returns
 //! diagnostics, and the CLI prints them once.

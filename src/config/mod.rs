@@ -4,7 +4,9 @@
 //! project) and the order of validation: the config first (channels and custom days), then each campaign
 //! against it. Parsing lives in [`schema`] (raw `Toml*` types, read through [`reader`]), checking in
 //! [`validate`], and the result is the [`model`]. Files with errors are left out of the [`Project`] and
-//! their problems returned beside it, so one broken campaign never hides the others.
+//! their problems returned beside it, so one broken campaign never hides the others. Files are read with
+//! CRLF line endings made LF ([`lf_line_endings`]), and problems a broken `config/herald.toml` causes in
+//! campaign files are folded under it as a note (`fold_under_root_cause`).
 
 pub mod model;
 pub mod names;

@@ -3,7 +3,9 @@
 //! Owns [`TableReader`]: it takes keys out of a spanned TOML table, deserializes each value with serde into
 //! its (validating) type, turns each failure into a [`Diagnostic`] that points at the value, and at the end
 //! reports every key nobody asked for as "unknown key, did you mean …". This is how the `Toml*` schema types
-//! in [`super::schema`] are filled: field by field, so that one bad value never hides another.
+//! in [`super::schema`] are filled: field by field, so that one bad value never hides another. TOML syntax
+//! errors the parser describes in its own terms are said in plain words where the source shows what
+//! happened (curly quotes, a `03/05/2027` date, a `"""` never closed: shown where it opens).
 
 use std::ops::Range;
 
