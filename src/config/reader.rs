@@ -319,6 +319,19 @@ impl<'i, 's> TableReader<'i, 's> {
         tables
     }
 
+    /// The known keys that the unknown keys left so far are probably typos of (`tetx` → `text`): a check
+    /// for a missing key skips these, as the typo is already reported.
+    pub fn misspelled(&self) -> Vec<&'static str> {
+        self.entries
+            .iter()
+            .filter_map(|(key, _)| {
+                let best = crate::diagnostic::closest(key.get_ref(), self.asked.iter().copied());
+                let best = best.first()?;
+                self.asked.iter().copied().find(|k| k == best)
+            })
+            .collect()
+    }
+
     /// Reports every key that was not read as unknown, with the closest known key as a suggestion.
     pub fn finish(self, diags: &mut Vec<Diagnostic>) {
         self.finish_with(diags, &[]);
