@@ -91,18 +91,26 @@ fn plain_words(text: &str, at: usize) -> Option<(String, String, Range<usize>)> 
     Some((format!("`{written}` is not a date herald can read"), help, at..at + written.len()))
 }
 
-/// A date written `MM/DD/YYYY` or `DD/MM/YYYY` at the start of `text`: what was written, and the date
-/// it is when read month first and when read day first (each when it exists).
+/// A date written `MM/DD/YYYY`, `DD/MM/YYYY` (or with dots, `05.03.2027`) or `YYYY/MM/DD` at the start of
+/// `text`: what was written, and the date it is when read month first and when read day first (each
+/// when it exists; both the same for year first).
 fn slash_date(text: &str) -> Option<(&str, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> {
-    let len = text.find(|c: char| !(c.is_ascii_digit() || c == '/')).unwrap_or(text.len());
+    let len = text.find(|c: char| !(c.is_ascii_digit() || c == '/' || c == '.')).unwrap_or(text.len());
     let written = &text[..len];
-    let parts: Vec<&str> = written.split('/').collect();
-    let [a, b, year] = parts.as_slice() else { return None };
-    if !(1..=2).contains(&a.len()) || !(1..=2).contains(&b.len()) || year.len() != 4 {
-        return None;
+    let separator = if written.contains('/') { '/' } else { '.' };
+    let parts: Vec<&str> = written.split(separator).collect();
+    let [a, b, c] = parts.as_slice() else { return None };
+    let short = |p: &str| (1..=2).contains(&p.len());
+    let number = |p: &str| p.parse::<u32>().ok();
+    let date = |y: &str, m: &str, d: &str| chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, number(m)?, number(d)?);
+    if short(a) && short(b) && c.len() == 4 {
+        Some((written, date(c, a, b), date(c, b, a)))
+    } else if a.len() == 4 && short(b) && short(c) {
+        let d = date(a, b, c);
+        Some((written, d, d))
+    } else {
+        None
     }
-    let (a, b, year): (u32, u32, i32) = (a.parse().ok()?, b.parse().ok()?, year.parse().ok()?);
-    Some((written, chrono::NaiveDate::from_ymd_opt(year, a, b), chrono::NaiveDate::from_ymd_opt(year, b, a)))
 }
 
 /// Where a multi-line string (`"""` or `'''`) opens that is never closed, and its quotes. Comments and
@@ -648,6 +656,11 @@ mod tests {
                 ),
             )]
         );
+        let found = syntax("count = 05.03.2027\n");
+        assert_eq!(found[0].1, "`05.03.2027` is not a date herald can read");
+        assert!(found[0].2.as_deref().unwrap().ends_with("`2027-05-03` or `2027-03-05`"), "{found:?}");
+        let found = syntax("count = 2027/03/05\n");
+        assert_eq!(found[0].2.as_deref(), Some("write dates as YYYY-MM-DD: `2027-03-05`"));
         // Only one reading is a date: it is the one suggested.
         let found = syntax("count = 25/03/2027\n");
         assert_eq!(found[0].2.as_deref(), Some("write dates as YYYY-MM-DD: `2027-03-25`"));

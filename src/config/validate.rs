@@ -276,7 +276,7 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
 fn table_region(source: &Source, name: Range<usize>, table: Range<usize>) -> Range<usize> {
     let start = name.start.min(table.start);
     let after = table.end.max(name.end).min(source.text.len());
-    let next = source.text[after..].find("\n[").map_or(source.text.len(), |i| after + i);
+    let next = source.text.get(after..).and_then(|rest| rest.find("\n[")).map_or(source.text.len(), |i| after + i);
     start..next.max(table.end)
 }
 
