@@ -3,12 +3,12 @@
 //! Owns the meaning checks: channels exist, days exist, one schedule per post, ids unique, a time for
 //! every post, templates compile with known variables, translations exist for every channel language,
 //! texts are not empty, overrides name a platform or channel (a channel's name means that channel, even
-//! when it is also a platform's: `override_platform`), media files exist inside the campaign folder, are regular files
-//! (a pipe or device is refused without being opened for a blocking read), are well-formed images of a
-//! type the platform accepts, and are no larger than the platform's `max_image_bytes` (the size comes
-//! from the file system: only the headers are read), published texts hold no control or bidirectional
-//! characters ([`published_text`]). Checks that need a rendered text (length limits, hashtag caps) are in
-//! [`crate::check`].
+//! when it is also a platform's: `override_platform`), media files exist inside the campaign folder, are
+//! regular files (a pipe or device is refused without being opened for a blocking read), are well-formed
+//! images of a type the platform accepts, and are no larger than the platform's `max_image_bytes` (the
+//! size comes from the file system: only the headers are read), published texts hold no control or
+//! bidirectional characters ([`published_text`]). Checks that need a rendered text (length limits,
+//! hashtag caps) are in [`crate::check`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
