@@ -2,12 +2,14 @@
 //! for every channel on every date of its campaign.
 //!
 //! Owns the checks that need rendered text (length limits, hashtag and mention caps, template runtime
-//! errors, control characters a template puts in the text) and the "this post never goes out" check; file-level checks are in [`crate::config`].
+//! errors, control characters a template puts in the text), the "this post never goes out" check (with a
+//! `day` moved out of the campaign by its offset), and posts whose dates are all past; file-level checks
+//! are in [`crate::config`].
 //! Checks over a channel's whole calendar (publishing caps, repeated texts) are in [`crate::pacing`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use chrono::Datelike as _;
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 
 use crate::channels::registry;
 use crate::config::reader::span_in_string;
@@ -89,24 +91,94 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
             }
         }
     }
+    // A post that goes to no channel was reported when its file was read (or its mistakes were).
     for (ci, campaign) in project.campaigns.iter().enumerate() {
         for (pi, post) in campaign.posts.iter().enumerate() {
             if post.targets.is_empty() {
-                diagnostics.push(
-                    Diagnostic::warning(format!("post `{}` goes to no channel", post.id))
-                        .at(&campaign.source, post.header.clone())
-                        .help("every channel is skipped for this post; remove the post or a `skip = true`"),
-                );
-            } else if !seen_posts.contains(&(ci, pi)) {
-                let (message, help) = never_out(project, campaign, post);
-                diagnostics.push(Diagnostic::error(message).at(&campaign.source, post.header.clone()).help(help));
+                continue;
+            }
+            let shifted_out = shifted_out(project, campaign, post);
+            if !seen_posts.contains(&(ci, pi)) {
+                let (message, help) = match shifted_out.first() {
+                    Some(out) => (format!("post `{}` never goes out: {out}", post.id), SHIFTED_HELP.to_string()),
+                    None => never_out(project, campaign, post),
+                };
+                diagnostics.push(Diagnostic::error(message).at(&campaign.source, post.when_span.clone()).help(help));
+            } else {
+                for out in shifted_out {
+                    diagnostics.push(
+                        Diagnostic::warning(format!("post `{}` does not go out that year: {out}", post.id))
+                            .at(&campaign.source, post.when_span.clone())
+                            .help(SHIFTED_HELP.to_string()),
+                    );
+                }
             }
         }
     }
+    past(project, &occurrences, chrono::Utc::now(), &mut diagnostics);
     diagnostics.extend(pacing.finish(project));
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics
 }
+
+/// Posts all of whose occurrences are before `now` (a warning: they pass `check`, and are never
+/// published).
+///
+/// What: a post dated in the past, or a recurring post whose every date has gone by. Why: a date
+/// copied from last year's calendar or a year typed wrong would be silently left out. Example: `date =
+/// 2020-03-08` warns "post `a` is in the past (2020-03-08 09:00): it will not be published".
+fn past(project: &Project, occurrences: &[crate::schedule::Occurrence], now: DateTime<Utc>, out: &mut Vec<Diagnostic>) {
+    let mut last: HashMap<(usize, usize), DateTime<Utc>> = HashMap::new();
+    let mut local = HashMap::new();
+    for occ in occurrences {
+        let at = last.entry((occ.campaign, occ.post)).or_insert(occ.at_utc);
+        if occ.at_utc >= *at {
+            *at = occ.at_utc;
+            local.insert((occ.campaign, occ.post), occ.at_local);
+        }
+    }
+    for ((ci, pi), at) in last {
+        if at >= now {
+            continue;
+        }
+        let campaign = &project.campaigns[ci];
+        let post = &campaign.posts[pi];
+        let when = local.get(&(ci, pi)).map(|l| l.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+        let what = if matches!(post.when, When::Date(_)) { "is in the past" } else { "has its last date in the past" };
+        out.push(
+            Diagnostic::warning(format!("post `{}` {what} ({when}): it will not be published", post.id))
+                .at(&campaign.source, post.when_span.clone())
+                .help("change its date, or remove the post if it has already gone out"),
+        );
+    }
+}
+
+/// Each date of a `day` post that its offset moves out of the campaign, in words: "World Water Day
+/// (2027-03-22) moved by its `offset` is on 2026-12-12, outside the campaign (2027-03-01 to 2027-12-31)".
+fn shifted_out(project: &Project, campaign: &Campaign, post: &Post) -> Vec<String> {
+    let When::Day { id } = &post.when else { return Vec::new() };
+    let Some(day) = project.calendar.get(id) else { return Vec::new() };
+    let window = campaign.starts..=campaign.ends;
+    let mut out = Vec::new();
+    for year in campaign.starts.year()..=campaign.ends.year() {
+        let Some(date) = day.date_in(year).filter(|d| window.contains(d)) else { continue };
+        let moved: Vec<NaiveDate> = post
+            .targets
+            .iter()
+            .map(|t| (date.and_time(t.time) + t.offset).date())
+            .filter(|d| !window.contains(d))
+            .collect();
+        if let Some(moved) = moved.first() {
+            out.push(format!(
+                "{} ({date}) moved by its `offset` is on {moved}, outside the campaign ({} to {})",
+                day.name, campaign.starts, campaign.ends
+            ));
+        }
+    }
+    out
+}
+
+const SHIFTED_HELP: &str = "change the `offset`, or widen `starts`/`ends` in `[campaign]`: herald takes the day's dates inside the campaign, never the year before or after";
 
 /// Channels whose configured credentials cannot be found (a warning: previews and checks need none, the
 /// daemon and `send` do). Only where each credential was looked for is said, never a value.

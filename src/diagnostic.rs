@@ -1,6 +1,6 @@
 //! User-facing problems found in config and campaign files, and how they are shown.
 //!
-//! Owns the [`Diagnostic`] type (severity, file, byte span, message, help), the conversion of a byte span
+//! Owns the [`Diagnostic`] type (severity, file, byte span, message, help, notes), the conversion of a byte span
 //! to `line:col`, rendering as rustc/cargo-style snippets (through `annotate-snippets`) or as JSON, and the
 //! "did you mean" suggestions used by every validation. Validation code never prints: it returns
 //! diagnostics, and the CLI prints them once.
@@ -70,6 +70,12 @@ pub struct Diagnostic {
     pub span: Option<Range<usize>>,
     pub message: String,
     pub help: Option<String>,
+    /// Facts that explain the problem (`note:` lines under it), e.g. the errors elsewhere that follow
+    /// from it.
+    pub notes: Vec<String>,
+    /// A span of `config/herald.toml` whose mistake causes this problem (a channel left out because its
+    /// table has an error): such problems are folded under that error as a note, not listed on their own.
+    pub caused_by: Option<Range<usize>>,
     /// The source line may hold a credential pasted by mistake: show only `file:line:col`.
     pub sensitive: bool,
 }
@@ -82,6 +88,8 @@ impl Diagnostic {
             span: None,
             message: message.into(),
             help: None,
+            notes: Vec::new(),
+            caused_by: None,
             sensitive: false,
         }
     }
@@ -114,6 +122,12 @@ impl Diagnostic {
     #[must_use]
     pub fn help_opt(mut self, help: Option<String>) -> Self {
         self.help = help;
+        self
+    }
+
+    #[must_use]
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
         self
     }
 
@@ -166,6 +180,10 @@ impl Diagnostic {
         if let Some(help) = &help {
             group = group.element(Level::HELP.message(&**help));
         }
+        let notes: Vec<_> = self.notes.iter().map(|n| visible(n)).collect();
+        for note in &notes {
+            group = group.element(Level::NOTE.message(&**note));
+        }
         let renderer = if color { Renderer::styled() } else { Renderer::plain() };
         renderer.render(&[group])
     }
@@ -179,6 +197,7 @@ impl Diagnostic {
             column,
             message: &self.message,
             help: self.help.as_deref(),
+            notes: &self.notes,
         }
     }
 }
@@ -213,14 +232,20 @@ struct JsonDiagnostic<'a> {
     column: Option<usize>,
     message: &'a str,
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 /// Sorts diagnostics by file, position, then severity, so output is stable, and drops exact repeats
-/// (the same problem found once per channel is reported once).
+/// (the same problem found once per channel is reported once). Problems in `config/herald.toml` come
+/// first: the campaign files depend on it, so its mistakes are often the root cause of theirs.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        let key =
-            |d: &Diagnostic| (d.source.as_ref().map(|s| s.path.clone()), d.span.as_ref().map(|s| s.start), d.severity);
+        let key = |d: &Diagnostic| {
+            let path = d.source.as_ref().map(|s| s.path.clone());
+            let config_first = path.as_deref() != Some(crate::config::CONFIG_PATH);
+            (config_first, path, d.span.as_ref().map(|s| s.start), d.severity)
+        };
         key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
     });
     diagnostics.dedup_by(|a, b| {

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
 
 use crate::config::time::{Localized, localize};
-use crate::config::{Post, Project, When};
+use crate::config::{Campaign, Post, Project, When};
 
 /// One post going to one channel at one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl Project {
                     if !filter.channels.is_empty() && !filter.channels.contains(&channel.name) {
                         continue;
                     }
-                    for (local, day_date) in self.local_times(post, ti, from, to) {
+                    for (local, day_date) in self.local_times(post, ti, from, to, campaign) {
                         let (at_utc, localized) = localize(campaign.tz, local);
                         out.push(Occurrence {
                             campaign: ci,
@@ -95,6 +95,7 @@ impl Project {
         target: usize,
         from: NaiveDate,
         to: NaiveDate,
+        campaign: &Campaign,
     ) -> Vec<(NaiveDateTime, Option<NaiveDate>)> {
         let t = &post.targets[target];
         let in_window = |dt: &NaiveDateTime| (from..=to).contains(&dt.date());
@@ -105,9 +106,12 @@ impl Project {
             }
             When::Day { id } => {
                 let Some(day) = self.calendar.get(id) else { return vec![] };
-                // An offset can move a day into the window from the year before or after.
+                // The day as it falls in the campaign, moved by the offset (possibly into the window from
+                // the year before or after); a day outside the campaign is not the campaign's, however
+                // far its offset moves it (`check` says when the offset moves a day out).
                 (from.year() - 1..=to.year() + 1)
                     .filter_map(|year| day.date_in(year))
+                    .filter(|date| (campaign.starts..=campaign.ends).contains(date))
                     .map(|date| (date.and_time(t.time) + t.offset, Some(date)))
                     .filter(|(local, _)| in_window(local))
                     .collect()

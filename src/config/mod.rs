@@ -4,7 +4,9 @@
 //! project) and the order of validation: the config first (channels and custom days), then each campaign
 //! against it. Parsing lives in [`schema`] (raw `Toml*` types, read through [`reader`]), checking in
 //! [`validate`], and the result is the [`model`]. Files with errors are left out of the [`Project`] and
-//! their problems returned beside it, so one broken campaign never hides the others.
+//! their problems returned beside it, so one broken campaign never hides the others. Files are read with
+//! CRLF line endings made LF ([`lf_line_endings`]), and problems a broken `config/herald.toml` causes in
+//! campaign files are folded under it as a note (`fold_under_root_cause`).
 
 pub mod model;
 pub mod names;
@@ -84,8 +86,14 @@ pub fn load_project_with(
         diagnostics.push(d);
     }
     let mut calendar = Calendar::builtin();
+    let before = diagnostics.len();
     let raw = schema::read_config(&config_source, &mut diagnostics);
-    let config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
+    // A config that cannot be read has no channels: each campaign's channels follow from its errors.
+    let unreadable = raw.channels.is_empty() && diagnostics[before..].iter().any(Diagnostic::is_error);
+    let mut config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
+    if unreadable {
+        config.unreadable = Some(0..config_source.text.len() + 1);
+    }
 
     let files = match only {
         Some(files) => files.to_vec(),
@@ -105,7 +113,7 @@ pub fn load_project_with(
         let path = std::path::absolute(&path).unwrap_or(path);
         let mut source = read_source(root, &path)?;
         if let Some(text) = replaced.get(&*source.path) {
-            source = Source::new(source.path.to_string(), text.clone());
+            source = Source::new(source.path.to_string(), lf_line_endings(text.clone()));
         }
         if let Some(d) = invalid_utf8(&source) {
             diagnostics.push(d);
@@ -128,19 +136,70 @@ pub fn load_project_with(
         campaigns.push(campaign);
     }
     campaigns.sort_by(|a, b| a.id.cmp(&b.id));
+    fold_under_root_cause(&mut diagnostics);
     Ok(Loaded { project: Project { root: root.to_path_buf(), config, calendar, campaigns, templates }, diagnostics })
+}
+
+/// Folds each problem caused by a mistake in `config/herald.toml` (a campaign naming a channel whose
+/// table has an error) under that mistake's error, as a note: the root cause is reported once, first,
+/// with where it has effects, instead of as many unrelated-looking errors.
+fn fold_under_root_cause(diagnostics: &mut Vec<Diagnostic>) {
+    let is_config = |d: &Diagnostic| d.source.as_ref().is_some_and(|s| &*s.path == CONFIG_PATH);
+    let mut caused: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut folded = vec![false; diagnostics.len()];
+    for (i, d) in diagnostics.iter().enumerate() {
+        let Some(table) = &d.caused_by else { continue };
+        let root = diagnostics
+            .iter()
+            .position(|r| r.is_error() && is_config(r) && r.span.as_ref().is_some_and(|s| table.contains(&s.start)));
+        let Some(root) = root else { continue };
+        let at = d.location().unwrap_or_default();
+        match caused.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, places)) => places.push(at),
+            None => caused.push((root, vec![at])),
+        }
+        folded[i] = true;
+    }
+    for (root, places) in caused {
+        let n = places.len();
+        let shown: Vec<&str> = places.iter().take(5).map(String::as_str).collect();
+        let more = if n > 5 { format!(" and {} more", n - 5) } else { String::new() };
+        let note = format!(
+            "{} in campaign files {} from this (a channel it leaves out is used there): {}{more}",
+            crate::diagnostic::plural(n, "error"),
+            if n == 1 { "follows" } else { "follow" },
+            shown.join(", ")
+        );
+        diagnostics[root].notes.push(note);
+    }
+    let mut i = 0;
+    diagnostics.retain(|_| {
+        i += 1;
+        !folded[i - 1]
+    });
 }
 
 /// Reads a file into a [`Source`] named relative to the project root.
 fn read_source(root: &Path, path: &Path) -> Result<Source, ConfigError> {
     let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => Source::new(shown, text),
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
         // Kept readable (invalid bytes become U+FFFD) so the problem can be shown in place; see
         // [`invalid_utf8`].
-        Err(e) => Source::new(shown, String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    })
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    Ok(Source::new(shown, lf_line_endings(text)))
+}
+
+/// The text with Windows line endings (CRLF) made plain line feeds.
+///
+/// What: a file saved with CRLF line endings reads exactly as the same file with LF. Why: TOML keeps
+/// the line endings inside a multi-line `"""` text, so each line of a post would carry a carriage
+/// return to the platform (and count against its limit). Lines and columns do not change, as the
+/// carriage return ends the line. Example: `text = """\r\nWater\r\n"""` is `"Water\n"`.
+pub fn lf_line_endings(text: String) -> String {
+    if text.contains("\r\n") { text.replace("\r\n", "\n") } else { text }
 }
 
 /// A diagnostic for a file that is not UTF-8 text, at its first invalid byte, or `None` if it is text.

@@ -63,6 +63,10 @@ pub struct Config {
     /// The ledger file, when not `ledger.sqlite` in the state folder.
     pub ledger: Option<PathBuf>,
     pub daemon: Daemon,
+    /// Channels left out because their `[channels.NAME]` table has an error: name and table span.
+    pub broken_channels: Vec<(String, Range<usize>)>,
+    /// The whole file, when it could not be read at all (a syntax error): every channel is left out.
+    pub unreadable: Option<Range<usize>>,
 }
 
 /// `[daemon]`, with defaults filled in.
@@ -148,6 +152,12 @@ impl Config {
     pub fn channel(&self, name: &str) -> Option<(usize, &Channel)> {
         self.channels.iter().enumerate().find(|(_, c)| c.name == name)
     }
+
+    /// The table of a channel left out because of an error in it.
+    pub fn broken_channel(&self, name: &str) -> Option<Range<usize>> {
+        let broken = self.broken_channels.iter().find(|(n, _)| n == name).map(|(_, span)| span.clone());
+        broken.or_else(|| self.unreadable.clone())
+    }
 }
 
 /// An account herald publishes to.
@@ -205,6 +215,8 @@ pub struct Post {
     pub id: String,
     /// The `[[post]]` header, for diagnostics.
     pub header: Range<usize>,
+    /// The post's `day`, `date` or `cron` value, for diagnostics about when it goes out.
+    pub when_span: Range<usize>,
     pub when: When,
     /// One per channel the post goes to, in the campaign's channel order.
     pub targets: Vec<Target>,

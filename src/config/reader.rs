@@ -3,7 +3,9 @@
 //! Owns [`TableReader`]: it takes keys out of a spanned TOML table, deserializes each value with serde into
 //! its (validating) type, turns each failure into a [`Diagnostic`] that points at the value, and at the end
 //! reports every key nobody asked for as "unknown key, did you mean …". This is how the `Toml*` schema types
-//! in [`super::schema`] are filled: field by field, so that one bad value never hides another.
+//! in [`super::schema`] are filled: field by field, so that one bad value never hides another. TOML syntax
+//! errors the parser describes in its own terms are said in plain words where the source shows what
+//! happened (curly quotes, a `03/05/2027` date, a `"""` never closed: shown where it opens).
 
 use std::ops::Range;
 
@@ -24,10 +26,136 @@ pub fn parse<'i>(source: &'i Source, diags: &mut Vec<Diagnostic>) -> Option<Span
     if errors.is_empty() {
         return Some(root);
     }
+    // Everything after a multi-line string that is never closed is read as part of it: one problem,
+    // shown where the string opened.
+    let unclosed = unclosed_multi_line(&source.text);
     for e in errors {
         let span = e.span().unwrap_or(0..0);
-        let message = first_line(e.message());
-        diags.push(Diagnostic::error(format!("invalid TOML: {message}")).at(source, span).help(syntax_help(message)));
+        if unclosed.is_some_and(|(at, _)| span.start >= at) {
+            continue;
+        }
+        diags.push(match plain_words(&source.text, span.start) {
+            Some((message, help, span)) => Diagnostic::error(message).at(source, span).help(help),
+            None => {
+                let message = first_line(e.message());
+                Diagnostic::error(format!("invalid TOML: {message}")).at(source, span).help(syntax_help(message))
+            }
+        });
+    }
+    if let Some((at, quote)) = unclosed {
+        diags.push(
+            Diagnostic::error(format!("this text opens with {quote} and is never closed"))
+                .at(source, at..at + quote.len())
+                .help(format!(
+                    "end the text with {quote}; until then, everything after this line is read as part of it"
+                )),
+        );
+    }
+    None
+}
+
+/// A syntax error the parser describes in its own terms, said in plain words when the source at `at`
+/// shows what happened: the message, the fix and where to point.
+///
+/// What: a value in curly quotes (`“…”`, `‘…’`, as word processors write them) and a date written
+/// `03/05/2027`. Why: the parser only says that the value is not quoted. Example: `text = “Hello”` says
+/// to use straight quotes; `date = 03/05/2027` asks which of 5 March and 3 May is meant.
+fn plain_words(text: &str, at: usize) -> Option<(String, String, Range<usize>)> {
+    let rest = text.get(at..)?;
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let (at, rest) = (at + skipped, &rest[skipped..]);
+    let first = rest.chars().next()?;
+    if matches!(first, '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}') {
+        let straight = if matches!(first, '\u{2018}' | '\u{2019}') { "'…'" } else { "\"…\"" };
+        return Some((
+            format!("`{first}` is a curly quote: TOML needs straight quotes around text"),
+            format!(
+                "write {straight} with straight quotes (word processors and some editors turn them curly); curly quotes inside the text are fine"
+            ),
+            at..at + first.len_utf8(),
+        ));
+    }
+    let (written, month_first, day_first) = slash_date(rest)?;
+    let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let help = match (month_first, day_first) {
+        (Some(a), Some(b)) if a != b => format!(
+            "it could be {} or {}: write the one you mean as YYYY-MM-DD, `{}` or `{}`",
+            a.format("%-d %B"),
+            b.format("%-d %B"),
+            iso(a),
+            iso(b)
+        ),
+        (Some(d), _) | (None, Some(d)) => format!("write dates as YYYY-MM-DD: `{}`", iso(d)),
+        (None, None) => "write dates as YYYY-MM-DD, e.g. `2027-03-05`".to_string(),
+    };
+    Some((format!("`{written}` is not a date herald can read"), help, at..at + written.len()))
+}
+
+/// A date written `MM/DD/YYYY`, `DD/MM/YYYY` (or with dots, `05.03.2027`) or `YYYY/MM/DD` at the start of
+/// `text`: what was written, and the date it is when read month first and when read day first (each
+/// when it exists; both the same for year first).
+fn slash_date(text: &str) -> Option<(&str, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> {
+    let len = text.find(|c: char| !(c.is_ascii_digit() || c == '/' || c == '.')).unwrap_or(text.len());
+    let written = &text[..len];
+    let separator = if written.contains('/') { '/' } else { '.' };
+    let parts: Vec<&str> = written.split(separator).collect();
+    let [a, b, c] = parts.as_slice() else { return None };
+    let short = |p: &str| (1..=2).contains(&p.len());
+    let number = |p: &str| p.parse::<u32>().ok();
+    let date = |y: &str, m: &str, d: &str| chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, number(m)?, number(d)?);
+    if short(a) && short(b) && c.len() == 4 {
+        Some((written, date(c, a, b), date(c, b, a)))
+    } else if a.len() == 4 && short(b) && short(c) {
+        let d = date(a, b, c);
+        Some((written, d, d))
+    } else {
+        None
+    }
+}
+
+/// Where a multi-line string (`"""` or `'''`) opens that is never closed, and its quotes. Comments and
+/// one-line strings are skipped, so quotes inside them do not count.
+fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &text.as_bytes()[i..];
+        if rest[0] == b'#' {
+            i += rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        } else if let Some(quote) = ["\"\"\"", "'''"].into_iter().find(|q| rest.starts_with(q.as_bytes())) {
+            let q = quote.as_bytes()[0];
+            let mut j = i + 3;
+            loop {
+                if j >= bytes.len() {
+                    return Some((i, quote));
+                }
+                if q == b'"' && bytes[j] == b'\\' {
+                    j += 2;
+                } else if bytes[j..].starts_with(quote.as_bytes()) {
+                    // The closing quotes may follow one or two quotes of the text's own.
+                    j += 3;
+                    let mut extra = 0;
+                    while extra < 2 && bytes.get(j) == Some(&q) {
+                        j += 1;
+                        extra += 1;
+                    }
+                    break;
+                } else {
+                    j += 1;
+                }
+            }
+            i = j;
+        } else if rest[0] == b'"' || rest[0] == b'\'' {
+            // A one-line string ends at its quote, or at the end of the line (a mistake reported as such).
+            let q = rest[0];
+            let mut j = i + 1;
+            while j < bytes.len() && bytes[j] != q && bytes[j] != b'\n' {
+                j += if q == b'"' && bytes[j] == b'\\' { 2 } else { 1 };
+            }
+            i = j + 1;
+        } else {
+            i += 1;
+        }
     }
     None
 }
@@ -197,6 +325,19 @@ impl<'i, 's> TableReader<'i, 's> {
         let (tables, rest) = std::mem::take(&mut self.entries).into_iter().partition(|(_, v)| v.get_ref().is_table());
         self.entries = rest;
         tables
+    }
+
+    /// The known keys that the unknown keys left so far are probably typos of (`tetx` → `text`): a check
+    /// for a missing key skips these, as the typo is already reported.
+    pub fn misspelled(&self) -> Vec<&'static str> {
+        self.entries
+            .iter()
+            .filter_map(|(key, _)| {
+                let best = crate::diagnostic::closest(key.get_ref(), self.asked.iter().copied());
+                let best = best.first()?;
+                self.asked.iter().copied().find(|k| k == best)
+            })
+            .collect()
     }
 
     /// Reports every key that was not read as unknown, with the closest known key as a suggestion.
@@ -478,6 +619,79 @@ mod tests {
         assert!(diags[0].help.as_deref().unwrap().contains("YYYY-MM-DD"));
         let (diags, ..) = read("name = \"open\n");
         assert!(diags[0].help.as_deref().unwrap().contains("close the string"), "{:?}", diags[0]);
+    }
+
+    fn syntax(text: &str) -> Vec<(String, String, Option<String>)> {
+        let (diags, ..) = read(text);
+        diags.iter().map(|d| (d.location().unwrap(), d.message.clone(), d.help.clone())).collect()
+    }
+
+    #[test]
+    fn curly_quotes_are_named_and_straight_ones_asked_for() {
+        let found = syntax("name = \u{201c}Hello\u{201d}\n");
+        assert_eq!(
+            found,
+            vec![(
+                "t.toml:1:8".to_string(),
+                "`\u{201c}` is a curly quote: TOML needs straight quotes around text".to_string(),
+                Some("write \"…\" with straight quotes (word processors and some editors turn them curly); curly quotes inside the text are fine".to_string()),
+            )]
+        );
+        let found = syntax("name = \u{2018}Hello\u{2019}\n");
+        assert_eq!(found[0].1, "`\u{2018}` is a curly quote: TOML needs straight quotes around text");
+        assert!(found[0].2.as_deref().unwrap().starts_with("write '…' with straight quotes"), "{found:?}");
+    }
+
+    #[test]
+    fn a_slash_date_asks_which_date_is_meant() {
+        let found = syntax("count = 03/05/2027\n");
+        assert_eq!(
+            found,
+            vec![(
+                "t.toml:1:9".to_string(),
+                "`03/05/2027` is not a date herald can read".to_string(),
+                Some(
+                    "it could be 5 March or 3 May: write the one you mean as YYYY-MM-DD, `2027-03-05` or `2027-05-03`"
+                        .to_string()
+                ),
+            )]
+        );
+        let found = syntax("count = 05.03.2027\n");
+        assert_eq!(found[0].1, "`05.03.2027` is not a date herald can read");
+        assert!(found[0].2.as_deref().unwrap().ends_with("`2027-05-03` or `2027-03-05`"), "{found:?}");
+        let found = syntax("count = 2027/03/05\n");
+        assert_eq!(found[0].2.as_deref(), Some("write dates as YYYY-MM-DD: `2027-03-05`"));
+        // Only one reading is a date: it is the one suggested.
+        let found = syntax("count = 25/03/2027\n");
+        assert_eq!(found[0].2.as_deref(), Some("write dates as YYYY-MM-DD: `2027-03-25`"));
+        let found = syntax("count = 4/4/2027\n");
+        assert_eq!(found[0].2.as_deref(), Some("write dates as YYYY-MM-DD: `2027-04-04`"));
+    }
+
+    #[test]
+    fn an_unclosed_multi_line_string_is_shown_where_it_opens() {
+        let text = "name = \"\"\"\nHello\n\ncount = 1\nzzz = \"x\"\n";
+        let found = syntax(text);
+        assert_eq!(
+            found,
+            vec![(
+                "t.toml:1:8".to_string(),
+                "this text opens with \"\"\" and is never closed".to_string(),
+                Some(
+                    "end the text with \"\"\"; until then, everything after this line is read as part of it"
+                        .to_string()
+                ),
+            )]
+        );
+        let found = syntax("count = 1\nname = '''\nHello\n");
+        assert_eq!(found[0].0, "t.toml:2:8");
+        assert_eq!(found[0].1, "this text opens with ''' and is never closed");
+    }
+
+    #[test]
+    fn closed_multi_line_strings_and_quotes_in_comments_are_not_unclosed() {
+        assert_eq!(unclosed_multi_line("a = \"\"\"x \\\"\"\" y\"\"\"\"\n# \"\"\" in a comment\nb = '\"\"\"'\n"), None);
+        assert_eq!(unclosed_multi_line("a = '''it's'''\nb = \"\"\"x\"\"\"\"\"\nc = \"\"\"\n"), Some((33, "\"\"\"")));
     }
 
     #[test]

@@ -344,12 +344,15 @@ fn read_post(source: &Source, value: Value<'_>, diags: &mut Vec<Diagnostic>) -> 
     for (key, value) in t.take_tables() {
         let what = format!("`[post.{}]`", key.get_ref());
         if let Some(mut o) = TableReader::from_value(source, what, value, diags) {
-            let content = read_content(&mut o, diags);
+            let mut content = read_content(&mut o, diags);
+            content.invalid.extend(o.misspelled());
             o.finish(diags);
             overrides.push((Spanned::new(key.span(), key.get_ref().to_string()), content));
         }
     }
-    let post = TomlPost { span: t.span(), header, id, day, date, cron, channels, content, overrides };
+    let mut post = TomlPost { span: t.span(), header, id, day, date, cron, channels, content, overrides };
+    // A typo of a key (`tetx`) is reported as such, not also as that key missing.
+    post.content.invalid.extend(t.misspelled());
     t.finish(diags);
     Some(post)
 }

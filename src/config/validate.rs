@@ -2,12 +2,13 @@
 //!
 //! Owns the meaning checks: channels exist, days exist, one schedule per post, ids unique, a time for
 //! every post, templates compile with known variables, translations exist for every channel language,
-//! overrides name a platform or channel, media files exist inside the campaign folder, are regular files
-//! (a pipe or device is refused without being opened for a blocking read), are well-formed images of a
-//! type the platform accepts, and are no larger than the platform's `max_image_bytes` (the size comes
-//! from the file system: only the headers are read), published texts hold no control or bidirectional
-//! characters ([`published_text`]). Checks that need a rendered text (length limits, hashtag caps) are in
-//! [`crate::check`].
+//! texts are not empty, overrides name a platform or channel (a channel's name means that channel, even
+//! when it is also a platform's: `override_platform`), media files exist inside the campaign folder, are
+//! regular files (a pipe or device is refused without being opened for a blocking read), are well-formed
+//! images of a type the platform accepts, and are no larger than the platform's `max_image_bytes` (the
+//! size comes from the file system: only the headers are read), published texts hold no control or
+//! bidirectional characters ([`published_text`]). Checks that need a rendered text (length limits,
+//! hashtag caps) are in [`crate::check`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -30,8 +31,10 @@ use crate::terminal::{describe, hostile};
 /// Validates `config/herald.toml` and adds its days to `calendar`.
 pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: &mut Vec<Diagnostic>) -> Config {
     let mut channels = Vec::new();
+    let mut broken_channels = Vec::new();
     for (name, ch) in raw.channels {
         let (Some(platform), Some(handle)) = (ch.platform, ch.handle) else {
+            broken_channels.push((name.get_ref().to_string(), table_region(source, name.span(), ch.span.clone())));
             continue;
         };
         let platform = platform.into_inner();
@@ -58,6 +61,8 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                         .at(source, a.span())
                         .help(help),
                     );
+                    broken_channels
+                        .push((name.get_ref().to_string(), table_region(source, name.span(), ch.span.clone())));
                     continue;
                 }
             },
@@ -261,7 +266,18 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
         state_dir: raw.state_dir.map(|f| std::path::PathBuf::from(f.into_inner())),
         ledger: raw.ledger.map(|f| std::path::PathBuf::from(f.into_inner())),
         daemon: daemon(source, raw.daemon, diags),
+        broken_channels,
+        unreadable: None,
     }
+}
+
+/// The bytes a `[channels.NAME]` table covers: from its name in the header to the next table's header
+/// (the parser's span of a table may cover only its header).
+fn table_region(source: &Source, name: Range<usize>, table: Range<usize>) -> Range<usize> {
+    let start = name.start.min(table.start);
+    let after = table.end.max(name.end).min(source.text.len());
+    let next = source.text.get(after..).and_then(|rest| rest.find("\n[")).map_or(source.text.len(), |i| after + i);
+    start..next.max(table.end)
 }
 
 /// Everything campaign validation needs to look things up.
@@ -371,6 +387,7 @@ pub fn campaign(
             media_cache: &mut media_cache,
             utm_links: &mut utm_links,
             diags,
+            skipped: 0,
         };
         if let Some(post) = pv.post(p, &channel_ids).filter(|_| !duplicate) {
             posts.push(post);
@@ -433,6 +450,20 @@ pub fn published_text(
                 .help("it would be published as is; remove it or write it visibly"),
         );
     }
+}
+
+/// The platform a `[post.NAME]` table overrides, if it is a platform's table: `NAME` is a platform's name
+/// (`twitter`, or its alias `x`) and not a configured channel's. A configured channel's name means that
+/// channel only, even when it is also a platform's name.
+///
+/// What: with channels `x`, `x-fr` and `x-ar` on X/Twitter, `[post.x]` changes channel `x` only;
+/// `[post.twitter]` changes all three. Why: an editor writing `[post.x]` under a channel called `x`
+/// means that account, not the French and Arabic ones too.
+fn override_platform(config: &Config, key: &str) -> Option<Platform> {
+    if config.channel(key).is_some() || config.broken_channel(key).is_some() {
+        return None;
+    }
+    key.parse::<Platform>().ok()
 }
 
 /// "a LinkedIn", "an Instagram", "an X/Twitter": the platform's name with its article, as it is read.
@@ -524,6 +555,16 @@ fn channel_names(config: &Config) -> impl Iterator<Item = &str> + Clone {
 }
 
 fn unknown_channel(source: &Source, name: &Spanned<Id>, config: &Config) -> Diagnostic {
+    if let Some(table) = config.broken_channel(name.get_ref().as_str()) {
+        let mut d = Diagnostic::error(format!(
+            "channel `{}` is left out: its table in config/herald.toml has an error",
+            name.get_ref()
+        ))
+        .at(source, name.span())
+        .help("fix the error in config/herald.toml");
+        d.caused_by = Some(table);
+        return d;
+    }
     let help = did_you_mean(name.get_ref().as_str(), channel_names(config)).unwrap_or_else(|| {
         format!(
             "channels are defined in config/herald.toml as `[channels.NAME]`; defined: {}",
@@ -554,6 +595,8 @@ struct PostValidation<'a, 'b> {
     /// Links with UTM parameters, built once per link and platform.
     utm_links: &'a mut HashMap<(String, Platform), String>,
     diags: &'a mut Vec<Diagnostic>,
+    /// Channels the post leaves out with `skip = true`.
+    skipped: usize,
 }
 
 impl PostValidation<'_, '_> {
@@ -563,6 +606,7 @@ impl PostValidation<'_, '_> {
 
     fn post(&mut self, p: TomlPost, campaign_channels: &[usize]) -> Option<Post> {
         let id = p.id.as_ref()?.get_ref().to_string();
+        let errors_before = self.diags.iter().filter(|d| d.is_error()).count();
         self.check_published_texts(&p, &id);
         // When the date is wrong the rest of the post is still checked (against a stand-in date of the
         // same kind), so every mistake shows at once; the post is then left out.
@@ -594,13 +638,30 @@ impl PostValidation<'_, '_> {
         };
         self.check_override_names(&p, &channels);
         let mut targets = Vec::new();
+        let channel_count = channels.len();
         for ch in channels {
             if let Some(t) = self.target(&p, &id, &when, ch) {
                 targets.push(t);
             }
         }
+        // A post goes to no channel by choice when each of its channels is skipped; a post whose text or
+        // time is wrong has no channel because of that, which is reported on its own.
+        let errors = self.diags.iter().filter(|d| d.is_error()).count();
+        if targets.is_empty() && self.skipped == channel_count && errors == errors_before {
+            self.diags.push(
+                Diagnostic::warning(format!("post `{id}` goes to no channel"))
+                    .at(self.source, p.header.clone())
+                    .help("every channel is skipped for this post; remove the post or a `skip = true`"),
+            );
+        }
         checked_when?;
-        Some(Post { id, header: p.header, when, targets })
+        let when_span =
+            [p.day.as_ref().map(Spanned::span), p.date.as_ref().map(Spanned::span), p.cron.as_ref().map(Spanned::span)]
+                .into_iter()
+                .flatten()
+                .next()
+                .unwrap_or_else(|| p.header.clone());
+        Some(Post { id, header: p.header, when_span, when, targets })
     }
 
     fn when(&mut self, p: &TomlPost, id: &str) -> Option<When> {
@@ -696,6 +757,16 @@ impl PostValidation<'_, '_> {
             let key = name.get_ref().as_str();
             let platform = key.parse::<Platform>().ok();
             let is_channel = config.channel(key).is_some();
+            if let Some(table) = config.broken_channel(key) {
+                let mut d = Diagnostic::error(format!(
+                    "`[post.{key}]`: channel `{key}` is left out, its table in config/herald.toml has an error"
+                ))
+                .at(self.source, name.span())
+                .help("fix the error in config/herald.toml");
+                d.caused_by = Some(table);
+                self.diags.push(d);
+                continue;
+            }
             if platform.is_none() && !is_channel {
                 let candidates: Vec<&str> = PLATFORMS
                     .iter()
@@ -709,8 +780,39 @@ impl PostValidation<'_, '_> {
             }
             let used = channels.iter().any(|&i| {
                 let c = &config.channels[i];
-                Some(c.platform) == platform || c.name == key
+                c.name == key || (!is_channel && Some(c.platform) == platform)
             });
+            if let (true, Some(platform)) = (is_channel, platform) {
+                let others: Vec<&str> = channels
+                    .iter()
+                    .map(|&i| &config.channels[i])
+                    .filter(|c| c.platform == platform && c.name != key)
+                    .filter(|c| !p.overrides.iter().any(|(k, _)| *k.get_ref() == c.name))
+                    .map(|c| c.name.as_str())
+                    .collect();
+                if !others.is_empty() {
+                    let display = platform.rules().display;
+                    let list = others.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                    let help = if key == platform.name() {
+                        format!(
+                            "to change every {display} channel of this post, rename channel `{key}` in config/herald.toml; then `[post.{}]` means the platform",
+                            platform.name()
+                        )
+                    } else {
+                        format!(
+                            "if it is meant for every {display} channel of this post (also {list}), write `[post.{}]`",
+                            platform.name()
+                        )
+                    };
+                    self.diags.push(
+                        Diagnostic::warning(format!(
+                            "`[post.{key}]` applies to channel `{key}` only, not to {list}: `{key}` is both a channel and a name of the {display} platform"
+                        ))
+                        .at(self.source, name.span())
+                        .help(help),
+                    );
+                }
+            }
             if !used {
                 self.diags.push(
                     Diagnostic::warning(format!("`[post.{key}]` is never used: this post goes to no such channel"))
@@ -728,13 +830,14 @@ impl PostValidation<'_, '_> {
             .chain(
                 p.overrides
                     .iter()
-                    .filter(|(k, _)| k.get_ref().parse::<Platform>().ok() == Some(channel.platform))
+                    .filter(|(k, _)| override_platform(self.cx.config, k.get_ref()) == Some(channel.platform))
                     .map(|(_, c)| c),
             )
             .chain(p.overrides.iter().filter(|(k, _)| k.get_ref() == &channel.name).map(|(_, c)| c))
             .collect();
         let pick = |f: fn(&TomlContent) -> bool| layers.iter().rev().copied().find(|l| f(l));
         if pick(|l| l.skip.is_some()).and_then(|l| l.skip.as_ref()).is_some_and(|s| *s.get_ref()) {
+            self.skipped += 1;
             return None;
         }
         let d = self.defaults;
@@ -755,6 +858,17 @@ impl PostValidation<'_, '_> {
         };
         // The text in the channel's language.
         let (text, language) = self.text_for(&layers, id, channel, p)?;
+        if text.get_ref().trim().is_empty() {
+            self.error(
+                text.span(),
+                format!("post `{id}` has an empty text"),
+                format!(
+                    "write the text; to leave a channel out of this post, write `skip = true` in `[post.{}]`",
+                    channel.name
+                ),
+            );
+            return None;
+        }
         let link_setting = pick(|l| l.link.is_some())
             .and_then(|l| l.link.as_ref())
             .map(|l| l.get_ref().clone())

@@ -707,7 +707,11 @@ impl Daemon {
                     "config/herald.toml has errors; the previous version keeps running:\n{}",
                     crate::diagnostic::render_all(&diagnostics, false)
                 );
-                let first = diagnostics.iter().find(|d| d.is_error());
+                // The config's own error, not one it causes in a campaign file: the alert names the file to fix.
+                let in_config = |d: &&crate::diagnostic::Diagnostic| {
+                    d.source.as_ref().is_some_and(|s| &*s.path == crate::config::CONFIG_PATH)
+                };
+                let first = diagnostics.iter().filter(|d| d.is_error()).find(in_config);
                 self.alert_later(Alert::edit_refused(first, Some(crate::config::CONFIG_PATH.to_string())));
             }
             Err(LoadError::Read(e)) => {

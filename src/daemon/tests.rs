@@ -210,6 +210,16 @@ async fn alerts_at_start(
     campaign_text: &str,
     store: Arc<SqliteStore>,
 ) -> Vec<serde_json::Value> {
+    alerts_with_reload(edit, campaign_text, store, None).await
+}
+
+/// [`alerts_at_start`], with `change` made to the project folder once the daemon runs, then a reload.
+async fn alerts_with_reload(
+    edit: impl Fn(&str) -> String,
+    campaign_text: &str,
+    store: Arc<SqliteStore>,
+    change: Option<&dyn Fn(&std::path::Path)>,
+) -> Vec<serde_json::Value> {
     let hook = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(wiremock::ResponseTemplate::new(200))
@@ -232,6 +242,10 @@ async fn alerts_at_start(
     let daemon = Daemon::start(options, store).await.unwrap();
     let (control, rx) = mpsc::channel(1);
     let task = tokio::spawn(daemon.run(rx));
+    if let Some(change) = change {
+        change(dir.path());
+        control.send(Control::Reload).await.unwrap();
+    }
     // Alerts go out on their own task, so a slow webhook never delays the scheduler.
     for _ in 0..50 {
         if !hook.received_requests().await.unwrap().is_empty() {
@@ -649,4 +663,26 @@ async fn a_claim_the_ledger_refuses_fails_health_until_a_write_goes_through_and_
     assert_eq!(metrics.counts("x").sent, 1);
     control.send(Control::Shutdown).await.unwrap();
     task.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_config_edit_is_alerted_at_the_config_not_at_a_campaign_it_breaks() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    // A typo in the platform of `x` leaves channel `x` out, which the campaign uses: the alert names
+    // the config, where the fix is.
+    let alerts = alerts_with_reload(
+        str::to_string,
+        &campaign(&post("a", "11:00")),
+        store,
+        Some(&|dir| {
+            let path = dir.join("config/herald.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace("platform = \"twitter\"", "platform = \"twiter\"")).unwrap();
+        }),
+    )
+    .await;
+    let refused: Vec<_> = alerts.iter().filter(|a| a["herald"]["kind"] == "edit_refused").collect();
+    assert_eq!(refused.len(), 1, "{alerts:?}");
+    assert_eq!(refused[0]["herald"]["location"], "config/herald.toml:4:12", "{alerts:?}");
+    assert_eq!(refused[0]["herald"]["message"], "invalid `platform`: unknown platform `twiter`");
 }

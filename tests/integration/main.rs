@@ -7,6 +7,7 @@ mod calendar_feeds;
 mod check;
 mod daemon_cli;
 mod days;
+mod editor_diagnostics;
 mod exactly_once;
 mod example;
 mod facebook_adapter;
