@@ -14,6 +14,8 @@
 //! - [`check`] and [`preview`]: the two read-only commands' logic.
 //! - [`daemon`]: `herald run`, the scheduler that publishes on time, exactly once; [`ledger`]: its
 //!   durable record of every post.
+//! - [`review`]: `plan --against REF`, what the files change against another version of them (git),
+//!   publication by publication.
 //! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
 //! - [`terminal`]: user and platform text made safe to show on a terminal (control characters, escape
 //!   sequences and bidirectional controls written visibly), for every text output.
@@ -46,6 +48,7 @@ pub mod dispatch;
 pub mod ledger;
 pub mod preview;
 pub mod render;
+pub mod review;
 pub mod schedule;
 pub mod secrets;
 pub mod terminal;
