@@ -57,7 +57,8 @@ pub fn text(review: &Review, against: &str) -> String {
         };
         if let Some(body) = body {
             for line in body.lines() {
-                let _ = writeln!(out, "      {line}");
+                let indent = if line.is_empty() { "" } else { "      " };
+                let _ = writeln!(out, "{indent}{line}");
             }
         }
         for line in other_edits(change) {
@@ -247,7 +248,8 @@ pub fn markdown(review: &Review, against: &str) -> String {
             if shown > 0 {
                 let platform =
                     changes.iter().find(|c| c.current().channel == channel).map_or("", |c| c.current().platform);
-                let _ = write!(section, "#### {} ({platform})\n\n{block}", html_escape(channel));
+                let on = if platform == channel { String::new() } else { format!(" ({platform})") };
+                let _ = write!(section, "#### {}{on}\n\n{block}", html_escape(channel));
                 used += block.len();
             }
         }

@@ -15,6 +15,7 @@ mod linkedin_adapter;
 mod media_files;
 mod preview;
 mod preview_as_sent;
+mod review;
 mod robustness;
 mod secrets_echo;
 mod send_waits;
