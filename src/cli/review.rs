@@ -90,11 +90,15 @@ pub fn run(dir: &Path, reference: &str, format: PlanFormat) -> Output {
             for (side, what) in [(old, format!("the files at {reference}")), (new, "the working tree's files".into())] {
                 if let Side::Problems(mut errors) = side {
                     diagnostic::sort(&mut errors);
+                    if !stderr.is_empty() && !stderr.ends_with("\n\n") {
+                        stderr.push('\n');
+                    }
                     stderr.push_str(&diagnostic::render_all(&errors, false));
-                    stderr.push_str(&crate::terminal::visible(&format!("plan stopped: {what} have errors\n\n")));
+                    stderr.push_str(&crate::terminal::visible(&format!(
+                        "plan stopped: {what} have errors\n  help: fix them (`herald check` lists them) and run the plan again\n"
+                    )));
                 }
             }
-            stderr.push_str("  help: fix them (`herald check` lists them) and run the plan again\n");
             return Output { stderr, code: EXIT_PROBLEMS, ..Output::default() };
         }
     };

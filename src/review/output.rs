@@ -152,8 +152,9 @@ pub fn json(review: &Review, against: &str, commit: &str) -> Value {
     })
 }
 
-/// `s` safe inside HTML (and so inside Markdown's HTML blocks), with the terminal's hostile characters
-/// (which would hide or reorder text for a reviewer) written visibly.
+/// `s` safe inside HTML elements (and so inside Markdown's HTML blocks; it is never put in an
+/// attribute), with the terminal's hostile characters (which would hide or reorder text for a
+/// reviewer) written visibly.
 pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in visible(s).chars() {
@@ -161,8 +162,6 @@ pub fn html_escape(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             _ => out.push(c),
         }
     }
