@@ -1,9 +1,9 @@
 //! `herald plan --against REF`: what the working tree's files change against the files at a git ref,
 //! publication by publication, with no ledger (see [`crate::review`]).
 //!
-//! Both sides are loaded and checked as `herald check` would; a side with errors stops the plan (exit
-//! 1) with its diagnostics, the ref's files named `REF:path` as git names them, since a plan from
-//! broken files would be wrong. git's failures (no repository, an unknown ref) are exit 2.
+//! Both sides are loaded and checked as `herald check` would; a side with errors stops the plan with
+//! its diagnostics (exit code 1), the ref's files named `REF:path` as git names them, since a plan from
+//! broken files would be wrong. git's failures (no repository, an unknown ref) are exit code 2.
 
 use std::path::Path;
 

@@ -235,10 +235,10 @@ fn pair_group(old: Vec<Publication>, new: Vec<Publication>, review: &mut Review)
                           same: &dyn Fn(&Publication, &Publication) -> bool| {
         for o in old.iter_mut() {
             let Some(op) = o.as_ref() else { continue };
-            if let Some(n) = new.iter_mut().find(|n| n.as_ref().is_some_and(|np| same(op, np))) {
-                if let (Some(op), Some(np)) = (o.take(), n.take()) {
-                    pairs.push((op, np));
-                }
+            if let Some(n) = new.iter_mut().find(|n| n.as_ref().is_some_and(|np| same(op, np)))
+                && let (Some(op), Some(np)) = (o.take(), n.take())
+            {
+                pairs.push((op, np));
             }
         }
     };
