@@ -100,7 +100,7 @@ fn publication(project: &Project, occ: &Occurrence, rendered: crate::render::Ren
 }
 
 /// What happened to one publication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     Added,
     Removed,

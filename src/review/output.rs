@@ -37,33 +37,103 @@ fn when(change: &Change) -> String {
     }
 }
 
+/// Changes of one post on one channel that are the same change (same kind, same move, same words
+/// deleted and inserted, or the same new text): a weekly post whose text changed is one entry, not 52,
+/// shown with its first publication's text.
+struct Group<'a> {
+    changes: Vec<&'a Change>,
+    body: String,
+}
+
+impl<'a> Group<'a> {
+    fn first(&self) -> &'a Change {
+        self.changes[0]
+    }
+
+    /// When: one publication's time, or `N publications: FIRST … LAST`.
+    fn when(&self) -> String {
+        match self.changes.as_slice() {
+            [one] => when(one),
+            [first, .., last] => {
+                let shown = if self.body.is_empty() { "" } else { ", the first shown" };
+                format!("{} publications: {} … {}{shown}", self.changes.len(), when(first), when(last))
+            }
+            [] => String::new(),
+        }
+    }
+}
+
+/// What makes two changes of a post on a channel the same change: the new text of an added one; the
+/// words deleted and inserted (not the unchanged text around them, which may hold the date) and any
+/// changed link or images of a moved or changed one.
+fn sameness(change: &Change) -> String {
+    match change.kind {
+        Kind::Added => change.current().content.text.clone(),
+        Kind::Removed => String::new(),
+        Kind::Moved | Kind::Changed => {
+            let runs = change.text_diff().unwrap_or_default();
+            let edits = runs.iter().filter(|r| r.op != Op::Equal).map(|r| format!("{}{}\0", r.op.as_str(), r.text));
+            edits.chain(other_edits(change)).collect()
+        }
+    }
+}
+
+/// `changes` (in order) gathered into [`Group`]s by campaign, post, channel, kind, move and
+/// [`sameness`]; each group where its first change was, with its first change's `body`.
+fn groups<'a>(changes: impl IntoIterator<Item = &'a Change>, body: impl Fn(&Change) -> String) -> Vec<Group<'a>> {
+    let mut out: Vec<Group<'a>> = Vec::new();
+    /// Campaign, post, channel, kind, the move in seconds, [`sameness`].
+    type Key = (String, String, String, Kind, Option<i64>, String);
+    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    for change in changes {
+        let p = change.current();
+        let shift = match (&change.old, &change.new) {
+            (Some(o), Some(n)) => Some((n.at_utc - o.at_utc).num_seconds()),
+            _ => None,
+        };
+        let key = (p.campaign.clone(), p.post.clone(), p.channel.clone(), change.kind, shift, sameness(change));
+        match index.get(&key) {
+            Some(&i) => out[i].changes.push(change),
+            None => {
+                index.insert(key, out.len());
+                out.push(Group { changes: vec![change], body: body(change) });
+            }
+        }
+    }
+    out
+}
+
+/// The text below a change's line: the new text (added), the word diff (`[-gone-]{+come+}`), a changed
+/// link or images.
+fn text_body(change: &Change) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let body = match change.kind {
+        Kind::Added => Some(change.current().content.text.clone()),
+        Kind::Removed => None,
+        Kind::Moved | Kind::Changed => change.text_diff().map(|runs| plain_diff(&runs)),
+    };
+    if let Some(body) = body {
+        lines.extend(body.lines().map(|l| if l.is_empty() { String::new() } else { format!("      {l}") }));
+    }
+    lines.extend(other_edits(change).into_iter().map(|l| format!("      {l}")));
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
 /// The text form: a summary line, then per campaign one line per change (`+` added, `-` removed, `>`
-/// moved, `~` changed) with the new text (added) or the word diff (`[-gone-]{+come+}`) indented below.
+/// moved, `~` changed) with the new text (added) or the word diff indented below; changes that read the
+/// same are one entry ([`Group`]).
 pub fn text(review: &Review, against: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Plan against {against}: {} ({} unchanged)", review.summary(), review.unchanged);
     let mut campaign = "";
-    for change in &review.changes {
-        let p = change.current();
+    for group in groups(&review.changes, text_body) {
+        let p = group.first().current();
         if p.campaign != campaign {
             campaign = &p.campaign;
             let _ = writeln!(out, "\n{campaign}");
         }
-        let _ = writeln!(out, "  {} {}  {} → {}", marker(change.kind), when(change), p.post, p.channel);
-        let body = match change.kind {
-            Kind::Added => Some(p.content.text.clone()),
-            Kind::Removed => None,
-            Kind::Moved | Kind::Changed => change.text_diff().map(|runs| plain_diff(&runs)),
-        };
-        if let Some(body) = body {
-            for line in body.lines() {
-                let indent = if line.is_empty() { "" } else { "      " };
-                let _ = writeln!(out, "{indent}{line}");
-            }
-        }
-        for line in other_edits(change) {
-            let _ = writeln!(out, "      {line}");
-        }
+        let _ = writeln!(out, "  {} {}  {} → {}", marker(group.first().kind), group.when(), p.post, p.channel);
+        out.push_str(&group.body);
     }
     visible(&out).into_owned()
 }
@@ -193,15 +263,10 @@ fn html_diff(runs: &[Run]) -> String {
         .collect()
 }
 
-fn markdown_change(change: &Change) -> String {
+/// The `<pre>` blocks under a change: the new text (added), the word diff, a changed link or images.
+fn markdown_body(change: &Change) -> String {
     let p = change.current();
-    let label = match change.kind {
-        Kind::Added => "➕ added",
-        Kind::Removed => "➖ removed",
-        Kind::Moved => "🕑 moved",
-        Kind::Changed => "✏️ changed",
-    };
-    let mut out = format!("**{label}** {} · {}\n\n", code(&p.post), html_escape(&when(change)));
+    let mut out = String::new();
     match change.kind {
         Kind::Added => out.push_str(&pre(&html_escape(&p.content.text))),
         Kind::Removed => {}
@@ -217,8 +282,19 @@ fn markdown_change(change: &Change) -> String {
     out
 }
 
+fn markdown_group(group: &Group) -> String {
+    let label = match group.first().kind {
+        Kind::Added => "➕ added",
+        Kind::Removed => "➖ removed",
+        Kind::Moved => "🕑 moved",
+        Kind::Changed => "✏️ changed",
+    };
+    let post = &group.first().current().post;
+    format!("**{label}** {} · {}\n\n{}", code(post), html_escape(&group.when()), group.body)
+}
+
 /// The Markdown form: a summary line, then a folded `<details>` section per campaign with its changes
-/// per channel.
+/// per channel (changes that read the same are one entry).
 pub fn markdown(review: &Review, against: &str) -> String {
     let mut out =
         format!("**herald plan** against {}: {} ({} unchanged)\n\n", code(against), review.summary(), review.unchanged);
@@ -235,10 +311,11 @@ pub fn markdown(review: &Review, against: &str) -> String {
         for channel in channels {
             let mut shown = 0;
             let mut block = String::new();
-            for change in changes.iter().filter(|c| c.current().channel == channel) {
-                let text = markdown_change(change);
+            let on_channel = changes.iter().copied().filter(|c| c.current().channel == channel);
+            for group in groups(on_channel, markdown_body) {
+                let text = markdown_group(&group);
                 if used + block.len() + text.len() > MARKDOWN_BUDGET {
-                    left_out += 1;
+                    left_out += group.changes.len();
                     continue;
                 }
                 block.push_str(&text);
@@ -344,6 +421,45 @@ hs4a
 </details>
 
 "
+        );
+    }
+
+    #[test]
+    fn the_same_change_to_a_recurring_post_is_one_entry() {
+        let weeks = ["2027-01-06", "2027-01-13", "2027-01-20"];
+        let old: Vec<Publication> = weeks
+            .iter()
+            .map(|d| publication("weekly", &format!("{d}T16:00:00Z"), &format!("{d}: a story from the field.")))
+            .collect();
+        let mut new: Vec<Publication> = weeks
+            .iter()
+            .map(|d| publication("weekly", &format!("{d}T17:00:00Z"), &format!("{d}: a story from the field.")))
+            .collect();
+        // The last one also changes a word: it is its own entry.
+        new[2].content.text = "2027-01-20: a story from the city.".into();
+        let review = compare(old.clone(), new);
+        assert_eq!(
+            text(&review, "main"),
+            "Plan against main: 3 moved across 1 campaign (0 unchanged)
+
+hs4a
+  > 2 publications: 2027-01-06 11:00 EST → 2027-01-06 12:00 EST … 2027-01-13 11:00 EST → 2027-01-13 12:00 EST  weekly → x
+  > 2027-01-20 11:00 EST → 2027-01-20 12:00 EST  weekly → x
+      2027-01-20: a story from the [-field.-]{+city.+}
+"
+        );
+        let edited: Vec<Publication> = old
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                p.content.text = p.content.text.replace("story", "film");
+                p
+            })
+            .collect();
+        let md = markdown(&compare(old, edited), "main");
+        assert!(
+            md.contains("**✏\u{fe0f} changed** `weekly` · 3 publications: 2027-01-06 11:00 EST … 2027-01-20 11:00 EST, the first shown\n\n<pre>2027-01-06: a <del>story</del><ins>film</ins> from the field.</pre>"),
+            "{md}"
         );
     }
 
