@@ -283,6 +283,59 @@ pub fn to_json(diagnostics: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(&items).expect("diagnostics always serialize")
 }
 
+/// GitHub Actions workflow commands, one line per diagnostic: `::error file=F,line=L,endLine=L,col=C,
+/// endColumn=E,title=T::MESSAGE` (or `::warning`), so a workflow's run shows each problem on its line
+/// of the pull request. `prefix` is the project folder's path inside the repository (`""` at its
+/// root), put before each file's path. The help is folded into the message after a line break. As
+/// GitHub's runner reads them: `%`, CR and LF are written `%25`, `%0D`, `%0A` in the message, and `:`
+/// and `,` also as `%3A` and `%2C` in the properties; a terminal's hostile characters are written
+/// visibly (the runner's log is shown as it is).
+pub fn to_github(diagnostics: &[Diagnostic], prefix: &str) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut properties = Vec::new();
+        if let Some(source) = &d.source {
+            let path = if prefix.is_empty() { source.path.to_string() } else { format!("{prefix}/{}", source.path) };
+            properties.push(format!("file={}", github_property(&path)));
+            if let Some(span) = &d.span {
+                let span = clamp_span(&source.text, span);
+                let (line, col) = source.line_col(span.start);
+                let last = floor_char_boundary(&source.text, span.end.saturating_sub(1)).max(span.start);
+                let (end_line, end_col) = source.line_col(last);
+                properties.push(format!("line={line}"));
+                properties.push(format!("endLine={end_line}"));
+                // GitHub takes columns only for a span on one line.
+                if end_line == line {
+                    properties.push(format!("col={col}"));
+                    properties.push(format!("endColumn={end_col}"));
+                }
+            }
+        }
+        properties.push(format!("title={}", github_property(&format!("herald check: {command}"))));
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let _ = writeln!(out, "::{command} {}::{}", properties.join(","), github_data(&message));
+    }
+    out
+}
+
+/// A workflow command's message: `%`, CR and LF escaped, hostile characters visible.
+fn github_data(s: &str) -> String {
+    visible(s).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// A workflow command's property value: as [`github_data`], and `:` and `,` escaped.
+fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// `1 error`, `2 warnings`.
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
@@ -379,6 +432,33 @@ mod tests {
         assert_eq!(closest("tetx", keys), vec!["text"]);
         assert_eq!(did_you_mean("timzone", keys).as_deref(), Some("did you mean `timezone`?"));
         assert!(did_you_mean("zzzzzz", keys).is_none());
+    }
+
+    #[test]
+    fn github_commands_locate_each_problem_and_escape_what_the_runner_reads() {
+        let src = Source::new("campaigns/a,b.toml", "[campaign]\ntimezone = \"Mars/Base\"\ntext = \"50%\"\n");
+        let start = src.text.find("\"Mars").unwrap();
+        let pct = src.text.find("50%").unwrap();
+        let d = [
+            Diagnostic::error("unknown time zone `Mars/Base`")
+                .at(&src, start..start + 11)
+                .help("use an IANA name: `Europe/Paris`, `America/New_York`"),
+            Diagnostic::warning("50% off\r\n::error::forged \u{1b}[2J").at(&src, pct..pct + 3),
+            Diagnostic::warning("spans two lines").at(&src, 0..start + 2),
+            Diagnostic::warning("no campaign files in campaigns/"),
+        ];
+        assert_eq!(
+            to_github(&d, "calendar"),
+            "::error file=calendar/campaigns/a%2Cb.toml,line=2,endLine=2,col=12,endColumn=22,title=herald check%3A error::unknown time zone `Mars/Base`%0Ahelp: use an IANA name: `Europe/Paris`, `America/New_York`
+::warning file=calendar/campaigns/a%2Cb.toml,line=3,endLine=3,col=9,endColumn=11,title=herald check%3A warning::50%25 off<U+000D>%0A::error::forged <U+001B>[2J
+::warning file=calendar/campaigns/a%2Cb.toml,line=1,endLine=2,title=herald check%3A warning::spans two lines
+::warning title=herald check%3A warning::no campaign files in campaigns/
+"
+        );
+        assert_eq!(
+            to_github(&d[..1], "").lines().next().unwrap().split(',').next(),
+            Some("::error file=campaigns/a%2Cb.toml")
+        );
     }
 
     #[test]

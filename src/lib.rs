@@ -17,6 +17,8 @@
 //!   as iCalendar feeds.
 //! - [`daemon`]: `herald run`, the scheduler that publishes on time, exactly once; [`ledger`]: its
 //!   durable record of every post.
+//! - [`review`]: `plan --against REF`, what the files change against another version of them (git),
+//!   publication by publication.
 //! - [`diagnostic`]: problems with file:line:col, rendered like rustc or as JSON.
 //! - [`terminal`]: user and platform text made safe to show on a terminal (control characters, escape
 //!   sequences and bidirectional controls written visibly), for every text output.
@@ -52,6 +54,7 @@ pub mod pacing;
 pub mod preview;
 pub mod preview_html;
 pub mod render;
+pub mod review;
 pub mod schedule;
 pub mod secrets;
 pub mod terminal;

@@ -2,16 +2,39 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_OK, EXIT_PROBLEMS, Format, Output};
+use super::{EXIT_OK, EXIT_PROBLEMS, Output};
 use crate::config::{ConfigError, load_project};
 use crate::diagnostic;
+
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum CheckFormat {
+    #[default]
+    Text,
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`), one per problem.
+    Github,
+}
+
+/// The project folder's path inside its git repository (`""` at the root, or outside a repository),
+/// found by looking for `.git` upwards, so GitHub annotations name files as the repository does.
+fn repository_prefix(dir: &Path) -> String {
+    let Ok(dir) = std::fs::canonicalize(dir) else { return String::new() };
+    for root in dir.ancestors() {
+        if root.join(".git").exists() {
+            let inside = dir.strip_prefix(root).unwrap_or(Path::new(""));
+            return inside.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        }
+    }
+    String::new()
+}
 
 pub fn run(
     dir: &Path,
     files: &[PathBuf],
     deny_warnings: bool,
     online: bool,
-    format: Format,
+    format: CheckFormat,
     color: bool,
 ) -> Result<Output, ConfigError> {
     // Like `git -C`, relative paths are relative to the project directory.
@@ -42,8 +65,13 @@ pub fn run(
     let warnings = diags.len() - errors;
     let code = if errors > 0 || (deny_warnings && warnings > 0) { EXIT_PROBLEMS } else { EXIT_OK };
     Ok(match format {
-        Format::Json => Output { stdout: format!("{}\n", diagnostic::to_json(&diags)), stderr: String::new(), code },
-        Format::Text => {
+        CheckFormat::Json => {
+            Output { stdout: format!("{}\n", diagnostic::to_json(&diags)), stderr: String::new(), code }
+        }
+        CheckFormat::Github => {
+            Output { stdout: diagnostic::to_github(&diags, &repository_prefix(dir)), stderr: String::new(), code }
+        }
+        CheckFormat::Text => {
             let mut stderr: String = probed.iter().map(|l| format!("{l}\n")).collect();
             stderr.push_str(&diagnostic::render_all(&diags, color));
             if diags.is_empty() {

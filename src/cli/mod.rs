@@ -8,9 +8,12 @@ mod check;
 mod days;
 mod ledger;
 mod preview;
+mod review;
 mod run;
 mod send;
 
+pub use check::CheckFormat;
+pub use review::PlanFormat;
 pub use run::LogFormat;
 
 use std::io::IsTerminal as _;
@@ -89,8 +92,9 @@ pub enum Command {
         /// Also run each channel's harmless authenticated probe (reads the account, never posts).
         #[arg(long)]
         online: bool,
+        /// `github`: one workflow command per problem, so GitHub Actions shows it on the line.
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: CheckFormat,
     },
     /// Show what would be published, where and when (nothing is sent).
     Preview {
@@ -137,10 +141,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// What the files change against what is scheduled or sent (like `terraform plan`).
+    /// What the files change against what is scheduled or sent (like `terraform plan`), or with
+    /// `--against REF` against the files at a git ref (for a pull request's review).
     Plan {
+        /// Compare with the files at this git ref (e.g. origin/main) instead of with the ledger.
+        #[arg(long, value_name = "REF")]
+        against: Option<String>,
+        /// `markdown` (with --against): for a comment on a pull request.
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: PlanFormat,
     },
     /// Stop publishing at once (everything, a campaign, a channel, or a campaign on a channel); it
     /// survives restarts.
@@ -234,7 +243,18 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
         Command::Run { dry_run, log_format } => Ok(run::run(&cli.dir, *dry_run, *log_format)),
         Command::Status { format } => Ok(ledger::status(&cli.dir, *format, chrono::Utc::now())),
-        Command::Plan { format } => Ok(ledger::plan(&cli.dir, *format, chrono::Utc::now())),
+        Command::Plan { against: Some(reference), format } => Ok(review::run(&cli.dir, reference, *format)),
+        Command::Plan { against: None, format } => match format {
+            PlanFormat::Text => Ok(ledger::plan(&cli.dir, Format::Text, chrono::Utc::now())),
+            PlanFormat::Json => Ok(ledger::plan(&cli.dir, Format::Json, chrono::Utc::now())),
+            PlanFormat::Markdown => {
+                return Output {
+                    stderr: "error: --format markdown needs --against REF\n  help: herald plan --against origin/main --format markdown\n".into(),
+                    code: EXIT_FAILURE,
+                    ..Output::default()
+                };
+            }
+        },
         Command::Pause { campaign, channel } => {
             Ok(ledger::pause(&cli.dir, campaign.clone(), channel.clone(), true, false))
         }
