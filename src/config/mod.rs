@@ -28,6 +28,9 @@ use crate::render::template::Templates;
 pub const CONFIG_PATH: &str = "config/herald.toml";
 /// Where campaign files live inside a project directory.
 pub const CAMPAIGNS_DIR: &str = "campaigns";
+/// The environment variable that gives the state folder, over the config's `state_dir`: a service can
+/// keep its state outside a read-only checkout without editing the calendar repository.
+pub const STATE_DIR_ENV: &str = "HERALD_STATE_DIR";
 
 /// A failure to read the project at all (as opposed to problems in its files, which are diagnostics).
 #[derive(Debug, Error)]
@@ -85,7 +88,10 @@ pub fn load_project_with(
     }
     let mut calendar = Calendar::builtin();
     let raw = schema::read_config(&config_source, &mut diagnostics);
-    let config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
+    let mut config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
+    if let Some(dir) = state_dir_from_env(std::env::var_os(STATE_DIR_ENV)) {
+        config.state_dir = Some(dir);
+    }
 
     let files = match only {
         Some(files) => files.to_vec(),
@@ -129,6 +135,13 @@ pub fn load_project_with(
     }
     campaigns.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Loaded { project: Project { root: root.to_path_buf(), config, calendar, campaigns, templates }, diagnostics })
+}
+
+/// The state folder [`STATE_DIR_ENV`] gives, when it is set and not empty; a relative path is taken
+/// from the current directory (as a shell user means it), not from the project.
+fn state_dir_from_env(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let value = PathBuf::from(value.filter(|v| !v.is_empty())?);
+    Some(std::path::absolute(&value).unwrap_or(value))
 }
 
 /// Reads a file into a [`Source`] named relative to the project root.
@@ -176,4 +189,18 @@ fn campaign_files(dir: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_dir_from_env_ignores_unset_and_empty_and_makes_relative_paths_absolute() {
+        assert_eq!(state_dir_from_env(None), None);
+        assert_eq!(state_dir_from_env(Some("".into())), None);
+        assert_eq!(state_dir_from_env(Some("/var/lib/herald".into())), Some(PathBuf::from("/var/lib/herald")));
+        let relative = state_dir_from_env(Some("state".into())).unwrap();
+        assert_eq!(relative, std::env::current_dir().unwrap().join("state"));
+    }
 }

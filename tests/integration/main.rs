@@ -19,6 +19,7 @@ mod robustness;
 mod secrets_echo;
 mod send_waits;
 mod server_errors;
+mod state_dir;
 mod terminal;
 mod unusable_ledger;
 mod x_adapter;
