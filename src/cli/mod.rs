@@ -6,6 +6,7 @@
 
 mod check;
 mod days;
+mod init;
 mod ledger;
 mod preview;
 mod run;
@@ -148,6 +149,13 @@ pub enum Command {
         #[arg(long, group = "how")]
         skip: bool,
     },
+    /// Create a new project (config, an example campaign, a .gitignore) that passes `herald check`.
+    Init {
+        /// The folder to create it in (default: the current folder, or -C DIR); it must not have
+        /// config/ or campaigns/ yet.
+        #[arg(value_name = "DIR")]
+        folder: Option<PathBuf>,
+    },
     /// List international days and their dates.
     Days {
         /// The year to list (default: this year).
@@ -204,6 +212,14 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
                 include_broken: false,
             };
             preview::run(&cli.dir, &filter, *format, color, stdout)
+        }
+        Command::Init { folder } => {
+            let dir = match folder {
+                Some(d) if cli.dir != std::path::Path::new(".") => cli.dir.join(d),
+                Some(d) => d.clone(),
+                None => cli.dir.clone(),
+            };
+            Ok(init::run(&dir, today))
         }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
         Command::Run { dry_run, log_format } => Ok(run::run(&cli.dir, *dry_run, *log_format)),

@@ -10,6 +10,7 @@ mod exactly_once;
 mod example;
 mod facebook_adapter;
 mod fuzz_campaigns;
+mod init;
 mod instagram_adapter;
 mod linkedin_adapter;
 mod media_files;
