@@ -16,6 +16,7 @@ mod linkedin_adapter;
 mod media_files;
 mod preview;
 mod preview_as_sent;
+mod rehearsal;
 mod robustness;
 mod secrets_echo;
 mod send_waits;
