@@ -12,6 +12,7 @@ mod facebook_adapter;
 mod fuzz_campaigns;
 mod init;
 mod instagram_adapter;
+mod languages;
 mod linkedin_adapter;
 mod media_files;
 mod preview;
