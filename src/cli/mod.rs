@@ -6,6 +6,7 @@
 
 mod check;
 mod days;
+mod init;
 mod ledger;
 mod preview;
 mod review;
@@ -135,6 +136,16 @@ pub enum Command {
         dry_run: bool,
         #[arg(long, value_enum, default_value_t)]
         log_format: LogFormat,
+        /// Rehearse (with --dry-run): play the schedule from this moment on a virtual clock. RFC 3339
+        /// (2027-03-01T09:00:00Z), or YYYY-MM-DD[THH:MM[:SS]] in this machine's time zone.
+        #[arg(long, value_name = "DATETIME", requires = "dry_run", value_parser = run::parse_moment)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// End the rehearsal after this moment (default: when nothing more is scheduled).
+        #[arg(long, value_name = "DATETIME", requires = "from", value_parser = run::parse_moment)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        /// Play N times faster than real time (default: jump straight to each next post).
+        #[arg(long, value_name = "N", requires = "from", value_parser = clap::value_parser!(u32).range(1..))]
+        speed: Option<u32>,
     },
     /// What the daemon has sent, what is next, and what needs a person (read from the ledger).
     Status {
@@ -182,6 +193,13 @@ pub enum Command {
         /// Do not publish it.
         #[arg(long, group = "how")]
         skip: bool,
+    },
+    /// Create a new project (config, an example campaign, a .gitignore) that passes `herald check`.
+    Init {
+        /// The folder to create it in (default: the current folder, or -C DIR); it must not have
+        /// config/ or campaigns/ yet.
+        #[arg(value_name = "DIR")]
+        folder: Option<PathBuf>,
     },
     /// List international days and their dates.
     Days {
@@ -240,8 +258,28 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
             };
             preview::run(&cli.dir, &filter, *format, output.as_deref(), color, stdout)
         }
+        Command::Init { folder } => {
+            let dir = match folder {
+                Some(d) if cli.dir != std::path::Path::new(".") => cli.dir.join(d),
+                Some(d) => d.clone(),
+                None => cli.dir.clone(),
+            };
+            Ok(init::run(&dir, today))
+        }
         Command::Days { year, from, to, format } => days::run(&cli.dir, *year, *from, *to, *format, today),
-        Command::Run { dry_run, log_format } => Ok(run::run(&cli.dir, *dry_run, *log_format)),
+        Command::Run { dry_run, log_format, from, to, speed } => {
+            if let (Some(from), Some(to)) = (from, to)
+                && to < from
+            {
+                return Output {
+                    stderr: format!("error: --to {to} is before --from {from}\n  help: swap the two moments\n"),
+                    code: EXIT_FAILURE,
+                    ..Output::default()
+                };
+            }
+            let rehearsal = from.map(|from| run::Rehearse { from, to: *to, speed: *speed });
+            Ok(run::run(&cli.dir, *dry_run, *log_format, rehearsal))
+        }
         Command::Status { format } => Ok(ledger::status(&cli.dir, *format, chrono::Utc::now())),
         Command::Plan { against: Some(reference), format } => Ok(review::run(&cli.dir, reference, *format)),
         Command::Plan { against: None, format } => match format {

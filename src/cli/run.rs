@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_PROBLEMS, Output};
 use crate::daemon::StartError;
-use crate::daemon::clock::Clock;
+use chrono::{DateTime, Datelike as _, LocalResult, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
+
+use crate::daemon::clock::{Clock, LogTime, Rehearsal};
 use crate::daemon::load::LoadError;
 use crate::daemon::{Daemon, Options, watch};
 use crate::diagnostic::Diagnostic;
@@ -55,7 +57,8 @@ fn in_config(d: &Diagnostic) -> bool {
 
 /// Sets up `tracing`: human-readable or JSON lines on stderr, each through the redactor
 /// ([`crate::secrets::Redacting`]); `RUST_LOG` overrides the level (`info`).
-pub fn init_logging(format: LogFormat) {
+/// Each line is stamped with `clock`'s time when given (a rehearsal's virtual moment).
+fn init_logging(format: LogFormat, clock: Option<Clock>) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal as _;
@@ -64,22 +67,67 @@ pub fn init_logging(format: LogFormat) {
         .with_env_filter(filter)
         .with_writer(|| crate::secrets::Redacting(std::io::stderr()))
         .with_ansi(colour);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    let _ = match (format, clock) {
+        (LogFormat::Text, None) => builder.try_init(),
+        (LogFormat::Json, None) => builder.json().flatten_event(true).try_init(),
+        (LogFormat::Text, Some(clock)) => builder.with_timer(LogTime(clock)).try_init(),
+        (LogFormat::Json, Some(clock)) => builder.with_timer(LogTime(clock)).json().flatten_event(true).try_init(),
     };
 }
 
-pub fn run(dir: &Path, dry_run: bool, log_format: LogFormat) -> Output {
-    init_logging(log_format);
+/// A rehearsal: `herald run --dry-run --from DATETIME [--to DATETIME] [--speed N]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rehearse {
+    pub from: DateTime<Utc>,
+    pub to: Option<DateTime<Utc>>,
+    pub speed: Option<u32>,
+}
+
+/// Reads `--from`/`--to`: RFC 3339 with its offset, or a date and time (or a date: midnight) in this
+/// machine's time zone (`TZ`).
+pub fn parse_moment(s: &str) -> Result<DateTime<Utc>, String> {
+    let moment = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&Utc)
+    } else {
+        let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+            .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+            .ok_or_else(|| {
+                "expected RFC 3339 (2027-03-01T09:00:00Z, 2027-03-01T09:00:00-05:00) or YYYY-MM-DD[THH:MM[:SS]] in this machine's time zone".to_string()
+            })?;
+        match chrono::Local.from_local_datetime(&naive) {
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+            LocalResult::None => {
+                return Err(format!(
+                    "{naive} does not exist in this machine's time zone (the clocks jump forward then); give an offset, e.g. {}Z",
+                    naive.format("%Y-%m-%dT%H:%M:%S")
+                ));
+            }
+        }
+    };
+    if !(1970..=2100).contains(&moment.year()) {
+        return Err("the year must be between 1970 and 2100".to_string());
+    }
+    Ok(moment)
+}
+
+/// `herald run`; with `rehearsal` (which clap allows only with `--dry-run`), on its virtual clock.
+pub fn run(dir: &Path, dry_run: bool, log_format: LogFormat, rehearsal: Option<Rehearse>) -> Output {
+    let clock = match rehearsal {
+        Some(r) => Clock::Rehearsal(Rehearsal::start(r.from, r.to, r.speed)),
+        None => Clock::System,
+    };
+    init_logging(log_format, rehearsal.map(|_| clock));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start: {e}")),
     };
-    runtime.block_on(serve(dir, dry_run))
+    runtime.block_on(serve(dir, dry_run || rehearsal.is_some(), clock))
 }
 
-async fn serve(dir: &Path, dry_run: bool) -> Output {
+async fn serve(dir: &Path, dry_run: bool, clock: Clock) -> Output {
+    let rehearsal = clock.rehearsal();
     let probe = match crate::config::load_project(dir, None) {
         Ok(l) => l,
         Err(e) => return fail(e.to_string()),
@@ -125,14 +173,17 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
         return fail(format!("cannot listen for signals: {e}"));
     }
     let root = project.root.clone();
-    let options = Options { root: root.clone(), dry_run, state_dir: Some(state_dir.clone()), clock: Clock::System };
+    let options = Options { root: root.clone(), dry_run, state_dir: Some(state_dir.clone()), clock };
     let daemon = match Daemon::start(options, store).await {
         Ok(d) => d,
         Err(StartError::Load(LoadError::Config(diagnostics))) => return config_errors(&diagnostics),
         Err(e) => return fail(e.to_string()),
     };
     let watched_state = if dry_run { None } else { Some(state_dir.as_path()) };
+    // A rehearsal plays the files as they are when it starts, and serves nothing (a daemon may be
+    // running beside it on the same address).
     let _watch = match watch::files(&root, watched_state, tx.clone()) {
+        _ if rehearsal.is_some() => None,
         Ok(w) => Some(w),
         Err(e) => {
             tracing::warn!(error = %e, "cannot watch the files; reload with SIGHUP (systemctl reload herald)");
@@ -140,6 +191,7 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
         }
     };
     let _listener = match listen {
+        _ if rehearsal.is_some() => None,
         Some(addr) => match crate::daemon::metrics::serve(addr, daemon.metrics()).await {
             Ok((bound, task)) => {
                 tracing::info!(%bound, "serving /healthz and /metrics");
@@ -149,7 +201,15 @@ async fn serve(dir: &Path, dry_run: bool) -> Output {
         },
         None => None,
     };
-    tracing::info!(dry_run, root = %root.display(), "herald is running");
+    match rehearsal {
+        Some(r) => tracing::info!(
+            root = %root.display(),
+            to = r.to.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            speed = r.speed.map_or_else(|| "jump to each post".to_string(), |s| format!("{s}x")),
+            "rehearsing: nothing is sent, each publication is logged at its moment"
+        ),
+        None => tracing::info!(dry_run, root = %root.display(), "herald is running"),
+    }
     daemon.run(rx).await;
     drop(tx);
     Output { code: EXIT_OK, ..Output::default() }
@@ -173,5 +233,19 @@ fn lock(state_dir: &Path) -> Result<std::fs::File, String> {
             state_dir.display()
         )),
         Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_are_read_as_rfc_3339_with_their_offset() {
+        let t = |s: &str| parse_moment(s).unwrap().to_rfc3339();
+        assert_eq!(t("2027-03-01T09:00:00Z"), "2027-03-01T09:00:00+00:00");
+        assert_eq!(t("2027-03-01T09:00:00-05:00"), "2027-03-01T14:00:00+00:00");
+        assert!(parse_moment("2027-13-01").unwrap_err().contains("expected RFC 3339"));
+        assert!(parse_moment("2101-01-01T00:00:00Z").unwrap_err().contains("between 1970 and 2100"));
     }
 }

@@ -30,6 +30,9 @@ use crate::render::template::Templates;
 pub const CONFIG_PATH: &str = "config/herald.toml";
 /// Where campaign files live inside a project directory.
 pub const CAMPAIGNS_DIR: &str = "campaigns";
+/// The environment variable that gives the state folder, over the config's `state_dir`: a service can
+/// keep its state outside a read-only checkout without editing the calendar repository.
+pub const STATE_DIR_ENV: &str = "HERALD_STATE_DIR";
 
 /// A failure to read the project at all (as opposed to problems in its files, which are diagnostics).
 #[derive(Debug, Error)]
@@ -93,6 +96,9 @@ pub fn load_project_with(
     let mut config = validate::config(&config_source, raw, &mut calendar, &mut diagnostics);
     if unreadable {
         config.unreadable = Some(0..config_source.text.len() + 1);
+    }
+    if let Some(dir) = state_dir_from_env(std::env::var_os(STATE_DIR_ENV)) {
+        config.state_dir = Some(dir);
     }
 
     let files = match only {
@@ -179,6 +185,13 @@ fn fold_under_root_cause(diagnostics: &mut Vec<Diagnostic>) {
     });
 }
 
+/// The state folder [`STATE_DIR_ENV`] gives, when it is set and not empty; a relative path is taken
+/// from the current directory (as a shell user means it), not from the project.
+fn state_dir_from_env(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let value = PathBuf::from(value.filter(|v| !v.is_empty())?);
+    Some(std::path::absolute(&value).unwrap_or(value))
+}
+
 /// Reads a file into a [`Source`] named relative to the project root.
 fn read_source(root: &Path, path: &Path) -> Result<Source, ConfigError> {
     let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
@@ -235,4 +248,18 @@ fn campaign_files(dir: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_dir_from_env_ignores_unset_and_empty_and_makes_relative_paths_absolute() {
+        assert_eq!(state_dir_from_env(None), None);
+        assert_eq!(state_dir_from_env(Some("".into())), None);
+        assert_eq!(state_dir_from_env(Some("/var/lib/herald".into())), Some(PathBuf::from("/var/lib/herald")));
+        let relative = state_dir_from_env(Some("state".into())).unwrap();
+        assert_eq!(relative, std::env::current_dir().unwrap().join("state"));
+    }
 }

@@ -58,7 +58,9 @@ pub struct Config {
     pub channels: Vec<Channel>,
     /// Where `file:` credentials are read from.
     pub secrets_file: Option<PathBuf>,
-    /// Where the ledger and refreshed tokens live (relative paths are relative to the project).
+    /// Where the ledger and refreshed tokens live (relative paths are relative to the project):
+    /// `HERALD_STATE_DIR` when set ([`super::STATE_DIR_ENV`], applied by [`super::load_project`]), else
+    /// the file's `state_dir`.
     pub state_dir: Option<PathBuf>,
     /// The ledger file, when not `ledger.sqlite` in the state folder.
     pub ledger: Option<PathBuf>,
@@ -136,7 +138,7 @@ impl Config {
         self.secrets_file.as_ref().map(|p| crate::secrets::SecretsFile::load(&root.join(p))).transpose()
     }
 
-    /// The state folder: `state_dir`, or `.herald/` in the project.
+    /// The state folder: `HERALD_STATE_DIR`, else `state_dir`, else `.herald/` in the project.
     pub fn state_dir(&self, root: &std::path::Path) -> PathBuf {
         root.join(self.state_dir.as_deref().unwrap_or(std::path::Path::new(DEFAULT_STATE_DIR)))
     }

@@ -103,8 +103,14 @@ pub type TomlCredentials = BTreeMap<String, Spanned<SecretRef>>;
 #[derive(Debug)]
 pub struct TomlDay {
     pub span: Range<usize>,
+    /// The table's first line, where a missing key is reported.
+    pub header: Range<usize>,
     pub id: S<Id>,
+    /// Required for a day of your own; a built-in day's id may leave it out (it keeps its name).
     pub name: S<String>,
+    /// `names = { fr = "Journée mondiale de l'eau" }`: the day's name in other languages, for
+    /// `{{ day.name }}` on channels in those languages.
+    pub names: S<BTreeMap<Language, String>>,
     /// `March 8`, `first Monday of October`, `last Thursday of September`…
     pub rule: S<DayRule>,
     /// Explicit dates, for a day whose date is set year by year.
@@ -279,8 +285,10 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
         if let Some(mut t) = TableReader::from_value(source, "`[[day]]`", value, diags) {
             let day = TomlDay {
                 span: t.span(),
+                header: t.header_span(),
                 id: t.required("id", "\"hs4a-founding-day\"", diags),
-                name: t.required("name", "\"HS4A Founding Day\"", diags),
+                name: t.optional("name", diags),
+                names: t.optional("names", diags),
                 rule: t.optional("rule", diags),
                 dates: t.optional("dates", diags),
                 since: t.optional("since", diags),

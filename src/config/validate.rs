@@ -207,9 +207,27 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
     }
     let mut seen_days: HashMap<String, Range<usize>> = HashMap::new();
     for day in raw.days {
-        let (Some(id), Some(name)) = (day.id, day.name) else {
+        let Some(id) = day.id else {
             continue;
         };
+        // A built-in day's id changes only what the table gives (its names, say); a day of our own
+        // needs its name and its date.
+        let builtin = Calendar::builtin().get(id.get_ref().as_str()).cloned();
+        let name =
+            match (day.name, &builtin) {
+                (Some(name), _) => name.into_inner(),
+                (None, Some(b)) => b.name.clone(),
+                (None, None) => {
+                    diags.push(Diagnostic::error("`[[day]]` is missing `name`").at(source, day.header.clone()).help(
+                        "add it, e.g. `name = \"HS4A Founding Day\"` (only a built-in day's id may leave it out)",
+                    ));
+                    continue;
+                }
+            };
+        let mut names = builtin.as_ref().map(|b| b.names.clone()).unwrap_or_default();
+        for (language, text) in day.names.map(Spanned::into_inner).unwrap_or_default() {
+            names.insert(language.as_str().to_string(), text);
+        }
         if let Some(first) = seen_days.insert(id.get_ref().to_string(), id.span()) {
             let (line, _) = source.line_col(first.start);
             diags.push(
@@ -243,20 +261,25 @@ pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: 
                 continue;
             }
             (None, None) if day.invalid_rule => continue,
-            (None, None) => {
-                diags.push(
-                    Diagnostic::error(format!("day `{}` has no date", id.get_ref()))
-                        .at(source, id.span())
-                        .help("add `rule = \"March 8\"` (or \"first Monday of October\"), or `dates = [2027-05-20]`"),
-                );
-                continue;
-            }
+            (None, None) => match &builtin {
+                Some(b) => b.rule.clone(),
+                None => {
+                    diags.push(
+                        Diagnostic::error(format!("day `{}` has no date", id.get_ref())).at(source, id.span()).help(
+                            "add `rule = \"March 8\"` (or \"first Monday of October\"), or `dates = [2027-05-20]`",
+                        ),
+                    );
+                    continue;
+                }
+            },
         };
+        let inherited_since = builtin.as_ref().and_then(|b| b.since);
         calendar.insert(Observance {
             id: id.into_inner().to_string(),
-            name: name.into_inner(),
+            name,
             rule,
-            since: day.since.map(Spanned::into_inner),
+            since: day.since.map(Spanned::into_inner).or(inherited_since),
+            names,
         });
     }
     Config {

@@ -253,11 +253,26 @@ impl Daemon {
             let next = self.next_deadline();
             self.shared.metrics.set_next_due(next);
             let clock = self.shared.clock;
+            // A rehearsal ends when nothing is left to play (or the rest is after its `--to`) and
+            // nothing is in flight.
+            let played = clock.rehearsal().is_some_and(|r| next.is_none_or(|t| r.to.is_some_and(|to| t > to)));
+            if played && self.tasks.is_empty() {
+                match next {
+                    None => tracing::info!("rehearsal over: nothing more is scheduled"),
+                    Some(t) => tracing::info!(next = %t.to_rfc3339(), "rehearsal over: the next post is after --to"),
+                }
+                break;
+            }
+            // A clock that jumps waits for the posts in flight first, so each is played at its moment.
+            let hold = played || (clock.jumps() && !self.tasks.is_empty());
             let max_sleep = self.plan.project.config.daemon.max_sleep;
             // A wake at the cap (not at a deadline) also looks for ledger changes the control file's
             // event did not bring (a missed notification): the fallback that keeps a pause effective.
             let capped = next.is_none_or(|t| (t - clock.now()).to_std().unwrap_or_default() >= max_sleep);
             let sleep = async move {
+                if hold {
+                    return std::future::pending().await;
+                }
                 match next {
                     Some(t) => clock.sleep_until(t, max_sleep).await,
                     None => tokio::time::sleep(max_sleep).await,

@@ -222,7 +222,12 @@ async fn run_attempt(
     };
     if http.is_dry_run() {
         for req in http.transcript() {
-            tracing::info!(key = %key, "dry run, not sent:\n{}", req.redacted());
+            // A rehearsal logs the publications; their requests are there at `debug`.
+            if shared.clock.rehearsal().is_some() {
+                tracing::debug!(key = %key, "dry run, not sent:\n{}", req.redacted());
+            } else {
+                tracing::info!(key = %key, "dry run, not sent:\n{}", req.redacted());
+            }
         }
     }
     // A crash is not the platform's refusal, so the lookup after it does not use up the post's

@@ -17,7 +17,7 @@ mod tests;
 pub use rule::{DayRule, Nth};
 
 use chrono::{Datelike, NaiveDate};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock};
 use toml::{Table, Value};
 
@@ -41,13 +41,26 @@ pub struct Observance {
     pub rule: DayRule,
     /// The first year it is observed: earlier years have no date. `None` means no limit.
     pub since: Option<i32>,
+    /// Its official name in other languages, by language tag (`fr`, `es`, `ar`, `zh`, `ru`…).
+    pub names: BTreeMap<String, String>,
 }
 
 impl Observance {
     /// An observance with no first year.
     #[must_use]
     pub fn new(id: impl Into<String>, name: impl Into<String>, rule: DayRule) -> Observance {
-        Observance { id: id.into(), name: name.into(), rule, since: None }
+        Observance { id: id.into(), name: name.into(), rule, since: None, names: BTreeMap::new() }
+    }
+
+    /// Its name in `language` (a tag such as `fr` or `pt-BR`: the whole tag, then its primary
+    /// subtag): the English name for English, `None` when the list has no name in that language.
+    #[must_use]
+    pub fn name_in(&self, language: &str) -> Option<&str> {
+        let primary = language.split('-').next().unwrap_or(language);
+        if primary == "en" {
+            return Some(&self.name);
+        }
+        self.names.get(language).or_else(|| self.names.get(primary)).map(String::as_str)
     }
 
     /// Its date in `year`, or `None` if it has none that year (before [`Observance::since`], or its rule
@@ -199,7 +212,7 @@ pub fn is_valid_id(id: &str) -> bool {
             .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
-const KEYS: &str = "id, name, rule, dates, since";
+const KEYS: &str = "id, name, names, rule, dates, since";
 const ID_HELP: &str =
     "help: use lower-case ASCII letters and digits joined by single hyphens, e.g. `world-habitat-day`";
 const RULE_HELP: &str =
@@ -207,6 +220,7 @@ const RULE_HELP: &str =
 const DATES_HELP: &str = "help: write plain dates, without quotes or times, e.g. dates = [2026-05-01, 2027-05-20]";
 const SINCE_HELP: &str = "help: give the first year the day is observed, e.g. since = 2025";
 const TABLE_HELP: &str = "help: write each day as a `[[day]]` table";
+const NAMES_HELP: &str = "help: write the names by language tag, e.g. names = { fr = \"Journée mondiale de l'eau\" }";
 
 /// `Err("{message}\n{help}")`.
 fn fail<T>(message: impl std::fmt::Display, help: &str) -> Result<T, String> {
@@ -294,7 +308,24 @@ fn parse_entry(entry: &Table) -> Result<Observance, String> {
         },
         Some(_) => return fail("`since` must be a year", SINCE_HELP),
     };
-    Ok(Observance { id, name, rule, since })
+    let names = match entry.get("names") {
+        None => BTreeMap::new(),
+        Some(Value::Table(names)) => {
+            let mut out = BTreeMap::new();
+            for (language, name) in names {
+                if crate::config::names::Language::try_from(language.clone()).is_err() {
+                    return fail(format_args!("`names.{language}`: not a language tag"), NAMES_HELP);
+                }
+                match name {
+                    Value::String(s) if !s.trim().is_empty() => out.insert(language.clone(), s.clone()),
+                    _ => return fail(format_args!("`names.{language}` must be a name"), NAMES_HELP),
+                };
+            }
+            out
+        }
+        Some(_) => return fail("`names` must be a table", NAMES_HELP),
+    };
+    Ok(Observance { id, name, rule, since, names })
 }
 
 /// A TOML local date (`2026-05-01`, no time or offset) as a `NaiveDate`.

@@ -138,3 +138,47 @@ fn ids_are_validated() {
         assert!(!is_valid_id(bad), "{bad}");
     }
 }
+
+#[test]
+fn a_day_is_named_in_a_language_by_its_whole_tag_then_its_primary_subtag() {
+    let water = Calendar::builtin().get("world-water-day").cloned().unwrap();
+    assert_eq!(water.name_in("en"), Some("World Water Day"));
+    assert_eq!(water.name_in("en-GB"), Some("World Water Day"));
+    assert_eq!(water.name_in("fr"), Some("Journée mondiale de l'eau"));
+    assert_eq!(water.name_in("fr-CA"), Some("Journée mondiale de l'eau"));
+    assert_eq!(water.name_in("es"), Some("Día Mundial del Agua"));
+    assert_eq!(water.name_in("ru"), Some("Всемирный день водных ресурсов"));
+    assert_eq!(water.name_in("ar"), Some("اليوم العالمي للمياه"));
+    assert_eq!(water.name_in("zh"), Some("世界水日"));
+    assert_eq!(water.name_in("pt"), None);
+    let mut own = Observance::new("d", "Our Day", "June 2".parse().unwrap());
+    own.names.insert("pt-BR".into(), "Nosso Dia".into());
+    assert_eq!(own.name_in("pt-BR"), Some("Nosso Dia"));
+    assert_eq!(own.name_in("pt"), None);
+}
+
+#[test]
+fn builtin_names_are_in_un_languages_and_not_empty() {
+    let mut named = 0;
+    for day in Calendar::builtin().iter() {
+        for (language, name) in &day.names {
+            assert!(["fr", "es", "ru", "ar", "zh"].contains(&language.as_str()), "{}: `{language}`", day.id);
+            assert!(!name.trim().is_empty() && name.trim() == name, "{}: `{name}`", day.id);
+            named += 1;
+        }
+    }
+    assert!(named >= 30, "only {named} names");
+}
+
+#[test]
+fn names_in_a_days_file_must_be_a_table_of_names_by_language() {
+    let file = |names: &str| format!("[[day]]\nid = \"d\"\nname = \"D\"\nrule = \"June 2\"\n{names}\n");
+    let days = parse_days_file(&file("names = { fr = \"Journée D\" }")).unwrap();
+    assert_eq!(days[0].names.get("fr").map(String::as_str), Some("Journée D"));
+    let e = parse_days_file(&file("names = \"Journée D\"")).unwrap_err();
+    assert!(e.contains("`names` must be a table"), "{e}");
+    let e = parse_days_file(&file("names = { French = \"Journée D\" }")).unwrap_err();
+    assert!(e.contains("`names.French`: not a language tag"), "{e}");
+    let e = parse_days_file(&file("names = { fr = \"\" }")).unwrap_err();
+    assert!(e.contains("`names.fr` must be a name"), "{e}");
+}

@@ -13,6 +13,7 @@
 //! form encoding, and LinkedIn's "little text" escaping of its reserved characters
 //! ([`crate::channels::linkedin::little_text`]), which LinkedIn shows as the plain text rendered here.
 
+pub mod locale;
 pub mod template;
 pub mod thread;
 
@@ -51,7 +52,7 @@ pub struct Rendered {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     pub message: String,
-    pub help: &'static str,
+    pub help: std::borrow::Cow<'static, str>,
 }
 
 /// Why a post cannot be rendered for a channel.
@@ -115,7 +116,7 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     let day = match (&post.when, &day_date) {
         (When::Day { id }, Some(date)) => project.calendar.get(id).map(|d| DayVars {
             id: &d.id,
-            name: &d.name,
+            name: d.name_in(target.language.as_str()).unwrap_or(&d.name),
             date,
             year: occ.day_date.map_or(0, |d| chrono::Datelike::year(&d)),
         }),
@@ -127,6 +128,7 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
         post_id: &post.id,
         post_date: &post_date,
         post_time: &post_time,
+        post_language: target.language.as_str(),
         day,
         channel_name: &channel.name,
         channel_platform: platform.name(),
@@ -143,6 +145,21 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
     let mut link_field = None;
+    if let When::Day { id } = &post.when
+        && let Some(day) = project.calendar.get(id)
+        && day.name_in(target.language.as_str()).is_none()
+        && project.templates.uses(target.template, "day.name")
+    {
+        let language = locale::english_name(&target.language);
+        warnings.push(Warning {
+            message: format!("no {language} name for `{id}` in the days list: `{{{{ day.name }}}}` is English here"),
+            help: format!(
+                "add it in config/herald.toml: `[[day]]` with `id = \"{id}\"` and `names.{} = \"…\"` (a built-in day keeps its date)",
+                target.language.as_str()
+            )
+            .into(),
+        });
+    }
 
     if let Some(link) = &target.link {
         match rules.link {
@@ -182,7 +199,7 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
     if rules.link == LinkPlacement::NotClickable && contains_url(&text) {
         warnings.push(Warning {
             message: format!("the text contains a web address, which is not clickable on {}", rules.display),
-            help: "write \"link in bio\" instead, or give this platform its own `text`",
+            help: "write \"link in bio\" instead, or give this platform its own `text`".into(),
         });
     }
     for (max, what, sigil) in [(rules.max_hashtags, "hashtags", '#'), (rules.max_mentions, "mentions", '@')] {
@@ -224,7 +241,7 @@ pub fn render(project: &Project, occ: &Occurrence) -> Result<Rendered, RenderErr
                     alt.chars().count(),
                     rules.display
                 ),
-                help: "shorten the alt text, or give this platform its own `media` in its override table",
+                help: "shorten the alt text, or give this platform its own `media` in its override table".into(),
             });
             *alt = alt.chars().take(max).collect();
         }

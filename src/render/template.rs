@@ -29,8 +29,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("post.id", "the post id"),
     ("post.date", "the local date the post goes out, YYYY-MM-DD"),
     ("post.time", "the local time the post goes out, HH:MM"),
+    ("post.language", "the language of the text on this channel, e.g. `fr`"),
     ("day.id", "the day's id (posts with `day` only)"),
-    ("day.name", "the day's official name, e.g. `World Water Day`"),
+    ("day.name", "the day's official name in the text's language, e.g. `World Water Day`"),
     ("day.date", "the day's date, YYYY-MM-DD"),
     ("day.year", "the day's year"),
     ("channel.name", "the channel name from `config/herald.toml`"),
@@ -90,6 +91,8 @@ pub struct Vars<'a> {
     pub post_id: &'a str,
     pub post_date: &'a str,
     pub post_time: &'a str,
+    /// The language of the text (`format_date` writes month and weekday names in it).
+    pub post_language: &'a str,
     pub day: Option<DayVars<'a>>,
     pub channel_name: &'a str,
     pub channel_platform: &'a str,
@@ -118,6 +121,7 @@ impl<'a> Vars<'a> {
             "post.id" => self.post_id,
             "post.date" => self.post_date,
             "post.time" => self.post_time,
+            "post.language" => self.post_language,
             "day.id" => return day(|d| Cow::Borrowed(d.id)),
             "day.name" => return day(|d| Cow::Borrowed(d.name)),
             "day.date" => return day(|d| Cow::Borrowed(d.date)),
@@ -135,7 +139,7 @@ impl<'a> Vars<'a> {
     fn to_value(self) -> Value {
         minijinja::context! {
             campaign => minijinja::context! { id => self.campaign_id, name => self.campaign_name },
-            post => minijinja::context! { id => self.post_id, date => self.post_date, time => self.post_time },
+            post => minijinja::context! { id => self.post_id, date => self.post_date, time => self.post_time, language => self.post_language },
             day => self.day.map(|d| minijinja::context! { id => d.id, name => d.name, date => d.date, year => d.year }),
             channel => minijinja::context! { name => self.channel_name, platform => self.channel_platform, handle => self.channel_handle },
             link => self.link,
@@ -224,26 +228,34 @@ impl Default for Templates {
     }
 }
 
-/// `{{ day.date | format_date("%-d %B") }}` → `8 March`.
-fn format_date(value: &str, format: &str) -> Result<String, minijinja::Error> {
+/// `{{ day.date | format_date("%-d %B") }}` → `8 March`; month and weekday names in the text's
+/// language (`post.language`), see [`super::locale`].
+fn format_date(state: &minijinja::State<'_, '_>, value: &str, format: &str) -> Result<String, minijinja::Error> {
     let date = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
         minijinja::Error::new(
             minijinja::ErrorKind::InvalidOperation,
             format!("format_date needs a YYYY-MM-DD date, got `{value}`"),
         )
     })?;
-    let mut out = String::new();
-    use std::fmt::Write as _;
-    write!(out, "{}", date.format_with_items(chrono::format::StrftimeItems::new(format))).map_err(|_| {
+    let language = state
+        .lookup("post")
+        .and_then(|post| post.get_attr("language").ok())
+        .and_then(|l| l.as_str().map(str::to_string))
+        .unwrap_or_default();
+    super::locale::format_date(date, format, &language).map_err(|_| {
         minijinja::Error::new(
             minijinja::ErrorKind::InvalidOperation,
             format!("`{format}` is not a date format (use strftime codes such as %-d %B %Y)"),
         )
-    })?;
-    Ok(out)
+    })
 }
 
 impl Templates {
+    /// Whether the compiled template `index` uses `var` (in a `{{ … }}` or `{% … %}` tag).
+    pub fn uses(&self, index: usize, var: &str) -> bool {
+        self.source(index).is_some_and(|text| find_in_tags(text, var).is_some())
+    }
+
     /// Compiles `text` (or reuses an identical one) and checks its variables against `scope`.
     /// Returns the template's handle and whether it places the link itself.
     pub fn add(&mut self, text: &str, scope: Scope) -> Result<Compiled, TemplateError> {
@@ -516,6 +528,7 @@ mod tests {
             post_id: "water",
             post_date: "2027-03-22",
             post_time: "09:00",
+            post_language: "en",
             day: Some(DayVars { id: "world-water-day", name: "World Water Day", date: "2027-03-22", year: 2027 }),
             channel_name: "x",
             channel_platform: "twitter",
