@@ -284,7 +284,12 @@ mod tests {
             length: 2,
             limit: 63_206,
             link: Some("https://example.org/a,b".into()),
-            media: vec![crate::preview::MediaInfo { file: "m.png".into(), alt: None, mime: "image/png" }],
+            media: vec![crate::preview::MediaInfo {
+                file: "m.png".into(),
+                alt: None,
+                mime: "image/png",
+                path: "m.png".into(),
+            }],
             language: "en",
             direction: "ltr",
             warnings: vec!["w".into()],
