@@ -20,8 +20,13 @@ use crate::schedule::Filter;
 use crate::terminal::{describe, hostile};
 
 /// Renders every occurrence in every campaign's window and returns the problems found, added to
-/// `diagnostics` (the problems found while loading).
-pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+/// `diagnostics` (the problems found while loading); posts whose dates are all before now are warned.
+pub fn check(project: &Project, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    check_at(project, diagnostics, chrono::Utc::now())
+}
+
+/// [`check`], taking `now` as the present moment (for posts already past).
+pub fn check_at(project: &Project, mut diagnostics: Vec<Diagnostic>, now: DateTime<Utc>) -> Vec<Diagnostic> {
     check_credentials(project, &|name| std::env::var(name).ok(), &mut diagnostics);
     let occurrences = project.occurrences(&Filter { include_broken: true, ..Filter::default() });
     let mut seen_posts = HashSet::new();
@@ -115,7 +120,7 @@ pub fn check(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnos
             }
         }
     }
-    past(project, &occurrences, chrono::Utc::now(), &mut diagnostics);
+    past(project, &occurrences, now, &mut diagnostics);
     diagnostics.extend(pacing.finish(project));
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics

@@ -233,6 +233,23 @@ warning: 0 errors, 1 warning
 "#
     );
     assert_eq!(p.run(&["check", "--deny-warnings"]).code, 1);
+    // As of a later day (HERALD_TODAY), the 2027 post is past too; a day that is not a date is refused.
+    let as_of = |day: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(["--color", "never", "check"])
+            .current_dir(p.path())
+            .env("HERALD_TODAY", day)
+            .output()
+            .expect("run herald")
+    };
+    let later = as_of("2027-03-09");
+    let stderr = String::from_utf8_lossy(&later.stderr);
+    assert_eq!(later.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning: post `new` is in the past (2027-03-08 09:00)"), "{stderr}");
+    assert!(stderr.ends_with("warning: 0 errors, 2 warnings\n"), "{stderr}");
+    let bad = as_of("tomorrow");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("HERALD_TODAY is `tomorrow`, not a date"));
 }
 
 #[test]
@@ -327,7 +344,7 @@ fn a_channel_override_means_that_channel_and_a_platform_table_means_every_channe
     let p = TestProject::new().campaign_on(
         "c.toml",
         &["x", "x-fr", "linkedin"],
-        "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\ntext = \"Water is life.\"\ntranslations.fr = \"L'eau, c'est la vie.\"\n[post.x]\ntime = \"12:00\"\n\n[[post]]\nid = \"b\"\ndate = 2027-03-09\ntext = \"Water is life.\"\ntranslations.fr = \"L'eau, c'est la vie.\"\n[post.twitter]\ntime = \"12:00\"\n",
+        "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\ntext = \"Water is life.\"\ntranslations.fr = \"L'eau, c'est la vie.\"\n[post.x]\ntime = \"12:00\"\n\n[[post]]\nid = \"b\"\ndate = 2027-03-09\ntext = \"Water is peace.\"\ntranslations.fr = \"L'eau, c'est la paix.\"\n[post.twitter]\ntime = \"12:00\"\n",
     );
     let at: Vec<(String, String, String)> = p
         .preview_json("2027-03-08", "2027-03-09", &[])

@@ -46,31 +46,71 @@ struct Timed {
 
 /// Runs `herald -C DIR --color never ARGS`, killing it (and failing the test) if it has not ended
 /// after `deadline`: a hang fails, it does not hang the suite.
+///
+/// herald is started from a fresh, small process (this test binary run again for [`probe`] alone), not
+/// from the test process itself: a child's peak memory (`ru_maxrss`) counts the memory of the process
+/// that started it (the kernel notes the starting process's high-water mark at `exec`), and the test
+/// process, with every other test running in it, can hold hundreds of MB; measured from here, every
+/// run would look that large, and a comparison of two runs would find no difference at all.
 fn run_within(dir: &Path, args: &[&str], deadline: Duration) -> Timed {
+    let results = tempfile::tempdir().expect("a folder for the probe's results");
+    let mut argv = vec!["-C".to_owned(), dir.display().to_string(), "--color".into(), "never".into()];
+    argv.extend(args.iter().map(|a| (*a).to_owned()));
+    let status = Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["media_files::probe", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env(PROBE_DIR, results.path())
+        .env(PROBE_ARGS, serde_json::to_string(&argv).expect("argv as JSON"))
+        .env(PROBE_DEADLINE_MS, deadline.as_millis().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run the probe");
+    let read = |name: &str| std::fs::read_to_string(results.path().join(name)).unwrap_or_default();
+    let result: serde_json::Value = serde_json::from_str(&read("result.json"))
+        .unwrap_or_else(|_| panic!("the probe for herald {args:?} ended ({status}) without a result"));
+    assert!(!result["hung"].as_bool().unwrap_or(true), "herald {args:?} did not finish within {deadline:?}: it hung");
+    Timed {
+        stdout: read("stdout"),
+        stderr: read("stderr"),
+        code: result["code"].as_i64().and_then(|c| i32::try_from(c).ok()).unwrap_or(-1),
+        elapsed: Duration::from_micros(result["elapsed_us"].as_u64().unwrap_or(u64::MAX)),
+        peak_rss: result["peak_rss"].as_u64().unwrap_or(u64::MAX),
+    }
+}
+
+const PROBE_DIR: &str = "HERALD_TEST_PROBE_DIR";
+const PROBE_ARGS: &str = "HERALD_TEST_PROBE_ARGS";
+const PROBE_DEADLINE_MS: &str = "HERALD_TEST_PROBE_DEADLINE_MS";
+
+/// Not a test of its own: the fresh process [`run_within`] starts herald from. It runs herald with the
+/// arguments in its environment, writes its outputs, exit code, time and peak memory to files, and
+/// kills it at the deadline.
+#[test]
+#[ignore = "run by run_within in a process of its own"]
+fn probe() {
+    let Some(results) = std::env::var_os(PROBE_DIR).map(std::path::PathBuf::from) else {
+        return;
+    };
+    let argv: Vec<String> = serde_json::from_str(&std::env::var(PROBE_ARGS).expect("args")).expect("args as JSON");
+    let deadline = Duration::from_millis(std::env::var(PROBE_DEADLINE_MS).expect("deadline").parse().expect("ms"));
+    let file = |name: &str| std::fs::File::create(results.join(name)).expect("a result file");
     let started = Instant::now();
     // Reaped below with wait4, which also gives the child's own resource use.
     #[allow(clippy::zombie_processes)]
     let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("-C")
-        .arg(dir)
-        .args(["--color", "never"])
-        .args(args)
+        .args(&argv)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(file("stdout"))
+        .stderr(file("stderr"))
         .spawn()
         .expect("run herald");
     let pid = i32::try_from(child.id()).expect("pid");
-    // The outputs are small; read them on threads so a full pipe cannot stall the child.
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || std::io::read_to_string(&mut out).unwrap_or_default());
-    let err = std::thread::spawn(move || std::io::read_to_string(&mut err).unwrap_or_default());
     let mut status = 0;
     // SAFETY: an all-zero `rusage` is a valid value for wait4 to fill in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let mut hung = false;
     loop {
-        // wait4 reports the resource use of this child alone (not of other tests' children).
         // SAFETY: `pid` is our child, not yet reaped; `status` and `usage` are valid for writes.
         let reaped = unsafe { libc::wait4(pid, &raw mut status, libc::WNOHANG, &raw mut usage) };
         assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
@@ -81,20 +121,21 @@ fn run_within(dir: &Path, args: &[&str], deadline: Duration) -> Timed {
             let _ = child.kill();
             // SAFETY: as above; this time blocking until the killed child is reaped.
             unsafe { libc::wait4(pid, &raw mut status, 0, &raw mut usage) };
-            panic!("herald {args:?} did not finish within {deadline:?}: it hung");
+            hung = true;
+            break;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
     let elapsed = started.elapsed();
     let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
-    Timed {
-        stdout: out.join().expect("stdout thread"),
-        stderr: err.join().expect("stderr thread"),
-        code,
-        elapsed,
+    let result = serde_json::json!({
+        "code": code,
+        "hung": hung,
+        "elapsed_us": u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         // Linux reports kilobytes.
-        peak_rss: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
-    }
+        "peak_rss": u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+    });
+    std::fs::write(results.join("result.json"), result.to_string()).expect("the result");
 }
 
 fn mkfifo(path: &Path) {
