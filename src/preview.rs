@@ -124,8 +124,7 @@ pub fn write_json(
     let mut summary = Summary::default();
     w.write_all(b"[")?;
     for (i, occ) in project.occurrences(filter).iter().enumerate() {
-        let mut e = entry(project, occ);
-        (e.status, e.url) = ledger(project, occ).map_or((None, None), |(s, u)| (Some(s), u));
+        let e = entry_with_status(project, occ, ledger);
         summary.add(&e);
         w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         serde_json::to_writer(&mut *w, &e).map_err(std::io::Error::other)?;
@@ -144,8 +143,7 @@ pub fn write_ics(
     let mut summary = Summary::default();
     w.write_all(crate::ics::begin("herald: what goes out").as_bytes())?;
     for occ in project.occurrences(filter) {
-        let mut e = entry(project, &occ);
-        (e.status, e.url) = ledger(project, &occ).map_or((None, None), |(s, u)| (Some(s), u));
+        let e = entry_with_status(project, &occ, ledger);
         summary.add(&e);
         w.write_all(crate::ics::publication(&e).as_bytes())?;
     }
@@ -164,8 +162,7 @@ pub fn write_text(
     let mut summary = Summary::default();
     let mut last_date = String::new();
     for occ in project.occurrences(filter) {
-        let mut e = entry(project, &occ);
-        (e.status, e.url) = ledger(project, &occ).map_or((None, None), |(s, u)| (Some(s), u));
+        let e = entry_with_status(project, &occ, ledger);
         summary.add(&e);
         w.write_all(text_block(&e, &mut last_date, color).as_bytes())?;
     }
@@ -175,6 +172,13 @@ pub fn write_text(
 /// One post on one channel, rendered.
 pub fn entry<'a>(project: &'a Project, occ: &Occurrence) -> Entry<'a> {
     build_entry(project, occ, render::render(project, occ))
+}
+
+/// [`entry`], with what the ledger says of it (its status and the live post's address).
+pub fn entry_with_status<'a>(project: &'a Project, occ: &Occurrence, ledger: &LedgerView) -> Entry<'a> {
+    let mut e = entry(project, occ);
+    (e.status, e.url) = ledger(project, occ).map_or((None, None), |(s, u)| (Some(s), u));
+    e
 }
 
 fn build_entry<'a>(

@@ -70,15 +70,8 @@ fn write_html(
     stderr: &mut String,
     out: &mut dyn Write,
 ) -> std::io::Result<preview::Summary> {
-    let entries: Vec<preview::Entry<'_>> = project
-        .occurrences(filter)
-        .iter()
-        .map(|occ| {
-            let mut e = preview::entry(project, occ);
-            (e.status, e.url) = ledger(project, occ).map_or((None, None), |(s, u)| (Some(s), u));
-            e
-        })
-        .collect();
+    let entries: Vec<preview::Entry<'_>> =
+        project.occurrences(filter).iter().map(|occ| preview::entry_with_status(project, occ, ledger)).collect();
     let images = read_images(&entries, stderr);
     let channels: Vec<preview_html::ChannelInfo> = project
         .config

@@ -22,26 +22,20 @@ pub fn text(s: &str) -> String {
 
 /// Appends `s` as element content to `out` (see [`text`]).
 pub fn push_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(c),
-            c if hostile(c) => {
-                let _ = write!(out, "<span class=\"ctl\">&lt;U+{:04X}&gt;</span>", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
+    push_escaped(out, s, false);
 }
 
 /// `s` as an attribute value (to be placed between double quotes): escaped, every hostile character,
 /// line break and tab written `<U+XXXX>` (an attribute is one line: a title, a label, an id).
 pub fn attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    push_escaped(&mut out, s, true);
+    out
+}
+
+/// The one escaper: HTML's special characters as entities; hostile characters (and, in an
+/// attribute, line breaks and tabs) as `<U+XXXX>`, in a `ctl` span in element content.
+fn push_escaped(out: &mut String, s: &str, in_attribute: bool) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -49,13 +43,16 @@ pub fn attr(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if hostile(c) || c == '\n' || c == '\t' => {
+            '\n' | '\t' if !in_attribute => out.push(c),
+            c if in_attribute && (hostile(c) || c == '\n' || c == '\t') => {
                 let _ = write!(out, "&lt;U+{:04X}&gt;", u32::from(c));
+            }
+            c if hostile(c) => {
+                let _ = write!(out, "<span class=\"ctl\">&lt;U+{:04X}&gt;</span>", u32::from(c));
             }
             c => out.push(c),
         }
     }
-    out
 }
 
 /// `s` on one line, isolated from the text around it (`<bdi>`), for a handle, a file name, an alt

@@ -110,7 +110,7 @@ fn text_body(change: &Change) -> String {
     let body = match change.kind {
         Kind::Added => Some(change.current().content.text.clone()),
         Kind::Removed => None,
-        Kind::Moved | Kind::Changed => change.text_diff().map(|runs| plain_diff(&runs)),
+        Kind::Moved | Kind::Changed => change.text_diff().map(|runs| super::words::plain(&runs)),
     };
     if let Some(body) = body {
         lines.extend(body.lines().map(|l| if l.is_empty() { String::new() } else { format!("      {l}") }));
@@ -136,17 +136,6 @@ pub fn text(review: &Review, against: &str) -> String {
         out.push_str(&group.body);
     }
     visible(&out).into_owned()
-}
-
-/// `[-deleted-]{+inserted+}`, as `git diff --word-diff=plain` writes it.
-fn plain_diff(runs: &[Run]) -> String {
-    runs.iter()
-        .map(|r| match r.op {
-            Op::Equal => r.text.clone(),
-            Op::Delete => format!("[-{}-]", r.text),
-            Op::Insert => format!("{{+{}+}}", r.text),
-        })
-        .collect()
 }
 
 /// Lines for a changed link or changed images (the text has its own diff).

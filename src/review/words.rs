@@ -77,19 +77,20 @@ pub fn diff(old: &str, new: &str) -> Vec<Run> {
     runs
 }
 
+/// `[-deleted-]{+inserted+}`, as `git diff --word-diff=plain` writes it.
+pub fn plain(runs: &[Run]) -> String {
+    runs.iter()
+        .map(|r| match r.op {
+            Op::Equal => r.text.clone(),
+            Op::Delete => format!("[-{}-]", r.text),
+            Op::Insert => format!("{{+{}+}}", r.text),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plain(runs: &[Run]) -> String {
-        runs.iter()
-            .map(|r| match r.op {
-                Op::Equal => r.text.clone(),
-                Op::Delete => format!("[-{}-]", r.text),
-                Op::Insert => format!("{{+{}+}}", r.text),
-            })
-            .collect()
-    }
 
     fn side(runs: &[Run], skip: Op) -> String {
         runs.iter().filter(|r| r.op != skip).map(|r| r.text.as_str()).collect()
