@@ -28,6 +28,7 @@ mod robustness;
 mod secrets_echo;
 mod send_waits;
 mod server_errors;
+mod snapshots;
 mod state_dir;
 mod terminal;
 mod unusable_ledger;
