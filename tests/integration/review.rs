@@ -346,3 +346,26 @@ hs4a
     let p = p.bytes("campaigns/media/card.jpg", crate::support::JPEG);
     assert_eq!(p.run(&["plan", "--against", "main"]).stdout, "Plan against main: no changes (1 unchanged)\n");
 }
+
+#[test]
+fn a_stopped_plan_lists_every_error_as_check_does() {
+    if !have_git() {
+        return;
+    }
+    let p = TestProject::new().campaign("hs4a.toml", BEFORE);
+    commit_all(p.path());
+    // A key typo (found when the file is read) and a text too long for X (found when it is rendered).
+    let broken = BEFORE
+        .replace("id = \"gone\"", "id = \"gone\"\ntiem = \"10:00\"")
+        .replace("Peace is human security.", &"Peace is human security. ".repeat(15));
+    let p = p.campaign("hs4a.toml", &broken);
+    let r = p.run(&["plan", "--against", "main"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.stderr.contains("error: unknown key `tiem`"), "{}", r.stderr);
+    assert!(r.stderr.contains("over its limit of 280"), "{}", r.stderr);
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 1);
+    let count = |s: &str| s.lines().filter(|l| l.starts_with("error: ") && !l.contains(" errors, ")).count();
+    assert_eq!(count(&r.stderr), count(&check.stderr), "plan:\n{}\ncheck:\n{}", r.stderr, check.stderr);
+}
