@@ -193,16 +193,34 @@ pub fn check_credentials(project: &Project, env: &dyn Fn(&str) -> Option<String>
     if configured.is_empty() {
         return;
     }
+    // A secrets file that is not on this machine (a reviewer's clone, a CI runner: it lives on the
+    // server) is a warning like a credential missing from the environment; one that is there but
+    // unusable is an error.
+    let mut absent = false;
     let file = match project.config.secrets(&project.root) {
         Ok(f) => f,
         Err(e) => {
-            diagnostics.push(Diagnostic::error(e.to_string()).in_file(source));
+            absent = matches!(&e, crate::secrets::SecretsError::Read { .. })
+                && project.config.secrets_file.as_ref().is_some_and(|p| !project.root.join(p).exists());
+            let d = if absent {
+                Diagnostic::warning(e.to_string())
+                    .help("`file:` credentials cannot be read here; the daemon and `herald send` need the file, `check`, `preview` and `plan` do not")
+            } else {
+                Diagnostic::error(e.to_string())
+            };
+            diagnostics.push(d.in_file(source));
             None
         }
     };
     for channel in configured {
         if let Err(missing) = registry::credentials(channel, file.as_ref(), env) {
             for (name, why) in missing {
+                let why = match why {
+                    crate::secrets::SecretsError::NoFile if absent => {
+                        "the secrets file is not on this machine".to_string()
+                    }
+                    why => why.to_string(),
+                };
                 diagnostics.push(
                     Diagnostic::warning(format!(
                         "channel `{}` cannot publish: credential `{name}` is missing ({why})",

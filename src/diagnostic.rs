@@ -321,6 +321,12 @@ pub fn to_github(diagnostics: &[Diagnostic], prefix: &str) -> String {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
+        // The notes say what else follows from the problem (errors folded under it): the annotation is
+        // then the only place those show.
+        for note in &d.notes {
+            message.push_str("\nnote: ");
+            message.push_str(note);
+        }
         let _ = writeln!(out, "::{command} {}::{}", properties.join(","), github_data(&message));
     }
     out
@@ -432,6 +438,22 @@ mod tests {
         assert_eq!(closest("tetx", keys), vec!["text"]);
         assert_eq!(did_you_mean("timzone", keys).as_deref(), Some("did you mean `timezone`?"));
         assert!(did_you_mean("zzzzzz", keys).is_none());
+    }
+
+    #[test]
+    fn github_commands_keep_the_notes_under_a_problem() {
+        let src = Source::new("config/herald.toml", "[channels.x]\nplatform = \"twiter\"\n");
+        let start = src.text.find("\"twiter").unwrap();
+        let d = Diagnostic::error("unknown platform `twiter`")
+            .at(&src, start..start + 8)
+            .help("did you mean `twitter`?")
+            .note("2 errors in campaign files follow from this: campaigns/a.toml:5:13, campaigns/b.toml:5:13");
+        assert_eq!(
+            to_github(&[d], ""),
+            "::error file=config/herald.toml,line=2,endLine=2,col=12,endColumn=19,title=herald check%3A error::\
+             unknown platform `twiter`%0Ahelp: did you mean `twitter`?%0Anote: 2 errors in campaign files follow \
+             from this: campaigns/a.toml:5:13, campaigns/b.toml:5:13\n"
+        );
     }
 
     #[test]

@@ -61,9 +61,11 @@ pub fn publication(e: &Entry<'_>) -> String {
     line(&mut out, "SUMMARY", &text(&format!("{cannot}{}: {}/{}", e.channel, e.campaign, e.post)));
     line(&mut out, "DESCRIPTION", &text(&description(e)));
     line(&mut out, "CATEGORIES", &text(e.platform));
-    if let (Some("sent"), Some(url)) = (e.status, &e.url) {
-        // A URI value is not TEXT (no escaping), but what the ledger holds is still shown, never acted on.
-        line(&mut out, "URL", &crate::terminal::visible_line(url));
+    // What the ledger holds may have been typed by a person (`herald resolve --sent URL`), and a calendar
+    // app opens `URL`: only an `http:` or `https:` address becomes it, as the parser serializes it (a URI
+    // value is not TEXT: nothing to escape). Any other stays in the description, as text.
+    if let (Some("sent"), Some(url)) = (e.status, e.url.as_deref().and_then(crate::preview_html::text::web_link)) {
+        line(&mut out, "URL", &url);
     }
     line(&mut out, "TRANSP", "TRANSPARENT");
     line(&mut out, "END", "VEVENT");
@@ -315,6 +317,46 @@ mod tests {
              TRANSP:TRANSPARENT\r\n\
              END:VEVENT\r\n"
         );
+    }
+
+    #[test]
+    fn only_a_web_address_from_the_ledger_becomes_the_events_url() {
+        // `herald resolve KEY --sent URL` stores what a person typed: a calendar app may open `URL`.
+        let event = |url: &str| {
+            publication(&Entry {
+                campaign: "c",
+                post: "p",
+                channel: "x",
+                platform: "twitter",
+                handle: "@a",
+                at_utc: "2027-03-08T14:00:00Z".into(),
+                at_local: "2027-03-08T09:00:00-05:00".into(),
+                timezone: "America/New_York",
+                dst: None,
+                day: None,
+                text: "Hi".into(),
+                parts: vec!["Hi".into()],
+                length: 2,
+                limit: 280,
+                link: None,
+                media: vec![],
+                language: "en",
+                direction: "ltr",
+                warnings: vec![],
+                notes: vec![],
+                error: None,
+                status: Some("sent"),
+                url: Some(url.into()),
+            })
+        };
+        let url_line = |e: &str| e.split("\r\n").find(|l| l.starts_with("URL:")).map(str::to_string);
+        assert_eq!(url_line(&event("https://x.com/a/status/1")).as_deref(), Some("URL:https://x.com/a/status/1"));
+        for hostile in ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,<script>"] {
+            let e = event(hostile);
+            assert_eq!(url_line(&e), None, "{hostile}");
+            // Still said, as text, in the description.
+            assert!(e.contains("\\nSent: "), "{e}");
+        }
     }
 
     #[test]

@@ -204,7 +204,7 @@ pub enum Command {
     /// List international days and their dates.
     Days {
         /// The year to list (default: this year).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "from")]
         year: Option<i32>,
         #[arg(long, value_name = "YYYY-MM-DD", requires = "to")]
         from: Option<NaiveDate>,

@@ -44,25 +44,18 @@ fn side(dir: &Path, reference: Option<&str>) -> Result<Side, ConfigError> {
         return Ok(Side::Publications(Vec::new()));
     }
     let loaded = load_project(dir, None)?;
-    let mut errors: Vec<Diagnostic> = loaded.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
-    let publications = if errors.is_empty() {
-        match review::publications(&loaded.project) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                // `check` finds the same render errors and says where they are.
-                errors =
-                    crate::check::check(&loaded.project, Vec::new()).into_iter().filter(Diagnostic::is_error).collect();
-                None
-            }
-        }
-    } else {
-        None
-    };
-    match (publications, reference) {
-        (Some(p), _) if errors.is_empty() => Ok(Side::Publications(p)),
-        (_, Some(reference)) => Ok(Side::Problems(errors.into_iter().map(|d| at_ref(d, reference)).collect())),
-        (_, None) => Ok(Side::Problems(errors)),
+    if !loaded.diagnostics.iter().any(Diagnostic::is_error)
+        && let Ok(p) = review::publications(&loaded.project)
+    {
+        return Ok(Side::Publications(p));
     }
+    // Every error `check` would report: those found reading the files and those found rendering the
+    // posts, each where it is.
+    let errors = crate::check::check(&loaded.project, loaded.diagnostics).into_iter().filter(Diagnostic::is_error);
+    Ok(Side::Problems(match reference {
+        Some(reference) => errors.map(|d| at_ref(d, reference)).collect(),
+        None => errors.collect(),
+    }))
 }
 
 /// The diagnostic with its file named as git names a file at a ref (`origin/main:campaigns/a.toml`).

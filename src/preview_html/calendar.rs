@@ -1,5 +1,5 @@
 //! The page's calendar: one month grid (Monday first) for every month the window touches, each day
-//! with the international days that fall on it and a line per post and instant: its local time, a
+//! with the international days its posts are tied to and a line per post and instant: its local time, a
 //! pin per channel in the channel's colour that links to that publication's mock-up, and the post's
 //! id. Days outside the window are shaded.
 

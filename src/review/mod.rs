@@ -19,6 +19,7 @@ pub mod output;
 pub mod words;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -32,8 +33,18 @@ use crate::schedule::{Filter, Occurrence};
 pub struct Content {
     pub text: String,
     pub link: Option<String>,
-    /// `(file as written in the campaign, alt text)`.
-    pub media: Vec<(String, Option<String>)>,
+    pub media: Vec<Image>,
+}
+
+/// An image a publication sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// The file as written in the campaign.
+    pub file: String,
+    pub alt: Option<String>,
+    /// The SHA-256 of the file's bytes (lower-case hex), so that a picture replaced under the same name
+    /// is a change; `None` when the file cannot be read (`check` reports that).
+    pub sha256: Option<String>,
 }
 
 /// One post, to one channel, at one instant.
@@ -66,16 +77,23 @@ impl Publication {
 pub fn publications(project: &Project) -> Result<Vec<Publication>, Vec<RenderError>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    // Each file is hashed once, however many publications send it.
+    let mut digests: BTreeMap<PathBuf, Option<String>> = BTreeMap::new();
     for occ in project.occurrences(&Filter::default()) {
         match crate::render::render(project, &occ) {
-            Ok(rendered) => out.push(publication(project, &occ, rendered)),
+            Ok(rendered) => out.push(publication(project, &occ, rendered, &mut digests)),
             Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
-fn publication(project: &Project, occ: &Occurrence, rendered: crate::render::Rendered) -> Publication {
+fn publication(
+    project: &Project,
+    occ: &Occurrence,
+    rendered: crate::render::Rendered,
+    digests: &mut BTreeMap<PathBuf, Option<String>>,
+) -> Publication {
     let campaign = &project.campaigns[occ.campaign];
     let post = &campaign.posts[occ.post];
     let channel = &project.config.channels[occ.channel];
@@ -94,9 +112,25 @@ fn publication(project: &Project, occ: &Occurrence, rendered: crate::render::Ren
         content: Content {
             text: rendered.text,
             link: rendered.link_field,
-            media: rendered.media.into_iter().map(|m| (m.file, m.alt)).collect(),
+            media: rendered
+                .media
+                .into_iter()
+                .map(|m| {
+                    let sha256 = digests.entry(m.path.clone()).or_insert_with(|| sha256(&m.path)).clone();
+                    Image { file: m.file, alt: m.alt, sha256 }
+                })
+                .collect(),
         },
     }
+}
+
+/// The SHA-256 of the file at `path`, in lower-case hex; `None` when it cannot be read.
+fn sha256(path: &Path) -> Option<String> {
+    use sha2::{Digest as _, Sha256};
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).ok()?;
+    Some(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// What happened to one publication.

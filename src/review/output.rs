@@ -14,7 +14,7 @@ use chrono::SecondsFormat;
 use serde_json::{Value, json};
 
 use super::words::{Op, Run};
-use super::{Change, Kind, Publication, Review, summary_of};
+use super::{Change, Image, Kind, Publication, Review, summary_of};
 use crate::terminal::visible;
 
 /// Roughly how many bytes of changes a Markdown comment shows (GitHub refuses comments over 65,536
@@ -146,20 +146,32 @@ fn other_edits(change: &Change) -> Vec<String> {
         let show = |l: &Option<String>| l.clone().unwrap_or_else(|| "none".into());
         lines.push(format!("link: {} → {}", show(&o.content.link), show(&n.content.link)));
     }
-    if o.content.media != n.content.media {
-        let show = |m: &[(String, Option<String>)]| {
+    let named = |m: &[Image]| m.iter().map(|i| (i.file.clone(), i.alt.clone())).collect::<Vec<_>>();
+    if named(&o.content.media) != named(&n.content.media) {
+        let show = |m: &[Image]| {
             if m.is_empty() {
                 return "none".to_string();
             }
             m.iter()
-                .map(|(file, alt)| match alt {
-                    Some(alt) => format!("{file} ({alt})"),
-                    None => file.clone(),
+                .map(|i| match &i.alt {
+                    Some(alt) => format!("{} ({alt})", i.file),
+                    None => i.file.clone(),
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         lines.push(format!("images: {} → {}", show(&o.content.media), show(&n.content.media)));
+    } else if o.content.media != n.content.media {
+        // The same names and alt texts: some files were replaced by other pictures.
+        let replaced: Vec<&str> = o
+            .content
+            .media
+            .iter()
+            .zip(&n.content.media)
+            .filter(|(a, b)| a.sha256 != b.sha256)
+            .map(|(_, b)| b.file.as_str())
+            .collect();
+        lines.push(format!("images: {} replaced (the same name, another file)", replaced.join(", ")));
     }
     lines
 }
@@ -171,7 +183,12 @@ fn publication_json(p: &Publication) -> Value {
         "timezone": p.tz.name(),
         "text": p.content.text,
         "link": p.content.link,
-        "media": p.content.media.iter().map(|(file, alt)| json!({"file": file, "alt": alt})).collect::<Vec<_>>(),
+        "media": p
+            .content
+            .media
+            .iter()
+            .map(|i| json!({"file": i.file, "alt": i.alt, "sha256": i.sha256}))
+            .collect::<Vec<_>>(),
     })
 }
 

@@ -179,6 +179,58 @@ fn a_hostile_post_cannot_break_the_feed() {
 }
 
 #[test]
+fn a_feed_says_what_the_ledger_says_and_links_only_web_addresses() {
+    use chrono::TimeZone as _;
+    use herald::ledger::sqlite::SqliteStore;
+    use herald::ledger::{Finish, OccurrenceKey, Planned, Resolution, Store as _};
+
+    let p = TestProject::new().campaign_on(
+        "c.toml",
+        &["x"],
+        "\n[[post]]\nid = \"water\"\ndate = 2027-03-22\ntext = \"Water is life.\"\n\n[[post]]\nid = \"peace\"\ndate = 2027-03-23\ntext = \"Peace.\"\n\n[[post]]\nid = \"typed\"\ndate = 2027-03-24\ntext = \"Typed.\"\n",
+    );
+    let store = SqliteStore::open(p.path().join(".herald/ledger.sqlite")).expect("a ledger");
+    let at = |d: u32| Utc.with_ymd_and_hms(2027, 3, d, 13, 0, 0).unwrap();
+    let key = |post: &str, d: u32| OccurrenceKey::new("c", post, "x", at(d)).unwrap();
+    let (sent, failed, typed) = (key("water", 22), key("peace", 23), key("typed", 24));
+    let planned: Vec<Planned> =
+        [&sent, &failed, &typed].iter().map(|k| Planned { key: (*k).clone(), text_hash: String::new() }).collect();
+    store.sync_plan(&planned, at(1)).unwrap();
+    store.claim(&sent, at(22)).unwrap();
+    let url = "https://x.com/humansecurityFA/status/1";
+    store
+        .finish(&sent, Finish::Sent { remote_id: "1".into(), url: Some(url.into()), text_hash: "h".into() }, at(22))
+        .unwrap();
+    store.claim(&failed, at(23)).unwrap();
+    store.finish(&failed, Finish::Failed { error: "refused".into() }, at(23)).unwrap();
+    // A person settles one by hand, with an address that is not a web page.
+    store.claim(&typed, at(24)).unwrap();
+    store.finish(&typed, Finish::Failed { error: "refused".into() }, at(24)).unwrap();
+    store.resolve(&typed, Resolution::Sent { url: "javascript:alert(1)".into() }, at(25)).unwrap();
+    drop(store);
+    for output in [None, Some("feed.ics")] {
+        let mut args = vec!["preview", "--from", "2027-03-01", "--to", "2027-03-31", "--format", "ics"];
+        args.extend(output.iter().flat_map(|o| ["-o", *o]));
+        let r = p.run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let ics = match output {
+            None => r.stdout,
+            Some(file) => std::fs::read_to_string(p.path().join(file)).expect("the feed file"),
+        };
+        assert_well_formed(&ics);
+        let events = events(&ics);
+        assert_eq!(events.len(), 3);
+        let description = |i: usize| events[i].get_description().unwrap().to_string();
+        assert_eq!(events[0].property_value("URL"), Some(url));
+        assert!(description(0).contains(&format!("\nSent: {url}\n")), "{}", description(0));
+        assert_eq!(events[1].property_value("URL"), None);
+        assert!(description(1).contains("\nLedger: failed\n"), "{}", description(1));
+        assert_eq!(events[2].property_value("URL"), None, "a calendar app would open it");
+        assert!(description(2).contains("\nSent: javascript:alert(1)\n"), "{}", description(2));
+    }
+}
+
+#[test]
 fn days_feed_is_all_day_events_matching_the_json_list() {
     let p = TestProject::new().file(
         "config/herald.toml",

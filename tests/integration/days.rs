@@ -80,3 +80,21 @@ fn a_config_day_can_start_in_a_given_year() {
     assert!(!p.run(&["days", "--year", "2027"]).stdout.contains("new-day"));
     assert!(p.run(&["days", "--year", "2028"]).stdout.contains("2028-05-02 Tue  new-day"));
 }
+
+#[test]
+fn a_year_and_a_range_together_are_refused_not_one_silently_dropped() {
+    let r = TestProject::new().run(&[
+        "days",
+        "--year",
+        "2027",
+        "--from",
+        "2028-01-01",
+        "--to",
+        "2028-01-31",
+        "--format",
+        "ics",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.stderr.contains("'--year <YEAR>' cannot be used with"), "{}", r.stderr);
+}

@@ -147,3 +147,33 @@ fn the_command_finder_reads_shell_lines_as_the_shell_would() {
     // A command the finder reads must also be refused when it is wrong.
     assert!(Cli::try_parse_from(["herald", "plan", "--againts", "main"]).is_err());
 }
+
+#[test]
+fn the_workflows_check_passes_a_production_project_on_a_machine_without_its_credentials() {
+    // A calendar set up to publish (README, "Running as a service"): a secrets file on the server and
+    // a credential in the environment there. A CI runner has neither.
+    let config = format!(
+        "secrets_file = \"/etc/herald-test-no-such-dir/secrets.toml\"\n{}\n[channels.x.credentials]\n\
+         consumer_key = \"env:HERALD_TEST_UNSET_1\"\nconsumer_secret = \"env:HERALD_TEST_UNSET_2\"\n\
+         access_token = \"env:HERALD_TEST_UNSET_3\"\naccess_token_secret = \"env:HERALD_TEST_UNSET_4\"\n\n[channels.linkedin.credentials]\naccess_token = \"file:linkedin\"\n",
+        crate::support::CONFIG
+            .replace("[channels.linkedin]\n", "[channels.linkedin]\naccount = \"urn:li:organization:1\"\n")
+    );
+    let p = crate::support::TestProject::new()
+        .file("config/herald.toml", &config)
+        .campaign("hs4a.toml", "\n[[post]]\nid = \"water\"\ndate = 2027-03-22\ntext = \"Water is life.\"\n");
+    let w = workflow();
+    let check = steps(&w)
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .flat_map(herald_commands)
+        .find(|words| words.get(1).map(String::as_str) == Some("check"))
+        .expect("the workflow runs check");
+    let args: Vec<&str> = check.iter().skip(1).map(String::as_str).collect();
+    let r = p.run(&args);
+    assert_eq!(r.code, 0, "the workflow's {check:?} fails on every pull request:\n{}", r.all());
+    // What the server lacks is still said, as warnings on config/herald.toml.
+    assert!(r.stdout.contains("::warning file=config/herald.toml"), "{}", r.stdout);
+    assert!(r.stdout.contains("secrets file /etc/herald-test-no-such-dir/secrets.toml"), "{}", r.stdout);
+    assert!(!r.stdout.contains("::error"), "{}", r.stdout);
+}

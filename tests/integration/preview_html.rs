@@ -277,7 +277,7 @@ fn the_page_shows_the_ledger_s_status_and_url() {
 fn output_goes_to_a_file_in_every_format() {
     let p = hostile_project();
     let args = ["preview", "--from", "2027-03-22", "--to", "2027-03-22", "--channel", "x"];
-    for format in ["text", "json", "html"] {
+    for format in ["text", "json", "html", "ics"] {
         let on_stdout = p.run(&[&args[..], &["--format", format]].concat());
         assert_eq!(on_stdout.code, 0, "{}", on_stdout.stderr);
         let file = format!("out.{format}");

@@ -311,3 +311,61 @@ fn check_for_github_names_files_from_the_repository_root() {
 "
     );
 }
+
+#[test]
+fn an_image_replaced_under_the_same_name_is_a_change() {
+    if !have_git() {
+        return;
+    }
+    let post = "\n[[post]]\nid = \"water\"\ndate = 2027-03-22\ntext = \"Water.\"\nmedia = [{ file = \"media/card.jpg\", alt = \"A card\" }]\n";
+    let p = TestProject::new().bytes("campaigns/media/card.jpg", crate::support::JPEG).campaign_on(
+        "hs4a.toml",
+        &["x"],
+        post,
+    );
+    commit_all(p.path());
+    // The same file name and alt text, another picture.
+    let p = p.bytes("campaigns/media/card.jpg", &[crate::support::JPEG, b"another picture"].concat());
+    let r = p.run(&["plan", "--against", "main"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "Plan against main: 1 changed across 1 campaign (0 unchanged)
+
+hs4a
+  ~ 2027-03-22 09:00 EDT  water → x
+      images: media/card.jpg replaced (the same name, another file)
+"
+    );
+    let json = p.run(&["plan", "--against", "main", "--format", "json"]).json();
+    let (old, new) = (&json["changes"][0]["old"]["media"][0], &json["changes"][0]["new"]["media"][0]);
+    assert_eq!((&old["file"], &new["file"]), (&"media/card.jpg".into(), &"media/card.jpg".into()));
+    assert_eq!(new["sha256"].as_str().map(str::len), Some(64), "{new}");
+    assert_ne!(old["sha256"], new["sha256"]);
+    // Put back as it was: nothing changes.
+    let p = p.bytes("campaigns/media/card.jpg", crate::support::JPEG);
+    assert_eq!(p.run(&["plan", "--against", "main"]).stdout, "Plan against main: no changes (1 unchanged)\n");
+}
+
+#[test]
+fn a_stopped_plan_lists_every_error_as_check_does() {
+    if !have_git() {
+        return;
+    }
+    let p = TestProject::new().campaign("hs4a.toml", BEFORE);
+    commit_all(p.path());
+    // A key typo (found when the file is read) and a text too long for X (found when it is rendered).
+    let broken = BEFORE
+        .replace("id = \"gone\"", "id = \"gone\"\ntiem = \"10:00\"")
+        .replace("Peace is human security.", &"Peace is human security. ".repeat(15));
+    let p = p.campaign("hs4a.toml", &broken);
+    let r = p.run(&["plan", "--against", "main"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.stderr.contains("error: unknown key `tiem`"), "{}", r.stderr);
+    assert!(r.stderr.contains("over its limit of 280"), "{}", r.stderr);
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 1);
+    let count = |s: &str| s.lines().filter(|l| l.starts_with("error: ") && !l.contains(" errors, ")).count();
+    assert_eq!(count(&r.stderr), count(&check.stderr), "plan:\n{}\ncheck:\n{}", r.stderr, check.stderr);
+}
