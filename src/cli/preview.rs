@@ -55,7 +55,8 @@ fn read_images(entries: &[preview::Entry<'_>], warnings: &mut String) -> preview
             }
             Err(e) => {
                 let file = crate::terminal::visible_line(&m.file);
-                let _ = writeln!(warnings, "warning: image `{file}` is not in the page: {e}");
+                let why = crate::terminal::visible_line(&e.to_string()).into_owned();
+                let _ = writeln!(warnings, "warning: image `{file}` is not in the page: {why}");
             }
         }
     }
