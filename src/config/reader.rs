@@ -31,7 +31,7 @@ pub fn parse<'i>(source: &'i Source, diags: &mut Vec<Diagnostic>) -> Option<Span
     let unclosed = unclosed_multi_line(&source.text);
     for e in errors {
         let span = e.span().unwrap_or(0..0);
-        if unclosed.is_some_and(|(at, _)| span.start >= at) {
+        if unclosed.is_some_and(|(at, ..)| span.start >= at) {
             continue;
         }
         diags.push(match plain_words(&source.text, span.start) {
@@ -42,13 +42,22 @@ pub fn parse<'i>(source: &'i Source, diags: &mut Vec<Diagnostic>) -> Option<Span
             }
         });
     }
-    if let Some((at, quote)) = unclosed {
+    if let Some((at, quote, next)) = unclosed {
+        let help = match next {
+            Some(next) => {
+                let line_start = source.text[..next].rfind('\n').map_or(0, |i| i + 1);
+                format!(
+                    "end the text with {quote} before line {} (`{} {quote}`), where another text opens",
+                    source.text[..next].matches('\n').count() + 1,
+                    source.text[line_start..next].trim()
+                )
+            }
+            None => format!("end the text with {quote}; until then, everything after this line is read as part of it"),
+        };
         diags.push(
             Diagnostic::error(format!("this text opens with {quote} and is never closed"))
                 .at(source, at..at + quote.len())
-                .help(format!(
-                    "end the text with {quote}; until then, everything after this line is read as part of it"
-                )),
+                .help(help),
         );
     }
     None
@@ -113,9 +122,13 @@ fn slash_date(text: &str) -> Option<(&str, Option<chrono::NaiveDate>, Option<chr
     }
 }
 
-/// Where a multi-line string (`"""` or `'''`) opens that is never closed, and its quotes. Comments and
-/// one-line strings are skipped, so quotes inside them do not count.
-fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
+/// Where a multi-line string (`"""` or `'''`) opens that is never closed, its quotes, and where the
+/// next text opens when that is what closed it. Comments and one-line strings are skipped, so quotes
+/// inside them do not count.
+///
+/// A string whose closing quotes end a line such as `text = """` was not closed by its writer: those
+/// quotes open the next text, and the parser reads that text as TOML, an error on each of its lines.
+fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str, Option<usize>)> {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -127,11 +140,14 @@ fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
             let mut j = i + 3;
             loop {
                 if j >= bytes.len() {
-                    return Some((i, quote));
+                    return Some((i, quote, None));
                 }
                 if q == b'"' && bytes[j] == b'\\' {
                     j += 2;
                 } else if bytes[j..].starts_with(quote.as_bytes()) {
+                    if opens_a_value(text, j) {
+                        return Some((i, quote, Some(j)));
+                    }
                     // The closing quotes may follow one or two quotes of the text's own.
                     j += 3;
                     let mut extra = 0;
@@ -158,6 +174,16 @@ fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
         }
     }
     None
+}
+
+/// Whether the line holding `at` reads `key =` up to `at`: quotes there open a value, they do not close
+/// a text.
+fn opens_a_value(text: &str, at: usize) -> bool {
+    let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+    line.trim_end().strip_suffix('=').is_some_and(|key| {
+        let key = key.trim();
+        !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    })
 }
 
 /// A fix for a TOML syntax error, by what the parser said.
@@ -689,9 +715,28 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_line_string_closed_only_by_the_next_texts_opening_is_unclosed() {
+        // The first text lacks its closing quotes: the parser takes the second text's opening quotes as
+        // the end of the first and reads the second text as TOML, one error per line.
+        let text = "[[post]]\nid = \"a\"\ntext = \"\"\"\nHello\n\n[[post]]\nid = \"b\"\ntext = \"\"\"\nSecond text, read as keys.\nMore of it.\n\"\"\"\n";
+        let found = syntax(text);
+        assert_eq!(
+            found,
+            vec![(
+                "t.toml:3:8".to_string(),
+                "this text opens with \"\"\" and is never closed".to_string(),
+                Some("end the text with \"\"\" before line 8 (`text = \"\"\"`), where another text opens".to_string()),
+            )]
+        );
+    }
+
+    #[test]
     fn closed_multi_line_strings_and_quotes_in_comments_are_not_unclosed() {
         assert_eq!(unclosed_multi_line("a = \"\"\"x \\\"\"\" y\"\"\"\"\n# \"\"\" in a comment\nb = '\"\"\"'\n"), None);
-        assert_eq!(unclosed_multi_line("a = '''it's'''\nb = \"\"\"x\"\"\"\"\"\nc = \"\"\"\n"), Some((33, "\"\"\"")));
+        assert_eq!(
+            unclosed_multi_line("a = '''it's'''\nb = \"\"\"x\"\"\"\"\"\nc = \"\"\"\n"),
+            Some((33, "\"\"\"", None))
+        );
     }
 
     #[test]
