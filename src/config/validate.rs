@@ -979,14 +979,18 @@ impl PostValidation<'_, '_> {
         }
         let default_text = layers.iter().rev().find_map(|l| l.text.clone());
         let message = format!("post `{id}` has no `{}` translation for channel `{}`", channel.language, channel.name);
-        let help = format!(
-            "add `[post.translations]` with `{} = \"…\"`, or set `missing_translation = \"fallback\"` in `[campaign]` to send the `{}` text",
-            channel.language, d.language
-        );
         if d.fallback {
+            let help = format!(
+                "add `[post.translations]` with `{} = \"…\"`; until then the `{}` text goes out (`missing_translation = \"fallback\"`)",
+                channel.language, d.language
+            );
             self.diags.push(Diagnostic::warning(message).at(self.source, p.header.clone()).help(help));
             default_text.map(|t| (t, d.language.clone()))
         } else {
+            let help = format!(
+                "add `[post.translations]` with `{} = \"…\"`, or set `missing_translation = \"fallback\"` in `[campaign]` to send the `{}` text",
+                channel.language, d.language
+            );
             self.error(p.header.clone(), message, help);
             None
         }
