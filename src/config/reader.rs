@@ -84,7 +84,15 @@ fn plain_words(text: &str, at: usize) -> Option<(String, String, Range<usize>)> 
             at..at + first.len_utf8(),
         ));
     }
-    let (written, month_first, day_first) = slash_date(rest)?;
+    let (written, help) = slash_date_help(rest)?;
+    Some((format!("`{written}` is not a date herald can read"), help, at..at + written.len()))
+}
+
+/// A date written with slashes or dots at the start of `text` (see [`slash_date`]): what was written,
+/// and a help that names the date (or both dates it could be) as YYYY-MM-DD. Also used for a date
+/// written in quotes (`"03/05/2027"`), which parses as text.
+pub(crate) fn slash_date_help(text: &str) -> Option<(&str, String)> {
+    let (written, month_first, day_first) = slash_date(text)?;
     let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     let help = match (month_first, day_first) {
         (Some(a), Some(b)) if a != b => format!(
@@ -97,7 +105,7 @@ fn plain_words(text: &str, at: usize) -> Option<(String, String, Range<usize>)> 
         (Some(d), _) | (None, Some(d)) => format!("write dates as YYYY-MM-DD: `{}`", iso(d)),
         (None, None) => "write dates as YYYY-MM-DD, e.g. `2027-03-05`".to_string(),
     };
-    Some((format!("`{written}` is not a date herald can read"), help, at..at + written.len()))
+    Some((written, help))
 }
 
 /// A date written `MM/DD/YYYY`, `DD/MM/YYYY` (or with dots, `05.03.2027`) or `YYYY/MM/DD` at the start of

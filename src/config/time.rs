@@ -77,7 +77,14 @@ impl<'de> Deserialize<'de> for Date {
                 YEARS.start(),
                 YEARS.end(),
             ))),
-            _ => Err(serde::de::Error::custom(format!("`{text}` is not a date{help}"))),
+            _ => {
+                // `"03/05/2027"`: which date is meant, as for the same date written without quotes.
+                let help = match super::reader::slash_date_help(text.trim()) {
+                    Some((written, slash)) if written == text.trim() => format!("\nhelp: {slash}"),
+                    _ => help.to_string(),
+                };
+                Err(serde::de::Error::custom(format!("`{text}` is not a date{help}")))
+            }
         }
     }
 }

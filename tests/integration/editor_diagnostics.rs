@@ -378,3 +378,24 @@ warning: 0 errors, 1 warning
 "#
     );
 }
+
+#[test]
+fn a_quoted_slash_date_also_asks_which_date_is_meant() {
+    let p = TestProject::new()
+        .campaign("c.toml", "\n[[post]]\nid = \"a\"\ndate = \"03/05/2027\"\ntext = \"Water is life.\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: invalid `date`: `03/05/2027` is not a date
+  --> campaigns/c.toml:13:8
+   |
+13 | date = "03/05/2027"
+   |        ^^^^^^^^^^^^
+   |
+   = help: it could be 5 March or 3 May: write the one you mean as YYYY-MM-DD, `2027-03-05` or `2027-05-03`
+
+error: 1 error, 0 warnings
+"#
+    );
+}
