@@ -28,7 +28,7 @@ macro_rules! deserialize_from_str {
     )*};
 }
 
-deserialize_from_str!(TimeZone, LocalTime, Offset, CronRule, Interval);
+deserialize_from_str!(TimeZone, Offset, CronRule, Interval);
 
 /// An IANA time zone such as `America/New_York`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +102,32 @@ impl FromStr for LocalTime {
             .map_err(|_| {
                 format!("`{s}` is not a time of day\nhelp: write 24-hour time as HH:MM, e.g. \"09:00\" or \"17:30\"")
             })
+    }
+}
+
+/// Text (`"09:00"`); a TOML time written without quotes (`09:00`) is refused with the fix, rather than
+/// with serde's "invalid type: map".
+impl<'de> Deserialize<'de> for LocalTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Toml(toml::value::Datetime),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::Text(s)) => s.parse().map_err(serde::de::Error::custom),
+            Ok(Raw::Toml(dt)) if dt.date.is_none() && dt.offset.is_none() => {
+                let written = dt.to_string();
+                let written = written.strip_suffix(":00").filter(|_| written.len() == 8).unwrap_or(&written);
+                Err(serde::de::Error::custom(format!(
+                    "`{written}` needs quotes\nhelp: write `\"{written}\"`: herald reads a time of day as text, HH:MM"
+                )))
+            }
+            _ => Err(serde::de::Error::custom(
+                "expected a time of day\nhelp: write 24-hour time as HH:MM in quotes, e.g. \"09:00\" or \"17:30\"",
+            )),
+        }
     }
 }
 

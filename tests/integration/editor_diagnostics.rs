@@ -399,3 +399,32 @@ error: 1 error, 0 warnings
 "#
     );
 }
+
+#[test]
+fn a_time_without_quotes_asks_for_quotes() {
+    let p = TestProject::new()
+        .campaign("c.toml", "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\ntime = 14:30\ntext = \"Water is life.\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: invalid `time`: `14:30` needs quotes
+  --> campaigns/c.toml:14:8
+   |
+14 | time = 14:30
+   |        ^^^^^
+   |
+   = help: write `"14:30"`: herald reads a time of day as text, HH:MM
+
+error: 1 error, 0 warnings
+"#
+    );
+    let p = p.campaign("c.toml", "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\ntime = 9\ntext = \"Water is life.\"\n");
+    let r = p.run(&["check"]);
+    assert!(r.stderr.starts_with("error: invalid `time`: expected a time of day\n"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("= help: write 24-hour time as HH:MM in quotes, e.g. \"09:00\" or \"17:30\"\n"),
+        "{}",
+        r.stderr
+    );
+}
