@@ -374,6 +374,28 @@ impl<'i, 's> TableReader<'i, 's> {
             .collect()
     }
 
+    /// The tables under an unread key that is probably a typo of `known` (`[channel.x]` for
+    /// `[channels.x]`): each table's name, the misspelt key and the table. [`TableReader::finish`]
+    /// still reports the key.
+    pub fn misspelt_tables(&self, known: &'static str) -> Vec<(String, Range<usize>, Range<usize>)> {
+        self.entries
+            .iter()
+            .filter(|(key, _)| {
+                crate::diagnostic::closest(key.get_ref(), self.asked.iter().copied()).first() == Some(&known)
+            })
+            .filter_map(|(key, value)| match value.get_ref() {
+                DeValue::Table(t) => Some(
+                    t.iter()
+                        .filter(|(_, v)| v.get_ref().is_table())
+                        .map(|(name, v)| (name.get_ref().to_string(), key.span(), v.span()))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
     /// Reports every key that was not read as unknown, with the closest known key as a suggestion.
     pub fn finish(self, diags: &mut Vec<Diagnostic>) {
         self.finish_with(diags, &[]);

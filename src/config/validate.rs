@@ -31,7 +31,11 @@ use crate::terminal::{describe, hostile};
 /// Validates `config/herald.toml` and adds its days to `calendar`.
 pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: &mut Vec<Diagnostic>) -> Config {
     let mut channels = Vec::new();
-    let mut broken_channels = Vec::new();
+    let mut broken_channels: Vec<(String, Range<usize>)> = raw
+        .misplaced_channels
+        .iter()
+        .map(|(name, key, table)| (name.clone(), table_region(source, key.clone(), table.clone())))
+        .collect();
     for (name, ch) in raw.channels {
         let (Some(platform), Some(handle)) = (ch.platform, ch.handle) else {
             broken_channels.push((name.get_ref().to_string(), table_region(source, name.span(), ch.span.clone())));

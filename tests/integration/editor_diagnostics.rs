@@ -108,6 +108,33 @@ error: 1 error, 0 warnings
 }
 
 #[test]
+fn a_channels_table_typo_in_the_config_comes_first_with_the_campaign_errors_it_causes_folded_under_it() {
+    // `[channel.x]` for `[channels.x]`: channel `x` is left out, as with a typo inside its table.
+    let p = TestProject::new()
+        .file("config/herald.toml", &CONFIG.replacen("[channels.x]", "[channel.x]", 1))
+        .campaign(
+            "c.toml",
+            "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\nchannels = [\"x\", \"linkedin\"]\ntext = \"Water is life.\"\n[post.x]\ntime = \"12:00\"\n",
+        );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: unknown key `channel` in `config/herald.toml`
+ --> config/herald.toml:2:2
+  |
+2 | [channel.x]
+  |  ^^^^^^^
+  |
+  = help: did you mean `channels`?
+  = note: 3 errors in campaign files follow from this (a channel it leaves out is used there): campaigns/c.toml:4:13, campaigns/c.toml:14:13, campaigns/c.toml:16:7
+
+error: 1 error, 0 warnings
+"#
+    );
+}
+
+#[test]
 fn a_syntax_error_in_the_config_comes_first_with_the_campaign_errors_it_causes_folded_under_it() {
     let p = TestProject::new()
         .file("config/herald.toml", &CONFIG.replacen("platform = \"linkedin\"", "platform = \u{201c}linkedin\u{201d}", 1))
