@@ -124,6 +124,7 @@ fn a_rehearsal_without_to_plays_until_the_schedule_is_exhausted() {
     let posts: Vec<String> = publications(&r.stderr).into_iter().map(|p| p.1).collect();
     assert_eq!(posts, ["women", "water", "april"]);
     assert!(r.stderr.contains("rehearsal over: nothing more is scheduled"), "{}", r.stderr);
+    assert!(r.stderr.contains(r#""to":"the end of the schedule""#), "{}", r.stderr);
 }
 
 #[test]
