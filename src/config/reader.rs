@@ -333,7 +333,8 @@ impl<'i, 's> TableReader<'i, 's> {
                         "`{key}` must be a list of tables written `[[{key}]]`, found {}",
                         other.type_str()
                     ))
-                    .at(self.source, key_span.start..span.end),
+                    .at(self.source, key_span.start..span.end)
+                    .help(format!("write `[[{key}]]`, with two brackets, above each one")),
                 );
                 Vec::new()
             }
@@ -437,11 +438,43 @@ pub fn deserialize<T: DeserializeOwned>(
         Ok(v) => Some(v),
         Err(e) => {
             let error_span = e.span().unwrap_or(span);
-            let (message, help) = split_help(e.message());
+            let (message, help) = match wrong_kind(key, e.message()) {
+                Some((message, help)) => (message, Some(help)),
+                None => split_help(e.message()),
+            };
             diags.push(Diagnostic::error(format!("invalid `{key}`: {message}")).at(source, error_span).help_opt(help));
             None
         }
     }
+}
+
+/// serde's "invalid type: string \"x\", expected a sequence" in plain words, with the fix: the message
+/// and the help. `None` for other errors (the validating types write their own).
+fn wrong_kind(key: &str, message: &str) -> Option<(String, String)> {
+    let (found, expected) = message.strip_prefix("invalid type: ")?.split_once(", expected ")?;
+    let text = found.strip_prefix("string ").and_then(|s| s.strip_prefix('"')?.strip_suffix('"'));
+    let found = match found.split(' ').next()? {
+        "string" => "text",
+        "integer" | "floating" => "a number",
+        "boolean" => "true or false",
+        "map" => "a table",
+        "sequence" => "a list",
+        _ => "a date or time",
+    };
+    let (expected, help) = match expected {
+        "a sequence" => (
+            "a list",
+            match text.filter(|t| !t.contains(['"', '\\']) && !t.chars().any(char::is_control)) {
+                Some(t) => format!("write a list in brackets, even of one: `{key} = [\"{t}\"]`"),
+                None => format!("write a list in brackets, even of one: `{key} = [\"…\"]`"),
+            },
+        ),
+        "a string" => ("text", format!("put the value in quotes: `{key} = \"…\"`")),
+        "a boolean" => ("true or false", format!("write `{key} = true` or `{key} = false`, without quotes")),
+        e if e.contains("integer") => ("a number", format!("write a whole number without quotes: `{key} = 2`")),
+        _ => return None,
+    };
+    Some((format!("expected {expected}, found {found}"), help))
 }
 
 /// Splits "message\nhelp: fix" into its two halves.

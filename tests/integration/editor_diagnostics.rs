@@ -455,3 +455,46 @@ error: 1 error, 0 warnings
         r.stderr
     );
 }
+
+#[test]
+fn a_value_of_the_wrong_kind_is_said_in_plain_words_with_the_fix() {
+    let p = TestProject::new().file(
+        "campaigns/c.toml",
+        &format!(
+            "{}\n[post]\nid = \"a\"\ndate = 2027-03-08\ntext = \"Water is life.\"\n",
+            CAMPAIGN_HEAD
+                .replace("[campaign]\n", "[campaign]\nid = \"c\"\n")
+                .replace("channels = [\"x\", \"linkedin\", \"facebook\"]", "channels = \"x\"")
+        ),
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: invalid `channels`: expected a list, found text
+ --> campaigns/c.toml:5:12
+  |
+5 | channels = "x"
+  |            ^^^
+  |
+  = help: write a list in brackets, even of one: `channels = ["x"]`
+
+error: `post` must be a list of tables written `[[post]]`, found table
+  --> campaigns/c.toml:12:2
+   |
+12 | [post]
+   |  ^^^^^
+   |
+   = help: write `[[post]]`, with two brackets, above each one
+
+error: 2 errors, 0 warnings
+"#
+    );
+    let p = p.file(
+        "campaigns/c.toml",
+        &format!("{}utm = \"yes\"\n", CAMPAIGN_HEAD.replace("[campaign]\n", "[campaign]\nid = \"c\"\n")),
+    );
+    let r = p.run(&["check"]);
+    assert!(r.stderr.starts_with("error: invalid `utm`: expected true or false, found text\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("= help: write `utm = true` or `utm = false`, without quotes\n"), "{}", r.stderr);
+}
