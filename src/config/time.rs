@@ -39,8 +39,15 @@ impl FromStr for TimeZone {
     fn from_str(s: &str) -> Result<Self, String> {
         s.parse::<Tz>().map(TimeZone).map_err(|_| {
             let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
-            let help = did_you_mean(s, names)
-                .unwrap_or_else(|| "use an IANA time zone name such as `America/New_York` or `Europe/Geneva`".into());
+            // A city as people write it (`New York`, `paris`): the zone named after it.
+            let city = s.trim().replace(' ', "_");
+            let by_city = names
+                .clone()
+                .find(|n| n.rsplit('/').next().is_some_and(|last| n.contains('/') && last.eq_ignore_ascii_case(&city)));
+            let help = by_city
+                .map(|n| format!("did you mean `{n}`?"))
+                .or_else(|| did_you_mean(s, names))
+                .unwrap_or_else(|| "use an IANA time zone name such as `America/New_York` or `Europe/Zurich`".into());
             format!("unknown time zone `{s}`\nhelp: {help}")
         })
     }
@@ -305,6 +312,19 @@ mod tests {
         assert_eq!("0".parse::<Offset>().unwrap().0, Duration::zero());
         for bad in ["", "2", "-d", "2 days", "3w", "1d-2h", "99999d", "367d", "-400d", "90s"] {
             assert!(bad.parse::<Offset>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_city_written_as_people_write_it_suggests_its_zone() {
+        let e = "New York".parse::<TimeZone>().unwrap_err();
+        assert!(e.ends_with("help: did you mean `America/New_York`?"), "{e}");
+        let e = "paris".parse::<TimeZone>().unwrap_err();
+        assert!(e.ends_with("help: did you mean `Europe/Paris`?"), "{e}");
+        // The example in the help is a zone herald accepts.
+        let e = "Nowhere".parse::<TimeZone>().unwrap_err();
+        for example in [e.split('`').nth(3).unwrap(), e.split('`').nth(5).unwrap()] {
+            assert!(example.parse::<TimeZone>().is_ok(), "{example}: {e}");
         }
     }
 
