@@ -434,11 +434,16 @@ pub fn deserialize<T: DeserializeOwned>(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Spanned<T>> {
     let span = value.span();
+    let found = value.get_ref().type_str();
+    let text = match value.get_ref() {
+        DeValue::String(t) => Some(t.to_string()),
+        _ => None,
+    };
     match Spanned::<T>::deserialize(ValueDeserializer::from(value)) {
         Ok(v) => Some(v),
         Err(e) => {
             let error_span = e.span().unwrap_or(span);
-            let (message, help) = match wrong_kind(key, e.message()) {
+            let (message, help) = match wrong_kind(key, e.message(), found, text.as_deref()) {
                 Some((message, help)) => (message, Some(help)),
                 None => split_help(e.message()),
             };
@@ -449,17 +454,17 @@ pub fn deserialize<T: DeserializeOwned>(
 }
 
 /// serde's "invalid type: string \"x\", expected a sequence" in plain words, with the fix: the message
-/// and the help. `None` for other errors (the validating types write their own).
-fn wrong_kind(key: &str, message: &str) -> Option<(String, String)> {
-    let (found, expected) = message.strip_prefix("invalid type: ")?.split_once(", expected ")?;
-    let text = found.strip_prefix("string ").and_then(|s| s.strip_prefix('"')?.strip_suffix('"'));
-    let found = match found.split(' ').next()? {
+/// and the help. `found` is the TOML type of the value written (its text when it is a string). `None`
+/// for other errors (the validating types write their own).
+fn wrong_kind(key: &str, message: &str, found: &str, text: Option<&str>) -> Option<(String, String)> {
+    let (_, expected) = message.strip_prefix("invalid type: ")?.split_once(", expected ")?;
+    let found = match found {
         "string" => "text",
-        "integer" | "floating" => "a number",
+        "integer" | "float" => "a number",
         "boolean" => "true or false",
-        "map" => "a table",
-        "sequence" => "a list",
-        _ => "a date or time",
+        "datetime" => "a date or time",
+        "array" => "a list",
+        _ => "a table",
     };
     let (expected, help) = match expected {
         "a sequence" => (

@@ -497,4 +497,12 @@ error: 2 errors, 0 warnings
     let r = p.run(&["check"]);
     assert!(r.stderr.starts_with("error: invalid `utm`: expected true or false, found text\n"), "{}", r.stderr);
     assert!(r.stderr.contains("= help: write `utm = true` or `utm = false`, without quotes\n"), "{}", r.stderr);
+    let head = CAMPAIGN_HEAD.replace("[campaign]\n", "[campaign]\nid = \"c\"\n");
+    let p = p.file(
+        "campaigns/c.toml",
+        &head.replace("channels = [\"x\", \"linkedin\", \"facebook\"]", "channels = 2027-03-01"),
+    );
+    let r = p.run(&["check"]);
+    assert!(r.stderr.starts_with("error: invalid `channels`: expected a list, found a date or time\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("= help: write a list in brackets, even of one: `channels = [\"…\"]`\n"), "{}", r.stderr);
 }
