@@ -5,7 +5,8 @@
 //! reports every key nobody asked for as "unknown key, did you mean …". This is how the `Toml*` schema types
 //! in [`super::schema`] are filled: field by field, so that one bad value never hides another. TOML syntax
 //! errors the parser describes in its own terms are said in plain words where the source shows what
-//! happened (curly quotes, a `03/05/2027` date, a `"""` never closed: shown where it opens).
+//! happened (curly quotes, a `03/05/2027` date, a `"""` never closed: shown where it opens, also when
+//! the next text's opening quotes closed it); so are values of the wrong kind (`channels = "x"`).
 
 use std::ops::Range;
 
