@@ -139,6 +139,8 @@ pub fn run(dir: &Path, today: NaiveDate) -> Output {
     if let Err(e) = result {
         return fail(e);
     }
+    // Commands to paste: no `-C` for the current folder, and a folder name quoted when a shell needs it.
+    let herald = if dir == Path::new(".") { "herald".to_string() } else { format!("herald -C {}", shell_word(&shown)) };
     let stdout = format!(
         "Created a herald project in {shown}:
   {:<31}the channels: one X account (the other platforms are commented examples)
@@ -146,15 +148,24 @@ pub fn run(dir: &Path, today: NaiveDate) -> Output {
   {:<31}keeps the state folder (.herald/) out of git
 
 Next:
-  herald -C {shown} check
-  herald -C {shown} preview --to {ends}
-  herald -C {shown} days
+  {herald} check
+  {herald} preview --to {ends}
+  {herald} days
 Then set the channel's handle, and its credentials to publish, in {CONFIG_PATH} (see README.md,
 \"Publishing\").
 ",
         CONFIG_PATH, CAMPAIGN_PATH, ".gitignore"
     );
     Output { stdout: visible(&stdout).into_owned(), ..Output::default() }
+}
+
+/// `word` as one shell word: as it is when it needs no quoting, else in single quotes.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c)) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Adds the state folder's line to `dir/.gitignore` (created if missing), unless it is there.

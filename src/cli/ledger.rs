@@ -93,13 +93,18 @@ pub fn status(dir: &Path, format: Format, now: DateTime<Utc>) -> Output {
         Err(e) => return fail(e),
     };
     let Some(store) = store else {
-        return Output {
-            stdout: format!(
-                "No ledger yet at {}: the daemon has not run here.\n  help: start it with `herald run` (or try `herald run --dry-run`)\n",
-                project.config.ledger_path(&project.root).display()
-            ),
-            ..Output::default()
-        };
+        let mut stdout = format!(
+            "No ledger yet at {}: the daemon has not run here.\n  help: start it with `herald run` (or try `herald run --dry-run`)\n",
+            project.config.ledger_path(&project.root).display()
+        );
+        // The usual reason on a server: the service's state folder is given by the environment.
+        if std::env::var_os(crate::config::STATE_DIR_ENV).is_none_or(|v| v.is_empty()) {
+            stdout.push_str(&format!(
+                "  help: a daemon run as a service keeps its ledger where {env} says (the systemd unit: /var/lib/herald): set the same {env} for this command\n",
+                env = crate::config::STATE_DIR_ENV
+            ));
+        }
+        return Output { stdout, ..Output::default() };
     };
     let get = |f: RecordFilter| store.records(&f);
     let result = (|| -> Result<_, crate::ledger::LedgerError> {

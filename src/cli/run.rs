@@ -204,7 +204,7 @@ async fn serve(dir: &Path, dry_run: bool, clock: Clock) -> Output {
     match rehearsal {
         Some(r) => tracing::info!(
             root = %root.display(),
-            to = r.to.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            to = r.to.map_or_else(|| "the end of the schedule".to_string(), |t| t.to_rfc3339()),
             speed = r.speed.map_or_else(|| "jump to each post".to_string(), |s| format!("{s}x")),
             "rehearsing: nothing is sent, each publication is logged at its moment"
         ),

@@ -5,7 +5,8 @@
 //! reports every key nobody asked for as "unknown key, did you mean …". This is how the `Toml*` schema types
 //! in [`super::schema`] are filled: field by field, so that one bad value never hides another. TOML syntax
 //! errors the parser describes in its own terms are said in plain words where the source shows what
-//! happened (curly quotes, a `03/05/2027` date, a `"""` never closed: shown where it opens).
+//! happened (curly quotes, a `03/05/2027` date, a `"""` never closed: shown where it opens, also when
+//! the next text's opening quotes closed it); so are values of the wrong kind (`channels = "x"`).
 
 use std::ops::Range;
 
@@ -31,7 +32,7 @@ pub fn parse<'i>(source: &'i Source, diags: &mut Vec<Diagnostic>) -> Option<Span
     let unclosed = unclosed_multi_line(&source.text);
     for e in errors {
         let span = e.span().unwrap_or(0..0);
-        if unclosed.is_some_and(|(at, _)| span.start >= at) {
+        if unclosed.is_some_and(|(at, ..)| span.start >= at) {
             continue;
         }
         diags.push(match plain_words(&source.text, span.start) {
@@ -42,13 +43,22 @@ pub fn parse<'i>(source: &'i Source, diags: &mut Vec<Diagnostic>) -> Option<Span
             }
         });
     }
-    if let Some((at, quote)) = unclosed {
+    if let Some((at, quote, next)) = unclosed {
+        let help = match next {
+            Some(next) => {
+                let line_start = source.text[..next].rfind('\n').map_or(0, |i| i + 1);
+                format!(
+                    "end the text with {quote} before line {} (`{} {quote}`), where another text opens",
+                    source.text[..next].matches('\n').count() + 1,
+                    source.text[line_start..next].trim()
+                )
+            }
+            None => format!("end the text with {quote}; until then, everything after this line is read as part of it"),
+        };
         diags.push(
             Diagnostic::error(format!("this text opens with {quote} and is never closed"))
                 .at(source, at..at + quote.len())
-                .help(format!(
-                    "end the text with {quote}; until then, everything after this line is read as part of it"
-                )),
+                .help(help),
         );
     }
     None
@@ -75,7 +85,15 @@ fn plain_words(text: &str, at: usize) -> Option<(String, String, Range<usize>)> 
             at..at + first.len_utf8(),
         ));
     }
-    let (written, month_first, day_first) = slash_date(rest)?;
+    let (written, help) = slash_date_help(rest)?;
+    Some((format!("`{written}` is not a date herald can read"), help, at..at + written.len()))
+}
+
+/// A date written with slashes or dots at the start of `text` (see [`slash_date`]): what was written,
+/// and a help that names the date (or both dates it could be) as YYYY-MM-DD. Also used for a date
+/// written in quotes (`"03/05/2027"`), which parses as text.
+pub(crate) fn slash_date_help(text: &str) -> Option<(&str, String)> {
+    let (written, month_first, day_first) = slash_date(text)?;
     let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     let help = match (month_first, day_first) {
         (Some(a), Some(b)) if a != b => format!(
@@ -88,7 +106,7 @@ fn plain_words(text: &str, at: usize) -> Option<(String, String, Range<usize>)> 
         (Some(d), _) | (None, Some(d)) => format!("write dates as YYYY-MM-DD: `{}`", iso(d)),
         (None, None) => "write dates as YYYY-MM-DD, e.g. `2027-03-05`".to_string(),
     };
-    Some((format!("`{written}` is not a date herald can read"), help, at..at + written.len()))
+    Some((written, help))
 }
 
 /// A date written `MM/DD/YYYY`, `DD/MM/YYYY` (or with dots, `05.03.2027`) or `YYYY/MM/DD` at the start of
@@ -113,9 +131,13 @@ fn slash_date(text: &str) -> Option<(&str, Option<chrono::NaiveDate>, Option<chr
     }
 }
 
-/// Where a multi-line string (`"""` or `'''`) opens that is never closed, and its quotes. Comments and
-/// one-line strings are skipped, so quotes inside them do not count.
-fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
+/// Where a multi-line string (`"""` or `'''`) opens that is never closed, its quotes, and where the
+/// next text opens when that is what closed it. Comments and one-line strings are skipped, so quotes
+/// inside them do not count.
+///
+/// A string whose closing quotes end a line such as `text = """` was not closed by its writer: those
+/// quotes open the next text, and the parser reads that text as TOML, an error on each of its lines.
+fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str, Option<usize>)> {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -127,11 +149,14 @@ fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
             let mut j = i + 3;
             loop {
                 if j >= bytes.len() {
-                    return Some((i, quote));
+                    return Some((i, quote, None));
                 }
                 if q == b'"' && bytes[j] == b'\\' {
                     j += 2;
                 } else if bytes[j..].starts_with(quote.as_bytes()) {
+                    if opens_a_value(text, j) {
+                        return Some((i, quote, Some(j)));
+                    }
                     // The closing quotes may follow one or two quotes of the text's own.
                     j += 3;
                     let mut extra = 0;
@@ -158,6 +183,16 @@ fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
         }
     }
     None
+}
+
+/// Whether the line holding `at` reads `key =` up to `at`: quotes there open a value, they do not close
+/// a text.
+fn opens_a_value(text: &str, at: usize) -> bool {
+    let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+    line.trim_end().strip_suffix('=').is_some_and(|key| {
+        let key = key.trim();
+        !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    })
 }
 
 /// A fix for a TOML syntax error, by what the parser said.
@@ -299,7 +334,8 @@ impl<'i, 's> TableReader<'i, 's> {
                         "`{key}` must be a list of tables written `[[{key}]]`, found {}",
                         other.type_str()
                     ))
-                    .at(self.source, key_span.start..span.end),
+                    .at(self.source, key_span.start..span.end)
+                    .help(format!("write `[[{key}]]`, with two brackets, above each one")),
                 );
                 Vec::new()
             }
@@ -340,6 +376,28 @@ impl<'i, 's> TableReader<'i, 's> {
             .collect()
     }
 
+    /// The tables under an unread key that is probably a typo of `known` (`[channel.x]` for
+    /// `[channels.x]`): each table's name, the misspelt key and the table. [`TableReader::finish`]
+    /// still reports the key.
+    pub fn misspelt_tables(&self, known: &'static str) -> Vec<(String, Range<usize>, Range<usize>)> {
+        self.entries
+            .iter()
+            .filter(|(key, _)| {
+                crate::diagnostic::closest(key.get_ref(), self.asked.iter().copied()).first() == Some(&known)
+            })
+            .filter_map(|(key, value)| match value.get_ref() {
+                DeValue::Table(t) => Some(
+                    t.iter()
+                        .filter(|(_, v)| v.get_ref().is_table())
+                        .map(|(name, v)| (name.get_ref().to_string(), key.span(), v.span()))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
     /// Reports every key that was not read as unknown, with the closest known key as a suggestion.
     pub fn finish(self, diags: &mut Vec<Diagnostic>) {
         self.finish_with(diags, &[]);
@@ -377,15 +435,52 @@ pub fn deserialize<T: DeserializeOwned>(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Spanned<T>> {
     let span = value.span();
+    let found = value.get_ref().type_str();
+    let text = match value.get_ref() {
+        DeValue::String(t) => Some(t.to_string()),
+        _ => None,
+    };
     match Spanned::<T>::deserialize(ValueDeserializer::from(value)) {
         Ok(v) => Some(v),
         Err(e) => {
             let error_span = e.span().unwrap_or(span);
-            let (message, help) = split_help(e.message());
+            let (message, help) = match wrong_kind(key, e.message(), found, text.as_deref()) {
+                Some((message, help)) => (message, Some(help)),
+                None => split_help(e.message()),
+            };
             diags.push(Diagnostic::error(format!("invalid `{key}`: {message}")).at(source, error_span).help_opt(help));
             None
         }
     }
+}
+
+/// serde's "invalid type: string \"x\", expected a sequence" in plain words, with the fix: the message
+/// and the help. `found` is the TOML type of the value written (its text when it is a string). `None`
+/// for other errors (the validating types write their own).
+fn wrong_kind(key: &str, message: &str, found: &str, text: Option<&str>) -> Option<(String, String)> {
+    let (_, expected) = message.strip_prefix("invalid type: ")?.split_once(", expected ")?;
+    let found = match found {
+        "string" => "text",
+        "integer" | "float" => "a number",
+        "boolean" => "true or false",
+        "datetime" => "a date or time",
+        "array" => "a list",
+        _ => "a table",
+    };
+    let (expected, help) = match expected {
+        "a sequence" => (
+            "a list",
+            match text.filter(|t| !t.contains(['"', '\\']) && !t.chars().any(char::is_control)) {
+                Some(t) => format!("write a list in brackets, even of one: `{key} = [\"{t}\"]`"),
+                None => format!("write a list in brackets, even of one: `{key} = [\"…\"]`"),
+            },
+        ),
+        "a string" => ("text", format!("put the value in quotes: `{key} = \"…\"`")),
+        "a boolean" => ("true or false", format!("write `{key} = true` or `{key} = false`, without quotes")),
+        e if e.contains("integer") => ("a number", format!("write a whole number without quotes: `{key} = 2`")),
+        _ => return None,
+    };
+    Some((format!("expected {expected}, found {found}"), help))
 }
 
 /// Splits "message\nhelp: fix" into its two halves.
@@ -689,9 +784,28 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_line_string_closed_only_by_the_next_texts_opening_is_unclosed() {
+        // The first text lacks its closing quotes: the parser takes the second text's opening quotes as
+        // the end of the first and reads the second text as TOML, one error per line.
+        let text = "[[post]]\nid = \"a\"\ntext = \"\"\"\nHello\n\n[[post]]\nid = \"b\"\ntext = \"\"\"\nSecond text, read as keys.\nMore of it.\n\"\"\"\n";
+        let found = syntax(text);
+        assert_eq!(
+            found,
+            vec![(
+                "t.toml:3:8".to_string(),
+                "this text opens with \"\"\" and is never closed".to_string(),
+                Some("end the text with \"\"\" before line 8 (`text = \"\"\"`), where another text opens".to_string()),
+            )]
+        );
+    }
+
+    #[test]
     fn closed_multi_line_strings_and_quotes_in_comments_are_not_unclosed() {
         assert_eq!(unclosed_multi_line("a = \"\"\"x \\\"\"\" y\"\"\"\"\n# \"\"\" in a comment\nb = '\"\"\"'\n"), None);
-        assert_eq!(unclosed_multi_line("a = '''it's'''\nb = \"\"\"x\"\"\"\"\"\nc = \"\"\"\n"), Some((33, "\"\"\"")));
+        assert_eq!(
+            unclosed_multi_line("a = '''it's'''\nb = \"\"\"x\"\"\"\"\"\nc = \"\"\"\n"),
+            Some((33, "\"\"\"", None))
+        );
     }
 
     #[test]

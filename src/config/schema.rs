@@ -37,6 +37,10 @@ pub struct TomlConfig {
     pub channels: Vec<(Spanned<Id>, TomlChannel)>,
     /// `[[day]]`: days added to the calendar, or overriding a built-in day with the same id.
     pub days: Vec<TomlDay>,
+    /// Channels written under a misspelt `[channels]` (`[channel.x]`), already reported as an unknown
+    /// key: each name, the misspelt key and the channel's table. The campaigns' errors about them
+    /// are folded under that report.
+    pub misplaced_channels: Vec<(String, Range<usize>, Range<usize>)>,
 }
 
 /// `[channels.NAME]`.
@@ -298,6 +302,7 @@ pub fn read_config(source: &Source, diags: &mut Vec<Diagnostic>) -> TomlConfig {
             config.days.push(day);
         }
     }
+    config.misplaced_channels = top.misspelt_tables("channels");
     top.finish(diags);
     config
 }

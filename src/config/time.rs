@@ -28,7 +28,7 @@ macro_rules! deserialize_from_str {
     )*};
 }
 
-deserialize_from_str!(TimeZone, LocalTime, Offset, CronRule, Interval);
+deserialize_from_str!(TimeZone, Offset, CronRule, Interval);
 
 /// An IANA time zone such as `America/New_York`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +39,15 @@ impl FromStr for TimeZone {
     fn from_str(s: &str) -> Result<Self, String> {
         s.parse::<Tz>().map(TimeZone).map_err(|_| {
             let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
-            let help = did_you_mean(s, names)
-                .unwrap_or_else(|| "use an IANA time zone name such as `America/New_York` or `Europe/Geneva`".into());
+            // A city as people write it (`New York`, `paris`): the zone named after it.
+            let city = s.trim().replace(' ', "_");
+            let by_city = names
+                .clone()
+                .find(|n| n.rsplit('/').next().is_some_and(|last| n.contains('/') && last.eq_ignore_ascii_case(&city)));
+            let help = by_city
+                .map(|n| format!("did you mean `{n}`?"))
+                .or_else(|| did_you_mean(s, names))
+                .unwrap_or_else(|| "use an IANA time zone name such as `America/New_York` or `Europe/Zurich`".into());
             format!("unknown time zone `{s}`\nhelp: {help}")
         })
     }
@@ -77,7 +84,14 @@ impl<'de> Deserialize<'de> for Date {
                 YEARS.start(),
                 YEARS.end(),
             ))),
-            _ => Err(serde::de::Error::custom(format!("`{text}` is not a date{help}"))),
+            _ => {
+                // `"03/05/2027"`: which date is meant, as for the same date written without quotes.
+                let help = match super::reader::slash_date_help(text.trim()) {
+                    Some((written, slash)) if written == text.trim() => format!("\nhelp: {slash}"),
+                    _ => help.to_string(),
+                };
+                Err(serde::de::Error::custom(format!("`{text}` is not a date{help}")))
+            }
         }
     }
 }
@@ -95,6 +109,32 @@ impl FromStr for LocalTime {
             .map_err(|_| {
                 format!("`{s}` is not a time of day\nhelp: write 24-hour time as HH:MM, e.g. \"09:00\" or \"17:30\"")
             })
+    }
+}
+
+/// Text (`"09:00"`); a TOML time written without quotes (`09:00`) is refused with the fix, rather than
+/// with serde's "invalid type: map".
+impl<'de> Deserialize<'de> for LocalTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Toml(toml::value::Datetime),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::Text(s)) => s.parse().map_err(serde::de::Error::custom),
+            Ok(Raw::Toml(dt)) if dt.date.is_none() && dt.offset.is_none() => {
+                let written = dt.to_string();
+                let written = written.strip_suffix(":00").filter(|_| written.len() == 8).unwrap_or(&written);
+                Err(serde::de::Error::custom(format!(
+                    "`{written}` needs quotes\nhelp: write `\"{written}\"`: herald reads a time of day as text, HH:MM"
+                )))
+            }
+            _ => Err(serde::de::Error::custom(
+                "expected a time of day\nhelp: write 24-hour time as HH:MM in quotes, e.g. \"09:00\" or \"17:30\"",
+            )),
+        }
     }
 }
 
@@ -272,6 +312,19 @@ mod tests {
         assert_eq!("0".parse::<Offset>().unwrap().0, Duration::zero());
         for bad in ["", "2", "-d", "2 days", "3w", "1d-2h", "99999d", "367d", "-400d", "90s"] {
             assert!(bad.parse::<Offset>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_city_written_as_people_write_it_suggests_its_zone() {
+        let e = "New York".parse::<TimeZone>().unwrap_err();
+        assert!(e.ends_with("help: did you mean `America/New_York`?"), "{e}");
+        let e = "paris".parse::<TimeZone>().unwrap_err();
+        assert!(e.ends_with("help: did you mean `Europe/Paris`?"), "{e}");
+        // The example in the help is a zone herald accepts.
+        let e = "Nowhere".parse::<TimeZone>().unwrap_err();
+        for example in [e.split('`').nth(3).unwrap(), e.split('`').nth(5).unwrap()] {
+            assert!(example.parse::<TimeZone>().is_ok(), "{example}: {e}");
         }
     }
 

@@ -31,7 +31,11 @@ use crate::terminal::{describe, hostile};
 /// Validates `config/herald.toml` and adds its days to `calendar`.
 pub fn config(source: &Source, raw: TomlConfig, calendar: &mut Calendar, diags: &mut Vec<Diagnostic>) -> Config {
     let mut channels = Vec::new();
-    let mut broken_channels = Vec::new();
+    let mut broken_channels: Vec<(String, Range<usize>)> = raw
+        .misplaced_channels
+        .iter()
+        .map(|(name, key, table)| (name.clone(), table_region(source, key.clone(), table.clone())))
+        .collect();
     for (name, ch) in raw.channels {
         let (Some(platform), Some(handle)) = (ch.platform, ch.handle) else {
             broken_channels.push((name.get_ref().to_string(), table_region(source, name.span(), ch.span.clone())));
@@ -979,14 +983,18 @@ impl PostValidation<'_, '_> {
         }
         let default_text = layers.iter().rev().find_map(|l| l.text.clone());
         let message = format!("post `{id}` has no `{}` translation for channel `{}`", channel.language, channel.name);
-        let help = format!(
-            "add `[post.translations]` with `{} = \"…\"`, or set `missing_translation = \"fallback\"` in `[campaign]` to send the `{}` text",
-            channel.language, d.language
-        );
         if d.fallback {
+            let help = format!(
+                "add `[post.translations]` with `{} = \"…\"`; until then the `{}` text goes out (`missing_translation = \"fallback\"`)",
+                channel.language, d.language
+            );
             self.diags.push(Diagnostic::warning(message).at(self.source, p.header.clone()).help(help));
             default_text.map(|t| (t, d.language.clone()))
         } else {
+            let help = format!(
+                "add `[post.translations]` with `{} = \"…\"`, or set `missing_translation = \"fallback\"` in `[campaign]` to send the `{}` text",
+                channel.language, d.language
+            );
             self.error(p.header.clone(), message, help);
             None
         }

@@ -859,15 +859,30 @@ fn build_channels(project: &Project, dry_run: bool) -> Channels {
         };
         match registry::build(channel, &secrets, &tokens) {
             Ok(adapter) => {
+                // Every Instagram post has an image, which Meta fetches from `media_base_url`.
+                if channel.platform == crate::channels::Platform::Instagram && channel.media_base_url.is_none() {
+                    cannot_publish(
+                        channel,
+                        "it has no `media_base_url`, and Instagram fetches images from a public web address: set it to where the campaigns folder is served",
+                    );
+                }
                 channels.adapters.insert(channel.name.clone(), Arc::new(adapter));
             }
             Err(why) => {
+                let prefix = format!("channel `{}`: ", channel.name);
+                cannot_publish(channel, why.strip_prefix(&prefix).unwrap_or(&why));
                 channels.problems.insert(channel.name.clone(), why);
             }
         }
         channels.limits.insert(channel.name.clone(), Arc::new(ChannelLimits::new(channel.concurrency())));
     }
     channels
+}
+
+/// Says once, when the channels are built (at start and when the config changes), that a channel's
+/// settings refuse all of its posts: the operator learns it before the first post, not post by post.
+fn cannot_publish(channel: &crate::config::Channel, why: &str) {
+    tracing::error!("channel `{}` cannot publish ({}): {why}", channel.name, crate::config::CONFIG_PATH);
 }
 
 /// Hands the memory freed after a load (every post rendered by the checks, the plan handed to the

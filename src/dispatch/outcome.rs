@@ -32,6 +32,10 @@ impl std::fmt::Display for Outcome {
                 Some(d) => write!(f, "not done, try again in {} s: {reason}", d.as_secs()),
                 None => write!(f, "not done, try again: {reason}"),
             },
+            // A refusal herald makes before any request (no image, no `account`) has no platform words.
+            Outcome::Rejected { platform_message, explanation } if platform_message.is_empty() => {
+                write!(f, "rejected: {explanation}")
+            }
             Outcome::Rejected { platform_message, explanation } => {
                 write!(f, "rejected: {explanation} (the platform said: {platform_message})")
             }
@@ -69,6 +73,14 @@ pub fn until_reset(reset_epoch: Option<&str>, now: i64) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_herald_made_itself_does_not_quote_the_platform() {
+        let own = Outcome::Rejected { platform_message: String::new(), explanation: "add an image".into() };
+        assert_eq!(own.to_string(), "rejected: add an image");
+        let platform = Outcome::Rejected { platform_message: "Bad request".into(), explanation: "fix it".into() };
+        assert_eq!(platform.to_string(), "rejected: fix it (the platform said: Bad request)");
+    }
 
     #[test]
     fn reset_headers_become_delays() {

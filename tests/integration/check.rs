@@ -254,6 +254,14 @@ fn missing_translation_is_an_error_or_with_fallback_a_warning() {
     let r = p.run(&["check"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("warning: post `p` has no `fr` translation"), "{}", r.stderr);
+    // The help does not ask for the setting the campaign already has.
+    assert!(
+        r.stderr.contains(
+            "= help: add `[post.translations]` with `fr = \"…\"`; until then the `en` text goes out (`missing_translation = \"fallback\"`)\n"
+        ),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -108,6 +108,33 @@ error: 1 error, 0 warnings
 }
 
 #[test]
+fn a_channels_table_typo_in_the_config_comes_first_with_the_campaign_errors_it_causes_folded_under_it() {
+    // `[channel.x]` for `[channels.x]`: channel `x` is left out, as with a typo inside its table.
+    let p = TestProject::new()
+        .file("config/herald.toml", &CONFIG.replacen("[channels.x]", "[channel.x]", 1))
+        .campaign(
+            "c.toml",
+            "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\nchannels = [\"x\", \"linkedin\"]\ntext = \"Water is life.\"\n[post.x]\ntime = \"12:00\"\n",
+        );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: unknown key `channel` in `config/herald.toml`
+ --> config/herald.toml:2:2
+  |
+2 | [channel.x]
+  |  ^^^^^^^
+  |
+  = help: did you mean `channels`?
+  = note: 3 errors in campaign files follow from this (a channel it leaves out is used there): campaigns/c.toml:4:13, campaigns/c.toml:14:13, campaigns/c.toml:16:7
+
+error: 1 error, 0 warnings
+"#
+    );
+}
+
+#[test]
 fn a_syntax_error_in_the_config_comes_first_with_the_campaign_errors_it_causes_folded_under_it() {
     let p = TestProject::new()
         .file("config/herald.toml", &CONFIG.replacen("platform = \"linkedin\"", "platform = \u{201c}linkedin\u{201d}", 1))
@@ -377,4 +404,105 @@ fn a_channel_override_means_that_channel_and_a_platform_table_means_every_channe
 warning: 0 errors, 1 warning
 "#
     );
+}
+
+#[test]
+fn a_quoted_slash_date_also_asks_which_date_is_meant() {
+    let p = TestProject::new()
+        .campaign("c.toml", "\n[[post]]\nid = \"a\"\ndate = \"03/05/2027\"\ntext = \"Water is life.\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: invalid `date`: `03/05/2027` is not a date
+  --> campaigns/c.toml:13:8
+   |
+13 | date = "03/05/2027"
+   |        ^^^^^^^^^^^^
+   |
+   = help: it could be 5 March or 3 May: write the one you mean as YYYY-MM-DD, `2027-03-05` or `2027-05-03`
+
+error: 1 error, 0 warnings
+"#
+    );
+}
+
+#[test]
+fn a_time_without_quotes_asks_for_quotes() {
+    let p = TestProject::new()
+        .campaign("c.toml", "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\ntime = 14:30\ntext = \"Water is life.\"\n");
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: invalid `time`: `14:30` needs quotes
+  --> campaigns/c.toml:14:8
+   |
+14 | time = 14:30
+   |        ^^^^^
+   |
+   = help: write `"14:30"`: herald reads a time of day as text, HH:MM
+
+error: 1 error, 0 warnings
+"#
+    );
+    let p = p.campaign("c.toml", "\n[[post]]\nid = \"a\"\ndate = 2027-03-08\ntime = 9\ntext = \"Water is life.\"\n");
+    let r = p.run(&["check"]);
+    assert!(r.stderr.starts_with("error: invalid `time`: expected a time of day\n"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("= help: write 24-hour time as HH:MM in quotes, e.g. \"09:00\" or \"17:30\"\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_value_of_the_wrong_kind_is_said_in_plain_words_with_the_fix() {
+    let p = TestProject::new().file(
+        "campaigns/c.toml",
+        &format!(
+            "{}\n[post]\nid = \"a\"\ndate = 2027-03-08\ntext = \"Water is life.\"\n",
+            CAMPAIGN_HEAD
+                .replace("[campaign]\n", "[campaign]\nid = \"c\"\n")
+                .replace("channels = [\"x\", \"linkedin\", \"facebook\"]", "channels = \"x\"")
+        ),
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        r#"error: invalid `channels`: expected a list, found text
+ --> campaigns/c.toml:5:12
+  |
+5 | channels = "x"
+  |            ^^^
+  |
+  = help: write a list in brackets, even of one: `channels = ["x"]`
+
+error: `post` must be a list of tables written `[[post]]`, found table
+  --> campaigns/c.toml:12:2
+   |
+12 | [post]
+   |  ^^^^^
+   |
+   = help: write `[[post]]`, with two brackets, above each one
+
+error: 2 errors, 0 warnings
+"#
+    );
+    let p = p.file(
+        "campaigns/c.toml",
+        &format!("{}utm = \"yes\"\n", CAMPAIGN_HEAD.replace("[campaign]\n", "[campaign]\nid = \"c\"\n")),
+    );
+    let r = p.run(&["check"]);
+    assert!(r.stderr.starts_with("error: invalid `utm`: expected true or false, found text\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("= help: write `utm = true` or `utm = false`, without quotes\n"), "{}", r.stderr);
+    let head = CAMPAIGN_HEAD.replace("[campaign]\n", "[campaign]\nid = \"c\"\n");
+    let p = p.file(
+        "campaigns/c.toml",
+        &head.replace("channels = [\"x\", \"linkedin\", \"facebook\"]", "channels = 2027-03-01"),
+    );
+    let r = p.run(&["check"]);
+    assert!(r.stderr.starts_with("error: invalid `channels`: expected a list, found a date or time\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("= help: write a list in brackets, even of one: `channels = [\"…\"]`\n"), "{}", r.stderr);
 }

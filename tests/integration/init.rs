@@ -98,3 +98,24 @@ fn init_in_a_repository_appends_the_state_folder_to_its_gitignore_once() {
     assert_eq!(std::fs::read_to_string(dir.path().join("README.md")).expect("read"), "# ours\n");
     assert_eq!(run_in(dir.path(), &["check"]).code, 0);
 }
+
+#[test]
+fn the_next_commands_init_prints_can_be_pasted_into_a_shell() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    // A folder name with a space: the commands quote it.
+    let init = run_in(parent.path(), &["init", "My Calendar"]);
+    assert_eq!(init.code, 0, "{}", init.all());
+    let quoted = format!("'{}'", parent.path().join("My Calendar").display());
+    assert!(init.stdout.contains(&format!("\n  herald -C {quoted} check\n")), "{}", init.stdout);
+    // The current folder: no -C at all.
+    let here = parent.path().join("here");
+    std::fs::create_dir(&here).expect("mkdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("init")
+        .current_dir(&here)
+        .output()
+        .expect("run herald init");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("\n  herald check\n  herald preview --to "), "{stdout}");
+}

@@ -124,6 +124,7 @@ fn a_rehearsal_without_to_plays_until_the_schedule_is_exhausted() {
     let posts: Vec<String> = publications(&r.stderr).into_iter().map(|p| p.1).collect();
     assert_eq!(posts, ["women", "water", "april"]);
     assert!(r.stderr.contains("rehearsal over: nothing more is scheduled"), "{}", r.stderr);
+    assert!(r.stderr.contains(r#""to":"the end of the schedule""#), "{}", r.stderr);
 }
 
 #[test]
@@ -171,4 +172,27 @@ fn from_without_dry_run_and_to_before_from_are_refused() {
     let r = run(&project, &["--dry-run", "--from", "next tuesday"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("expected RFC 3339"), "{}", r.stderr);
+}
+
+#[test]
+fn a_rehearsal_says_at_the_start_which_channels_cannot_publish_and_why() {
+    // The test config's `linkedin` has no `account` and its `instagram` no `media_base_url`: every post
+    // to them is refused. The operator learns it once, before the first post, with the file to fix; a
+    // refusal herald makes itself does not claim that the platform said anything.
+    let project = TestProject::new().file(
+        "campaigns/c.toml",
+        "[campaign]\nid = \"c\"\nname = \"Rehearsal\"\ntimezone = \"UTC\"\nchannels = [\"x\", \"linkedin\"]\nstarts = 2027-01-01\nends = 2027-12-31\n\n[[post]]\nid = \"first\"\ndate = 2027-03-02\ntime = \"09:00\"\ntext = \"First.\"\n",
+    );
+    let r = run(&project, &["--dry-run", "--from", "2027-03-01T00:00:00Z"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let first_post = r.stderr.find("published: ").expect(&r.stderr);
+    for problem in [
+        "channel `linkedin` cannot publish (config/herald.toml): a LinkedIn channel needs `account`",
+        "channel `instagram` cannot publish (config/herald.toml): it has no `media_base_url`",
+    ] {
+        let at = r.stderr.find(problem).unwrap_or_else(|| panic!("no `{problem}` in:\n{}", r.stderr));
+        assert!(at < first_post, "said after the first post:\n{}", r.stderr);
+    }
+    assert!(r.stderr.contains("rejected: channel `linkedin`: a LinkedIn channel needs `account`"), "{}", r.stderr);
+    assert!(!r.stderr.contains("the platform said: )"), "{}", r.stderr);
 }

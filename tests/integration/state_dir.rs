@@ -58,6 +58,17 @@ fn the_environment_state_dir_wins_over_the_config_for_pause_and_status() {
     assert_eq!(status.code, 0, "{}", status.all());
     assert!(status.all().contains("No ledger yet"), "{}", status.all());
     assert!(status.all().contains("from-config"), "{}", status.all());
+    // An operator who forgot the variable the service runs with is told about it.
+    assert!(
+        status.stdout.ends_with(
+            "  help: a daemon run as a service keeps its ledger where HERALD_STATE_DIR says (the systemd unit: /var/lib/herald): set the same HERALD_STATE_DIR for this command\n"
+        ),
+        "{}",
+        status.all()
+    );
+    let status = herald(project.path(), Some(&elsewhere.path().join("empty")), &["status"]);
+    assert!(status.stdout.starts_with("No ledger yet"), "{}", status.all());
+    assert!(!status.stdout.contains("set the same HERALD_STATE_DIR"), "it is set:\n{}", status.all());
 }
 
 #[test]
