@@ -181,32 +181,22 @@ fn a_hostile_post_cannot_break_the_feed() {
 #[test]
 fn a_feed_says_what_the_ledger_says_and_links_only_web_addresses() {
     use chrono::TimeZone as _;
-    use herald::ledger::sqlite::SqliteStore;
-    use herald::ledger::{Finish, OccurrenceKey, Planned, Resolution, Store as _};
+    use herald::ledger::{Finish, Resolution, Store as _};
 
     let p = TestProject::new().campaign_on(
         "c.toml",
         &["x"],
         "\n[[post]]\nid = \"water\"\ndate = 2027-03-22\ntext = \"Water is life.\"\n\n[[post]]\nid = \"peace\"\ndate = 2027-03-23\ntext = \"Peace.\"\n\n[[post]]\nid = \"typed\"\ndate = 2027-03-24\ntext = \"Typed.\"\n",
     );
-    let store = SqliteStore::open(p.path().join(".herald/ledger.sqlite")).expect("a ledger");
-    let at = |d: u32| Utc.with_ymd_and_hms(2027, 3, d, 13, 0, 0).unwrap();
-    let key = |post: &str, d: u32| OccurrenceKey::new("c", post, "x", at(d)).unwrap();
-    let (sent, failed, typed) = (key("water", 22), key("peace", 23), key("typed", 24));
-    let planned: Vec<Planned> =
-        [&sent, &failed, &typed].iter().map(|k| Planned { key: (*k).clone(), text_hash: String::new() }).collect();
-    store.sync_plan(&planned, at(1)).unwrap();
-    store.claim(&sent, at(22)).unwrap();
     let url = "https://x.com/humansecurityFA/status/1";
-    store
-        .finish(&sent, Finish::Sent { remote_id: "1".into(), url: Some(url.into()), text_hash: "h".into() }, at(22))
-        .unwrap();
-    store.claim(&failed, at(23)).unwrap();
-    store.finish(&failed, Finish::Failed { error: "refused".into() }, at(23)).unwrap();
+    let (store, keys) =
+        crate::support::ledger_with_sent_and_failed(p.path(), &[("water", 22), ("peace", 23), ("typed", 24)], url);
+    let typed = &keys[2];
+    let at = |d: u32| Utc.with_ymd_and_hms(2027, 3, d, 13, 0, 0).unwrap();
     // A person settles one by hand, with an address that is not a web page.
-    store.claim(&typed, at(24)).unwrap();
-    store.finish(&typed, Finish::Failed { error: "refused".into() }, at(24)).unwrap();
-    store.resolve(&typed, Resolution::Sent { url: "javascript:alert(1)".into() }, at(25)).unwrap();
+    store.claim(typed, at(24)).unwrap();
+    store.finish(typed, Finish::Failed { error: "refused".into() }, at(24)).unwrap();
+    store.resolve(typed, Resolution::Sent { url: "javascript:alert(1)".into() }, at(25)).unwrap();
     drop(store);
     for output in [None, Some("feed.ics")] {
         let mut args = vec!["preview", "--from", "2027-03-01", "--to", "2027-03-31", "--format", "ics"];

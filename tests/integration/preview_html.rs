@@ -10,10 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::TimeZone as _;
-use herald::ledger::sqlite::SqliteStore;
-use herald::ledger::{Finish, OccurrenceKey, Planned, Store as _};
-
 use crate::support::{CONFIG, JPEG, TestProject};
 
 /// A post that tries everything: markup, an event handler, `javascript:` links and a right-to-left
@@ -248,21 +244,10 @@ fn the_page_shows_the_ledger_s_status_and_url() {
         r.stdout
     };
     assert!(!html(&p).contains("<span class=\"k\">Ledger</span>"), "no ledger, no status");
-    let store = SqliteStore::open(p.path().join(".herald/ledger.sqlite")).expect("a ledger");
-    let at = |d: u32| chrono::Utc.with_ymd_and_hms(2027, 3, d, 13, 0, 0).unwrap();
-    let sent = OccurrenceKey::new("c", "water", "x", at(22)).unwrap();
-    let failed = OccurrenceKey::new("c", "peace", "x", at(23)).unwrap();
-    let later = OccurrenceKey::new("c", "later", "x", at(24)).unwrap();
-    let planned: Vec<Planned> =
-        [&sent, &failed, &later].iter().map(|k| Planned { key: (*k).clone(), text_hash: String::new() }).collect();
-    store.sync_plan(&planned, at(1)).unwrap();
-    store.claim(&sent, at(22)).unwrap();
     let url = "https://x.com/humansecurityFA/status/1";
-    store
-        .finish(&sent, Finish::Sent { remote_id: "1".into(), url: Some(url.into()), text_hash: "h".into() }, at(22))
-        .unwrap();
-    store.claim(&failed, at(23)).unwrap();
-    store.finish(&failed, Finish::Failed { error: "refused".into() }, at(23)).unwrap();
+    let (store, keys) =
+        crate::support::ledger_with_sent_and_failed(p.path(), &[("water", 22), ("peace", 23), ("later", 24)], url);
+    assert_eq!(keys.len(), 3);
     drop(store);
     let page = html(&p);
     assert!(page.contains(&format!(

@@ -198,3 +198,29 @@ pub fn text_post<'a>(
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// A ledger at `dir/.herald/ledger.sqlite` in which the `x` posts of campaign `c` named in `posts`
+/// (`(post, date)`, at 13:00 UTC) are scheduled, the first then published at `url` and the second failed
+/// (`refused`); the store is returned for more.
+pub fn ledger_with_sent_and_failed(
+    dir: &Path,
+    posts: &[(&str, u32)],
+    url: &str,
+) -> (herald::ledger::sqlite::SqliteStore, Vec<herald::ledger::OccurrenceKey>) {
+    use chrono::TimeZone as _;
+    use herald::ledger::{Finish, OccurrenceKey, Planned, Store as _};
+    let store = herald::ledger::sqlite::SqliteStore::open(dir.join(".herald/ledger.sqlite")).expect("a ledger");
+    let at = |d: u32| chrono::Utc.with_ymd_and_hms(2027, 3, d, 13, 0, 0).unwrap();
+    let keys: Vec<OccurrenceKey> =
+        posts.iter().map(|(post, d)| OccurrenceKey::new("c", *post, "x", at(*d)).unwrap()).collect();
+    let planned: Vec<Planned> = keys.iter().map(|k| Planned { key: k.clone(), text_hash: String::new() }).collect();
+    store.sync_plan(&planned, at(1)).unwrap();
+    let (sent, failed) = (&keys[0], &keys[1]);
+    store.claim(sent, sent.at()).unwrap();
+    store
+        .finish(sent, Finish::Sent { remote_id: "1".into(), url: Some(url.into()), text_hash: "h".into() }, sent.at())
+        .unwrap();
+    store.claim(failed, failed.at()).unwrap();
+    store.finish(failed, Finish::Failed { error: "refused".into() }, failed.at()).unwrap();
+    (store, keys)
+}
