@@ -475,7 +475,9 @@ impl Daemon {
             return; // a recheck considers it again
         }
         if self.paused(&occ) {
-            return; // still `scheduled` in the ledger: a resume considers it again
+            // Still `scheduled` in the ledger: a resume (or a restart) considers it again.
+            tracing::info!(key = %key, "due, but held by a pause: it goes out when resumed within its catch-up window");
+            return;
         }
         let late = (now - occ.at_utc).to_std().unwrap_or_default();
         if late > self.plan.catch_up(&occ) {

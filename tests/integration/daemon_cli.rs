@@ -254,13 +254,6 @@ async fn wait_for(mut ready: impl FnMut() -> bool) -> bool {
     }
 }
 
-/// Sleeps until `at` (wall clock).
-async fn sleep_until(at: DateTime<Utc>) {
-    if let Ok(d) = (at - Utc::now()).to_std() {
-        tokio::time::sleep(d).await;
-    }
-}
-
 /// A running `herald run`, killed if the test ends without stopping it.
 struct Daemon {
     child: Child,
@@ -485,8 +478,8 @@ async fn a_pause_holds_an_imminent_post_through_a_restart_until_resume() {
     let json = site.run(&["status", "--format", "json"]).json();
     assert_eq!(json["paused"], serde_json::json!([{"campaign": null, "channel": "x"}]), "{json:#}");
 
-    // Its time comes and goes: nothing is published.
-    sleep_until(soon + chrono::Duration::seconds(2)).await;
+    // Its time comes: the daemon considers it and holds it (said in the log), and nothing is published.
+    daemon.wait_log("held by a pause", 1).await;
     assert_eq!(site.status_of(&soon_key), Some(Status::Scheduled), "{}", site.log_tail());
     assert!(x.posts().is_empty(), "{:?}", x.posts());
 
@@ -494,7 +487,8 @@ async fn a_pause_holds_an_imminent_post_through_a_restart_until_resume() {
     daemon.stop().await;
     let daemon = site.start(&[]);
     daemon.wait_running().await;
-    tokio::time::sleep(Duration::from_millis(2500)).await; // two sleep caps: it had every chance
+    // After the restart it is due again (within its catch-up window), and held again.
+    daemon.wait_log("held by a pause", 1).await;
     assert_eq!(site.status_of(&soon_key), Some(Status::Scheduled), "{}", site.log_tail());
     assert!(x.posts().is_empty(), "{:?}", x.posts());
     assert!(site.run(&["status"]).stdout.contains("PAUSED: channel `x`"));
