@@ -126,12 +126,11 @@ pub fn check_at(project: &Project, mut diagnostics: Vec<Diagnostic>, now: DateTi
     diagnostics
 }
 
-/// Posts all of whose occurrences are before `now` (a warning: they pass `check`, and are never
-/// published).
-///
-/// What: a post dated in the past, or a recurring post whose every date has gone by. Why: a date
-/// copied from last year's calendar or a year typed wrong would be silently left out. Example: `date =
-/// 2020-03-08` warns "post `a` is in the past (2020-03-08 09:00): it will not be published".
+/// Posts all of whose occurrences are before `now`: a note, not a warning. Why: a date copied from
+/// last year's calendar or a year typed wrong would otherwise be left out in silence; but a post that
+/// has simply gone out is not a mistake, so the note never fails `check` (not even with
+/// `--deny-warnings`, which a calendar repository's CI uses for months). Example: `date = 2020-03-08`
+/// says "post `a` is dated in the past (2020-03-08 09:00): herald will not send it".
 fn past(project: &Project, occurrences: &[crate::schedule::Occurrence], now: DateTime<Utc>, out: &mut Vec<Diagnostic>) {
     let mut last: HashMap<(usize, usize), DateTime<Utc>> = HashMap::new();
     let mut local = HashMap::new();
@@ -149,11 +148,12 @@ fn past(project: &Project, occurrences: &[crate::schedule::Occurrence], now: Dat
         let campaign = &project.campaigns[ci];
         let post = &campaign.posts[pi];
         let when = local.get(&(ci, pi)).map(|l| l.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
-        let what = if matches!(post.when, When::Date(_)) { "is in the past" } else { "has its last date in the past" };
+        let what =
+            if matches!(post.when, When::Date(_)) { "is dated in the past" } else { "has its last date in the past" };
         out.push(
-            Diagnostic::warning(format!("post `{}` {what} ({when}): it will not be published", post.id))
+            Diagnostic::notice(format!("post `{}` {what} ({when}): herald will not send it", post.id))
                 .at(&campaign.source, post.when_span.clone())
-                .help("change its date, or remove the post if it has already gone out"),
+                .help("if it has not gone out yet, give it a date to come; a post that has gone out can stay"),
         );
     }
 }

@@ -21,12 +21,14 @@ use serde::Serialize;
 use crate::terminal::{stand_in, visible, visible_line};
 
 /// How serious a problem is. Errors stop a campaign from being scheduled; warnings do not (unless
-/// `--deny-warnings`).
+/// `--deny-warnings`); notes say something worth knowing that is not a problem to fix (a post whose
+/// date has gone by, which may simply have gone out) and never fail `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
+    Note,
 }
 
 /// A source file as the user wrote it: its display path and its text.
@@ -98,6 +100,10 @@ impl Diagnostic {
         Self { severity: Severity::Warning, ..Self::error(message) }
     }
 
+    pub fn notice(message: impl Into<String>) -> Self {
+        Self { severity: Severity::Note, ..Self::error(message) }
+    }
+
     /// Points the diagnostic at `span` in `source`.
     #[must_use]
     pub fn at(mut self, source: &Source, span: Range<usize>) -> Self {
@@ -156,6 +162,7 @@ impl Diagnostic {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
         };
         // What the files and platforms say is shown, never acted on by the terminal.
         let message = visible(&self.message);
@@ -256,23 +263,35 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     });
 }
 
-/// Renders all diagnostics followed by a one-line summary (`error: 2 errors, 1 warning`).
+/// How many errors, warnings and notes there are.
+pub fn counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize) {
+    let of = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    (of(Severity::Error), of(Severity::Warning), of(Severity::Note))
+}
+
+/// Renders all diagnostics followed by a one-line summary (`error: 2 errors, 1 warning`, `, 1 note`
+/// when there are notes).
 pub fn render_all(diagnostics: &[Diagnostic], color: bool) -> String {
     let mut out = String::new();
     for d in diagnostics {
         out.push_str(&d.render(color));
         out.push_str("\n\n");
     }
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.len() - errors;
+    let (errors, warnings, notes) = counts(diagnostics);
     if errors + warnings > 0 {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{}: {}, {}",
             if errors > 0 { "error" } else { "warning" },
             plural(errors, "error"),
             plural(warnings, "warning")
         );
+        if notes > 0 {
+            let _ = write!(out, ", {}", plural(notes, "note"));
+        }
+        out.push('\n');
+    } else if notes > 0 {
+        let _ = writeln!(out, "ok: no problems, {}", plural(notes, "note"));
     }
     out
 }
@@ -296,6 +315,7 @@ pub fn to_github(diagnostics: &[Diagnostic], prefix: &str) -> String {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "notice",
         };
         let mut properties = Vec::new();
         if let Some(source) = &d.source {

@@ -86,8 +86,7 @@ pub fn run(
         diags.extend(more);
         diagnostic::sort(&mut diags);
     }
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
+    let (errors, warnings, _notes) = diagnostic::counts(&diags);
     let code = if errors > 0 || (deny_warnings && warnings > 0) { EXIT_PROBLEMS } else { EXIT_OK };
     Ok(match format {
         CheckFormat::Json => {

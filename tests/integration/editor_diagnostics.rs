@@ -236,7 +236,7 @@ fn a_crlf_file_sends_no_carriage_return_and_counts_like_the_lf_file() {
 }
 
 #[test]
-fn a_date_in_the_past_passes_check_with_a_warning() {
+fn a_date_in_the_past_passes_check_with_a_note_that_deny_warnings_does_not_count() {
     let p = TestProject::new().file(
         "campaigns/c.toml",
         &format!(
@@ -248,18 +248,23 @@ fn a_date_in_the_past_passes_check_with_a_warning() {
     assert_eq!(r.code, 0);
     assert_eq!(
         r.stderr,
-        r#"warning: post `old` is in the past (2020-03-08 09:00): it will not be published
+        r#"note: post `old` is dated in the past (2020-03-08 09:00): herald will not send it
   --> campaigns/c.toml:13:8
    |
 13 | date = 2020-03-08
    |        ^^^^^^^^^^
    |
-   = help: change its date, or remove the post if it has already gone out
+   = help: if it has not gone out yet, give it a date to come; a post that has gone out can stay
 
-warning: 0 errors, 1 warning
+ok: no problems, 1 note
 "#
     );
-    assert_eq!(p.run(&["check", "--deny-warnings"]).code, 1);
+    // A post that has gone out is not a mistake: a calendar repository's CI (`--deny-warnings`) passes.
+    assert_eq!(p.run(&["check", "--deny-warnings"]).code, 0);
+    let json = p.run(&["check", "--format", "json"]).json();
+    assert_eq!(json[0]["severity"], "note", "{json:#}");
+    let github = p.run(&["check", "--format", "github"]);
+    assert!(github.stdout.starts_with("::notice file=campaigns/c.toml,line=13,"), "{}", github.stdout);
     // As of a later day (HERALD_TODAY), the 2027 post is past too; a day that is not a date is refused.
     let as_of = |day: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
@@ -272,8 +277,8 @@ warning: 0 errors, 1 warning
     let later = as_of("2027-03-09");
     let stderr = String::from_utf8_lossy(&later.stderr);
     assert_eq!(later.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("warning: post `new` is in the past (2027-03-08 09:00)"), "{stderr}");
-    assert!(stderr.ends_with("warning: 0 errors, 2 warnings\n"), "{stderr}");
+    assert!(stderr.contains("note: post `new` is dated in the past (2027-03-08 09:00)"), "{stderr}");
+    assert!(stderr.ends_with("ok: no problems, 2 notes\n"), "{stderr}");
     let bad = as_of("tomorrow");
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("HERALD_TODAY is `tomorrow`, not a date"));

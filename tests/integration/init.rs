@@ -119,3 +119,34 @@ fn the_next_commands_init_prints_can_be_pasted_into_a_shell() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("\n  herald check\n  herald preview --to "), "{stdout}");
 }
+
+#[test]
+fn init_s_commented_channel_examples_are_valid_once_uncommented() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let dir = parent.path().join("calendar");
+    assert_eq!(run_in(parent.path(), &["init", "calendar"]).code, 0);
+    let config = std::fs::read_to_string(dir.join("config/herald.toml")).expect("read the config");
+    // Uncomment every block that starts with a commented `[channels.…]` table, up to its blank line.
+    let mut out = String::new();
+    let mut in_block = false;
+    let mut blocks = 0;
+    for line in config.lines() {
+        if line.starts_with("# [channels.") {
+            in_block = true;
+            blocks += 1;
+        } else if line.trim().is_empty() {
+            in_block = false;
+        }
+        out.push_str(if in_block { line.strip_prefix("# ").unwrap_or(line) } else { line });
+        out.push('\n');
+    }
+    assert_eq!(blocks, 8, "x's credentials; instagram, linkedin, facebook and theirs; x-fr:\n{config}");
+    std::fs::write(dir.join("config/herald.toml"), &out).expect("write the config");
+    let check = run_in(&dir, &["check", "--format", "json"]);
+    assert_eq!(check.code, 0, "{}\n{out}", check.all());
+    let errors: Vec<_> =
+        check.json().as_array().expect("an array").iter().filter(|d| d["severity"] == "error").cloned().collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let days = run_in(&dir, &["days", "--format", "json"]);
+    assert_eq!(days.code, 0, "{}", days.all());
+}

@@ -42,6 +42,26 @@ warning: 0 errors, 1 warning
 }
 
 #[test]
+fn the_51st_x_post_in_24_hours_is_warned_with_the_lower_cap_for_unverified_accounts() {
+    let r = project(&["x"], &posts_on("2027-03-08", 0, 20, 51)).run(&["check"]);
+    assert_eq!(r.code, 0, "warnings only: {}", r.stderr);
+    assert!(
+        r.stderr.starts_with("warning: post `p50` is channel `x`'s 51st post in the 24 hours up to 2027-03-08 16:40, over X/Twitter's cap of 50\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("50 original posts a day for unverified accounts, 2,400 for verified ones"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.matches("warning: post").count(), 1, "{}", r.stderr);
+    // Fifty pass.
+    let r = project(&["x"], &posts_on("2027-03-08", 0, 20, 50)).run(&["check"]);
+    assert_eq!(r.stderr, "ok: 1 campaign checked (50 posts in 6 channels), no problems\n");
+}
+
+#[test]
 fn fifty_instagram_posts_a_day_and_a_rolling_window_that_moves_on_pass() {
     // 50 posts on 8 March from 00:00, then one at 00:00 on 9 March: exactly 24 hours after the first,
     // which has left the window.
