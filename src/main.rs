@@ -7,7 +7,13 @@ use clap::Parser as _;
 
 fn main() -> ExitCode {
     let cli = herald::cli::Cli::parse();
-    let today = chrono::Utc::now().date_naive();
+    let today = match herald::cli::today(std::env::var_os(herald::cli::TODAY_ENV), chrono::Utc::now().date_naive()) {
+        Ok(today) => today,
+        Err(message) => {
+            let _ = std::io::stderr().write_all(message.as_bytes());
+            return ExitCode::from(herald::cli::EXIT_FAILURE);
+        }
+    };
     let stdout = std::io::stdout();
     // Everything printed passes the redactor: no credential herald loaded reaches the terminal, even
     // inside a platform's message that echoes the request.

@@ -29,25 +29,6 @@ fn repository_prefix(dir: &Path) -> String {
     String::new()
 }
 
-/// The environment variable that sets the day `check` takes as today (for its "already past"
-/// warning): a calendar checked as of a fixed day gives the same answer on every day (tests, a CI job
-/// that checks an old commit again).
-pub const TODAY_ENV: &str = "HERALD_TODAY";
-
-/// The start (00:00 UTC) of the day `HERALD_TODAY` gives (`YYYY-MM-DD`), `None` when it is unset or
-/// empty; an error message for anything else.
-fn today_from_env(value: Option<std::ffi::OsString>) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
-    let Some(value) = value.filter(|v| !v.is_empty()) else { return Ok(None) };
-    let text = value.to_string_lossy();
-    match chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        Ok(day) => Ok(Some(day.and_time(chrono::NaiveTime::MIN).and_utc())),
-        Err(_) => Err(format!(
-            "error: {TODAY_ENV} is `{}`, not a date\n  help: write it as YYYY-MM-DD (2027-03-08), or unset it to check as of today\n",
-            crate::terminal::visible_line(&text)
-        )),
-    }
-}
-
 pub fn run(
     dir: &Path,
     files: &[PathBuf],
@@ -55,6 +36,7 @@ pub fn run(
     online: bool,
     format: CheckFormat,
     color: bool,
+    today: chrono::NaiveDate,
 ) -> Result<Output, ConfigError> {
     // Like `git -C`, relative paths are relative to the project directory.
     let only: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
@@ -67,12 +49,8 @@ pub fn run(
             });
         }
     }
-    let now = match today_from_env(std::env::var_os(TODAY_ENV)) {
-        Ok(now) => now.unwrap_or_else(chrono::Utc::now),
-        Err(message) => {
-            return Ok(Output { stdout: String::new(), stderr: message, code: super::EXIT_FAILURE });
-        }
-    };
+    // Posts whose dates are all before today are noted as past.
+    let now = today.and_time(chrono::NaiveTime::MIN).and_utc();
     let loaded = load_project(dir, (!only.is_empty()).then_some(only.as_slice()))?;
     let mut diags = crate::check::check_at(&loaded.project, loaded.diagnostics, now);
     let mut probed = Vec::new();
@@ -113,19 +91,4 @@ pub fn run(
             Output { stdout: String::new(), stderr, code }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn herald_today_is_a_date_or_unset() {
-        assert_eq!(today_from_env(None), Ok(None));
-        assert_eq!(today_from_env(Some("".into())), Ok(None));
-        let day = today_from_env(Some("2027-03-08".into())).unwrap().unwrap();
-        assert_eq!(day.to_rfc3339(), "2027-03-08T00:00:00+00:00");
-        let err = today_from_env(Some("08/03/2027\u{1b}[2J".into())).unwrap_err();
-        assert!(err.starts_with("error: HERALD_TODAY is `08/03/2027<U+001B>[2J`, not a date"), "{err}");
-    }
 }

@@ -224,6 +224,24 @@ pub struct Output {
     pub code: u8,
 }
 
+/// The environment variable that sets the day herald takes as today (`YYYY-MM-DD`): `check`'s note on
+/// posts already past, `preview`'s default window, `days`' default year, `init`'s example campaign.
+/// The same answer on any day: tests, a CI job checking an old commit again.
+pub const TODAY_ENV: &str = "HERALD_TODAY";
+
+/// Today: the day `HERALD_TODAY` gives, else `now`'s (unset or empty); an error message (to print, exit
+/// 2) for anything that is not a date.
+pub fn today(value: Option<std::ffi::OsString>, now: NaiveDate) -> Result<NaiveDate, String> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else { return Ok(now) };
+    let text = value.to_string_lossy();
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        format!(
+            "error: {TODAY_ENV} is `{}`, not a date\n  help: write it as YYYY-MM-DD (2027-03-08), or unset it to use today\n",
+            crate::terminal::visible_line(&text)
+        )
+    })
+}
+
 /// Runs the parsed command line. `today` is injected so output is reproducible in tests; long output
 /// (the preview timeline) is streamed to `stdout` as it is produced.
 pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Output {
@@ -237,7 +255,7 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
     };
     let result = match &cli.command {
         Command::Check { files, deny_warnings, online, format } => {
-            check::run(&cli.dir, files, *deny_warnings, *online, *format, color.1)
+            check::run(&cli.dir, files, *deny_warnings, *online, *format, color.1, today)
         }
         Command::Preview { from, to, campaigns, channels, format, output } => {
             let from = from.unwrap_or(today);
@@ -331,5 +349,20 @@ pub fn run(cli: &Cli, today: NaiveDate, stdout: &mut dyn std::io::Write) -> Outp
             Output::default()
         }
         Err(e) => Output { stdout: String::new(), stderr: format!("error: {e}\n"), code: EXIT_FAILURE },
+    }
+}
+
+#[cfg(test)]
+mod today_tests {
+    use super::*;
+
+    #[test]
+    fn herald_today_is_a_date_or_unset() {
+        let now = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+        assert_eq!(today(None, now), Ok(now));
+        assert_eq!(today(Some("".into()), now), Ok(now));
+        assert_eq!(today(Some("2027-03-08".into()), now).unwrap().to_string(), "2027-03-08");
+        let err = today(Some("08/03/2027\u{1b}[2J".into()), now).unwrap_err();
+        assert!(err.starts_with("error: HERALD_TODAY is `08/03/2027<U+001B>[2J`, not a date"), "{err}");
     }
 }
