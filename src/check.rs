@@ -26,12 +26,26 @@ pub fn check(project: &Project, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
 }
 
 /// [`check`], taking `now` as the present moment (for posts already past).
-pub fn check_at(project: &Project, mut diagnostics: Vec<Diagnostic>, now: DateTime<Utc>) -> Vec<Diagnostic> {
+pub fn check_at(project: &Project, diagnostics: Vec<Diagnostic>, now: DateTime<Utc>) -> Vec<Diagnostic> {
+    run(project, diagnostics, Some(now))
+}
+
+/// Only the errors [`check`] finds: what decides whether a file can run (the daemon's loads, `plan
+/// --against`). The checks over a channel's whole calendar (caps, repeated texts) and the note on past
+/// posts, which can only warn, are not run: they would cost every reload and be thrown away.
+pub fn errors(project: &Project, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut found = run(project, diagnostics, None);
+    found.retain(Diagnostic::is_error);
+    found
+}
+
+/// The checks; `now` is `None` for errors only (see [`errors`]).
+fn run(project: &Project, mut diagnostics: Vec<Diagnostic>, now: Option<DateTime<Utc>>) -> Vec<Diagnostic> {
     check_credentials(project, &|name| std::env::var(name).ok(), &mut diagnostics);
     let occurrences = project.occurrences(&Filter { include_broken: true, ..Filter::default() });
     let mut seen_posts = HashSet::new();
     let mut reported = HashSet::new();
-    let mut pacing = crate::pacing::Tracker::default();
+    let mut pacing = now.map(|_| crate::pacing::Tracker::default());
     for occ in &occurrences {
         seen_posts.insert((occ.campaign, occ.post));
         let campaign = &project.campaigns[occ.campaign];
@@ -41,7 +55,9 @@ pub fn check_at(project: &Project, mut diagnostics: Vec<Diagnostic>, now: DateTi
         let when = occ.at_local.format("%Y-%m-%d %H:%M");
         match render::render(project, occ) {
             Ok(r) => {
-                pacing.record(project, occ, &r.parts);
+                if let Some(pacing) = &mut pacing {
+                    pacing.record(project, occ, &r.parts);
+                }
                 // What a template adds (a `[[day]]` name, an escape in a template string) is checked as
                 // rendered; what the file holds was checked where it is written.
                 let template = project.templates.source(target.template).unwrap_or_default();
@@ -120,8 +136,10 @@ pub fn check_at(project: &Project, mut diagnostics: Vec<Diagnostic>, now: DateTi
             }
         }
     }
-    past(project, &occurrences, now, &mut diagnostics);
-    diagnostics.extend(pacing.finish(project));
+    if let (Some(now), Some(pacing)) = (now, pacing) {
+        past(project, &occurrences, now, &mut diagnostics);
+        diagnostics.extend(pacing.finish(project));
+    }
     crate::diagnostic::sort(&mut diagnostics);
     diagnostics
 }

@@ -51,7 +51,7 @@ fn side(dir: &Path, reference: Option<&str>) -> Result<Side, ConfigError> {
     }
     // Every error `check` would report: those found reading the files and those found rendering the
     // posts, each where it is.
-    let errors = crate::check::check(&loaded.project, loaded.diagnostics).into_iter().filter(Diagnostic::is_error);
+    let errors = crate::check::errors(&loaded.project, loaded.diagnostics).into_iter();
     Ok(Side::Problems(match reference {
         Some(reference) => errors.map(|d| at_ref(d, reference)).collect(),
         None => errors.collect(),

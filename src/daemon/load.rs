@@ -90,7 +90,7 @@ pub enum LoadError {
 /// Loads the project at `root`, replacing each campaign file that has errors by its last good version.
 pub fn load(root: &Path, last_good: &mut LastGood) -> Result<Loaded, LoadError> {
     let first = load_project_with(root, None, &BTreeMap::new())?;
-    let diagnostics = crate::check::check(&first.project, first.diagnostics);
+    let diagnostics = crate::check::errors(&first.project, first.diagnostics);
     if diagnostics.iter().any(|d| d.is_error() && file_of(d) == Some(CONFIG_PATH)) {
         return Err(LoadError::Config(diagnostics));
     }
@@ -101,7 +101,7 @@ pub fn load(root: &Path, last_good: &mut LastGood) -> Result<Loaded, LoadError> 
         (first.project, bad.clone())
     } else {
         let second = load_project_with(root, None, &replaced)?;
-        let again = crate::check::check(&second.project, second.diagnostics);
+        let again = crate::check::errors(&second.project, second.diagnostics);
         (second.project, files_with_errors(&again))
     };
     for campaign in &mut project.campaigns {
