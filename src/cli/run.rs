@@ -182,12 +182,15 @@ async fn serve(dir: &Path, dry_run: bool, clock: Clock) -> Output {
     let watched_state = if dry_run { None } else { Some(state_dir.as_path()) };
     // A rehearsal plays the files as they are when it starts, and serves nothing (a daemon may be
     // running beside it on the same address).
-    let _watch = match watch::files(&root, watched_state, tx.clone()) {
-        _ if rehearsal.is_some() => None,
-        Ok(w) => Some(w),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot watch the files; reload with SIGHUP (systemctl reload herald)");
-            None
+    let _watch = if rehearsal.is_some() {
+        None
+    } else {
+        match watch::files(&root, watched_state, tx.clone()) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the files; reload with SIGHUP (systemctl reload herald)");
+                None
+            }
         }
     };
     let _listener = match listen {
