@@ -401,6 +401,14 @@ fn healthz_fails_while_the_ledger_takes_no_writes_and_passes_again_after() {
     assert!(health.contains("stayed locked by another process"), "{health}");
     assert!(get(port, "/metrics").unwrap().contains("herald_ledger_unusable 1"));
     assert!(!log().contains("trying again in 5 s"), "{}", log());
+    // And an operator is alerted (the alert goes to the log, and to the webhook when there is one).
+    let alerted = wait_for(Duration::from_secs(10), || {
+        log().lines().any(|l| l.contains("\"alert\":\"StateUnusable\"") && l.contains("herald cannot use its state"))
+    });
+    if !alerted {
+        let _ = daemon.kill();
+        panic!("no alert that the ledger is unusable:\n{}", log());
+    }
     // The lock goes: the next recheck (within 30 s) writes, and health comes back.
     blocker.execute_batch("ROLLBACK").expect("release the lock");
     let recovered = wait_for(Duration::from_secs(45), healthy);
