@@ -686,3 +686,24 @@ async fn a_refused_config_edit_is_alerted_at_the_config_not_at_a_campaign_it_bre
     assert_eq!(refused[0]["herald"]["location"], "config/herald.toml:4:12", "{alerts:?}");
     assert_eq!(refused[0]["herald"]["message"], "invalid `platform`: unknown platform `twiter`");
 }
+
+#[tokio::test]
+async fn a_post_added_after_its_catch_up_window_is_alerted_as_missed() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    // Herald runs at 08:00; an editor adds a post for 06:00 today, two hours late (the window is 1 h).
+    let alerts = alerts_with_reload(
+        str::to_string,
+        &campaign(&post("a", "11:00")),
+        store.clone(),
+        Some(&|dir| {
+            std::fs::write(dir.join("campaigns/c.toml"), campaign(&(post("a", "11:00") + &post("early", "06:00"))))
+                .unwrap();
+        }),
+    )
+    .await;
+    let key = OccurrenceKey::new("c", "early", "x", at("06:00")).unwrap();
+    assert_eq!(store.get(&key).unwrap().unwrap().status, Status::Missed);
+    let missed: Vec<_> = alerts.iter().filter(|a| a["herald"]["kind"] == "missed").collect();
+    assert_eq!(missed.len(), 1, "{alerts:?}");
+    assert_eq!(missed[0]["herald"]["key"], key.to_string(), "{alerts:?}");
+}

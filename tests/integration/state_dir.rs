@@ -78,3 +78,28 @@ fn an_empty_environment_state_dir_is_ignored() {
     assert_eq!(paused.code, 0, "{}", paused.all());
     assert!(project.path().join("from-config/ledger.sqlite").is_file());
 }
+
+/// A post recorded missed (added to the files after its catch-up window) is shown by `status` with its
+/// reason and the command that settles it.
+#[test]
+fn status_shows_a_missed_post_with_its_reason_and_how_to_settle_it() {
+    use chrono::TimeZone as _;
+    use herald::ledger::{Finish, OccurrenceKey, Planned, Store as _};
+    let p = crate::support::TestProject::new()
+        .campaign("c.toml", "\n[[post]]\nid = \"early\"\ndate = 2027-03-08\ntext = \"a\"\n");
+    let store = herald::ledger::sqlite::SqliteStore::open(p.path().join(".herald/ledger.sqlite")).expect("a ledger");
+    let at = chrono::Utc.with_ymd_and_hms(2027, 3, 8, 14, 0, 0).unwrap();
+    let key = OccurrenceKey::new("c", "early", "x", at).unwrap();
+    store.sync_plan(&[Planned { key: key.clone(), text_hash: String::new() }], at).unwrap();
+    let reason =
+        "added to the files after its catch-up window: it reached herald only at 2027-03-08 16:01 UTC, 2h1m late";
+    store.finish(&key, Finish::Missed { reason: reason.into() }, at + chrono::Duration::hours(2)).unwrap();
+    drop(store);
+    let r = p.run(&["status"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let attention = r.stdout.split("Next:").next().unwrap_or_default();
+    assert!(attention.starts_with("Needs attention (unknown, failed, missed):\n"), "{}", r.stdout);
+    assert!(attention.contains(&key.to_string()) && attention.contains("missed"), "{}", r.stdout);
+    assert!(attention.contains("2h1m late"), "{}", r.stdout);
+    assert!(attention.contains("herald resolve"), "{}", r.stdout);
+}
